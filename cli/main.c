@@ -1,0 +1,206 @@
+/*
+ * main.c - berth's entry point: global options, aliases, dispatch.
+ *
+ * The command table is sorted and mirrors `kamal help`. Commands whose
+ * function is NULL are known but not implemented yet: they answer with a
+ * clear message and exit status 2, and help lists them apart.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "config/config.h"
+#include "log.h"
+#include "strbuf.h"
+#include "strvec.h"
+
+#include <libgen.h>
+
+/* Takes the value of an option given as "-x V", "-xV", "--long V" or "--long=V". */
+static int take_value(const char **argv, int *i, const char *shrt,
+		      const char *lng, const char **value)
+{
+	const char *a = argv[*i], *rest;
+	size_t ln = strlen(lng);
+
+	if (!strcmp(a, shrt) || !strcmp(a, lng)) {
+		if (!argv[*i + 1])
+			die("option '%s' needs a value", a);
+		*value = argv[++*i];
+		return 1;
+	}
+	if (!strncmp(a, lng, ln) && a[ln] == '=') {
+		*value = a + ln + 1;
+		return 1;
+	}
+	if (shrt[0] && skip_prefix(a, shrt, &rest) && *rest) {
+		*value = *rest == '=' ? rest + 1 : rest;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Removes Kamal's global (class) options from argv wherever they stand,
+ * as Thor does, and records them in ctx. Stops at "--".
+ */
+static int parse_globals(int argc, const char **argv, struct cli_context *ctx,
+			 const char **out)
+{
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			while (i < argc)
+				out[n++] = argv[i++];
+			break;
+		}
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+			ctx->verbose = 1;
+		else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+			ctx->quiet = 1;
+		else if (!strcmp(a, "-p") || !strcmp(a, "--primary"))
+			ctx->primary = 1;
+		else if (!strcmp(a, "-H") || !strcmp(a, "--skip-hooks"))
+			ctx->skip_hooks = 1;
+		else if (take_value(argv, &i, "-d", "--destination", &ctx->destination) ||
+			 take_value(argv, &i, "-c", "--config-file", &ctx->config_file) ||
+			 take_value(argv, &i, "-r", "--roles", &ctx->roles) ||
+			 take_value(argv, &i, "-h", "--hosts", &ctx->hosts))
+			;
+		else if (!strncmp(a, "--version=", 10))
+			ctx->version = a + 10;
+		else if (!strcmp(a, "--version") && n > 0 && argv[i + 1])
+			ctx->version = argv[++i];
+		else
+			out[n++] = a;
+	}
+	out[n] = NULL;
+	return n;
+}
+
+static struct config *loaded;
+
+struct config *cli_load_config(struct cli_context *ctx)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct config_options opts = { ctx->config_file, ctx->destination,
+				       ctx->version };
+	if (ctx->config)
+		return ctx->config;
+	if (config_load(&loaded, &opts, &err) < 0) {
+		strbuf_rtrim(&err);
+		fprintf(stderr, "%s\n", err.buf);
+		exit(1);
+	}
+	strbuf_release(&err);
+	ctx->config = loaded;
+	return loaded;
+}
+
+int cli_wants_help(int argc, const char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+/* Splits an alias expansion into words, honouring quotes like Shellwords. */
+static int split_words(const char *s, struct strvec *out)
+{
+	struct strbuf w = STRBUF_INIT;
+	int in_word = 0;
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n') {
+			if (in_word)
+				strvec_push(out, w.buf);
+			strbuf_reset(&w);
+			in_word = 0;
+		} else if (*s == '"' || *s == '\'') {
+			char q = *s++;
+			in_word = 1;
+			for (; *s && *s != q; s++) {
+				if (q == '"' && *s == '\\' && s[1])
+					s++;
+				strbuf_addch(&w, *s);
+			}
+			if (!*s) {
+				strbuf_release(&w);
+				return -1;
+			}
+		} else {
+			if (*s == '\\' && s[1])
+				s++;
+			strbuf_addch(&w, *s);
+			in_word = 1;
+		}
+	}
+	if (in_word)
+		strvec_push(out, w.buf);
+	strbuf_release(&w);
+	return 0;
+}
+
+static int config_present(const struct cli_context *ctx)
+{
+	FILE *fp = fopen(ctx->config_file, "r");
+	if (!fp)
+		return 0;
+	fclose(fp);
+	return 1;
+}
+
+int main(int argc, const char **argv)
+{
+	struct cli_context ctx = { 0 };
+	const char **args = xcalloc((size_t)argc + 1, sizeof(*args));
+	const struct cli_command *cmd;
+	struct strvec expanded = STRVEC_INIT;
+	char *self = xstrdup(argv[0]);
+	int n, ret;
+
+	ctx.program = !strcmp(basename(self), "kamal") ? "kamal" : "berth";
+	log_set_program(ctx.program);
+	ctx.config_file = "config/deploy.yml";
+	n = parse_globals(argc - 1, argv + 1, &ctx, args);
+	if (ctx.verbose)
+		log_set_level(LOG_VERBOSE);
+	else if (ctx.quiet)
+		log_set_level(LOG_QUIET);
+
+	if (!n) {
+		if (ctx.version || (argc == 2 && !strcmp(argv[1], "--version")))
+			return cmd_version(0, args, &ctx);
+		return cmd_help(0, args, &ctx);
+	}
+	if (!strcmp(args[0], "--help") || !strcmp(args[0], "-?"))
+		args[0] = "help";
+
+	cmd = cli_find_command(args[0]);
+	if (!cmd && config_present(&ctx)) {
+		const char *alias = config_alias(cli_load_config(&ctx), args[0]);
+		if (alias) {
+			if (split_words(alias, &expanded) < 0 || !expanded.nr)
+				die("alias '%s' has an unterminated quote: %s", args[0], alias);
+			for (int i = 1; i < n; i++)
+				strvec_push(&expanded, args[i]);
+			log_verbose("alias '%s' expands to '%s'", args[0], alias);
+			args = xrealloc(args, (expanded.nr + 1) * sizeof(*args));
+			for (size_t i = 0; i <= expanded.nr; i++)
+				args[i] = expanded.v[i];
+			n = (int)expanded.nr;
+			cmd = cli_find_command(args[0]);
+		}
+	}
+	if (!cmd) {
+		fprintf(stderr, "%s: '%s' is not a %s command. See '%s help'.\n",
+			ctx.program, args[0], ctx.program, ctx.program);
+		return 2;
+	}
+	ret = cli_run_command(cmd, n, args, &ctx);
+	if (ctx.config)
+		config_free(ctx.config);
+	strvec_clear(&expanded);
+	free(args);
+	free(self);
+	return ret;
+}

@@ -1,0 +1,36 @@
+/*
+ * secrets.h - the values of .kamal/secrets* files, as Kamal reads them.
+ *
+ * Files, in order, later ones overriding earlier keys:
+ *   .kamal/secrets-common, then .kamal/secrets.<dest> when a destination
+ *   is given, else .kamal/secrets.
+ * Each is dotenv syntax (secrets/dotenv.h). Every value loaded is
+ * registered with log_redact_add(), so no log line ever shows it.
+ *
+ * Loading is done once per run (secrets are resolved up front, so a
+ * password manager is asked once).
+ */
+#ifndef BERTH_SECRETS_H
+#define BERTH_SECRETS_H
+
+#include "strbuf.h"
+
+struct secrets;
+
+/*
+ * Loads the files under project_dir (the directory holding .kamal/).
+ * Missing files are not an error (no secrets). A failing $(command) or a
+ * syntax error is: returns -1 with err = "FILE:LINE: KEY: message".
+ */
+int secrets_load(struct secrets **out, const char *project_dir,
+		 const char *destination, struct strbuf *err);
+void secrets_free(struct secrets *s);
+
+/* The value of name, or NULL when no file defines it. */
+const char *secrets_get(const struct secrets *s, const char *name);
+
+/* Iteration in file order: returns 0 past the end. */
+int secrets_at(const struct secrets *s, size_t i, const char **name,
+	       const char **value);
+
+#endif

@@ -1,0 +1,70 @@
+# test-lib.sh - shell tests that read like runbooks (after git's t/).
+#
+# A script sources this file, then calls
+#   test_expect_success 'what a user sees' '<commands>'
+#   test_expect_failure_exit 'desc' '<commands>'   (expects non-zero exit)
+#   test_skip 'desc' 'reason'
+# and ends with test_done. Each script gets a fresh trash directory in
+# $TRASH (removed at the end unless it failed) and runs its tests there.
+# Helpers: test_cmp EXPECTED ACTUAL, test_grep PATTERN FILE, berth (the
+# binary under test, from $BUILD_DIR).
+
+: "${BUILD_DIR:?BUILD_DIR must point at the build directory}"
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+PATH="$BUILD_DIR:$PATH"
+SHARED=${SHARED:-$TOP/../shared}
+export PATH TOP SHARED
+
+test_count=0
+test_failed=0
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/berth-test.XXXXXX")
+export HOME="$TRASH/home"
+mkdir -p "$HOME"
+cd "$TRASH" || exit 1
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if (set -e; eval "$2") >"$TRASH/.out" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$TRASH/.out" | tail -n 30
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+test_grep() {
+	if ! grep -q -e "$1" "$2"; then
+		echo "expected /$1/ in $2, which has:"
+		cat "$2"
+		return 1
+	fi
+}
+
+test_must_fail() {
+	if "$@"; then
+		echo "expected failure: $*"
+		return 1
+	fi
+	return 0
+}
+
+test_done() {
+	echo "1..$test_count"
+	cd /
+	if [ "$test_failed" -eq 0 ]; then
+		rm -rf "$TRASH"
+		exit 0
+	fi
+	echo "# trash kept: $TRASH"
+	exit 1
+}

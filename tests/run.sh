@@ -1,0 +1,66 @@
+#!/bin/sh
+# Runs every unit test binary and every shell test, each speaking TAP, and
+# ends with "N passed, N failed, N skipped". Counts are also written to
+# $BUILD_DIR/test-counts for the overall summary of `make check`.
+#
+#   BUILD_DIR   where the programs and unit-test binaries are (required)
+#   TESTS       optional space-separated filter of test names (t1000 test-strbuf)
+set -u
+: "${BUILD_DIR:?set BUILD_DIR}"
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+passed=0 failed=0 skipped=0
+failures=""
+export BUILD_DIR TOP="$top" PATH="$BUILD_DIR:$PATH"
+
+wanted() {
+	[ -z "${TESTS:-}" ] && return 0
+	for w in $TESTS; do case "$1" in *"$w"*) return 0 ;; esac; done
+	return 1
+}
+
+# Reads TAP on stdin, echoes it, and updates the counters via a temp file.
+tally() {
+	name=$1
+	awk -v name="$name" '
+		/^ok / { if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) s++; else p++; print; next }
+		/^not ok / { if ($0 ~ /# *TODO/) { p++; print; next } f++; print "FAIL " name ": " $0; next }
+		{ print }
+		END { printf "%d %d %d\n", p+0, f+0, s+0 > "/dev/stderr" }
+	'
+}
+
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+run_suite() {
+	name=$1; shift
+	wanted "$name" || return 0
+	echo "# --- $name"
+	"$@" >"$tmp/out" 2>&1
+	rc=$?
+	tally "$name" <"$tmp/out" 2>"$tmp/counts"
+	read p f s <"$tmp/counts"
+	# A script that died before its plan counts as a failure.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $name: exited $rc"
+		f=1
+	fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	[ "$f" -gt 0 ] && failures="$failures $name"
+}
+
+for bin in "$BUILD_DIR"/tests/test-*; do
+	[ -x "$bin" ] || continue
+	run_suite "$(basename "$bin")" "$bin"
+done
+for t in "$here"/t/t[0-9]*.sh; do
+	[ -f "$t" ] || continue
+	run_suite "$(basename "$t" .sh)" sh "$t"
+done
+
+echo "$passed $failed $skipped" >"$BUILD_DIR/test-counts"
+[ -n "$failures" ] && echo "# failed:$failures"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
