@@ -111,3 +111,6 @@ format:
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# Subsystems may add their own targets (e.g. proxy/proxy.mk: proxy-image).
+-include $(wildcard */*.mk)
