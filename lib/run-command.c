@@ -247,8 +247,15 @@ int run_parallel(struct child_process *children, size_t n, size_t max_jobs,
 		while (running < max_jobs && next < n) {
 			int pipefd[2];
 			size_t i = next++;
-			if (pipe2(pipefd, O_CLOEXEC) < 0 ||
-			    spawn(&children[i], -1, pipefd[1], pipefd[1]) < 0) {
+			if (pipe2(pipefd, O_CLOEXEC) < 0) {
+				results[i].status = -1;
+				failed = 1;
+				done++;
+				continue;
+			}
+			if (spawn(&children[i], -1, pipefd[1], pipefd[1]) < 0) {
+				close(pipefd[0]);
+				close(pipefd[1]);
 				results[i].status = -1;
 				failed = 1;
 				done++;
