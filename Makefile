@@ -114,3 +114,14 @@ format:
 
 # Subsystems may add their own targets (e.g. proxy/proxy.mk: proxy-image).
 -include $(wildcard */*.mk)
+
+demo:
+	sh scripts/demo.sh
+demo-stop:
+	sh scripts/demo.sh stop
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 build/berth build/berth-proxy $(DESTDIR)$(PREFIX)/bin/
+.PHONY: demo demo-stop install
