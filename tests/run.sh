@@ -38,8 +38,10 @@ run_suite() {
 	name=$1; shift
 	wanted "$name" || return 0
 	echo "# --- $name"
-	"$@" >"$tmp/out" 2>&1
+	# A hung test must not hang CI: each suite gets TEST_TIMEOUT seconds.
+	timeout -k 10 "${TEST_TIMEOUT:-900}" "$@" >"$tmp/out" 2>&1 </dev/null
 	rc=$?
+	[ "$rc" -eq 124 ] && echo "not ok - $name timed out after ${TEST_TIMEOUT:-900}s" >>"$tmp/out"
 	tally "$name" <"$tmp/out" 2>"$tmp/counts"
 	read p f s <"$tmp/counts"
 	# A script that died before its plan counts as a failure.
