@@ -168,12 +168,13 @@ int main(int argc, const char **argv)
 		log_set_level(LOG_QUIET);
 
 	if (!n) {
-		if (ctx.version || (argc == 2 && !strcmp(argv[1], "--version")))
-			return cmd_version(0, args, &ctx);
-		return cmd_help(0, args, &ctx);
+		args[n++] = ctx.version ? "version" : "help";
+		args[n] = NULL;
 	}
 	if (!strcmp(args[0], "--help") || !strcmp(args[0], "-?"))
 		args[0] = "help";
+	else if (!strcmp(args[0], "--version"))
+		args[0] = "version";
 
 	cmd = cli_find_command(args[0]);
 	if (!cmd && config_present(&ctx)) {
@@ -191,12 +192,13 @@ int main(int argc, const char **argv)
 			cmd = cli_find_command(args[0]);
 		}
 	}
-	if (!cmd) {
+	if (cmd) {
+		ret = cli_run_command(cmd, n, args, &ctx);
+	} else {
 		fprintf(stderr, "%s: '%s' is not a %s command. See '%s help'.\n",
 			ctx.program, args[0], ctx.program, ctx.program);
-		return 2;
+		ret = 2;
 	}
-	ret = cli_run_command(cmd, n, args, &ctx);
 	if (ctx.config)
 		config_free(ctx.config);
 	strvec_clear(&expanded);

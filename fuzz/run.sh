@@ -7,6 +7,7 @@ set -u
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-20}
 n=0 p=0 f=0
+mkdir -p build-fuzz
 for bin in build-fuzz/fuzz-*; do
 	[ -x "$bin" ] || continue
 	name=$(basename "$bin")
