@@ -1,0 +1,12 @@
+#!/bin/sh
+# Installs s3rver (a loopback S3-compatible server for the db restore tests)
+# into tests/db/node_modules, which is gitignored. Run from the repository root.
+set -eu
+dir=tests/db
+if [ -f "$dir/node_modules/s3rver/package.json" ]; then
+	echo "db.sh: s3rver is installed"
+	exit 0
+fi
+command -v npm >/dev/null 2>&1 || { echo "db.sh: npm missing, skipping s3rver" >&2; exit 0; }
+cd "$dir"
+npm install --no-audit --no-fund --no-save --silent --prefix . s3rver@3.7.1
