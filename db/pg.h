@@ -1,0 +1,49 @@
+/*
+ * pg.h - the restore's one door to PostgreSQL: libpq for SQL, and the
+ * environment pg_restore children connect with.
+ *
+ * The base connection (opts->conninfo, a URL or key=value string from the
+ * secrets) never reaches a command line: children get it as PG* variables
+ * (PGPASSWORD among them) and only the database name as -d.
+ *
+ * In a dry run nothing connects: db_sql() and db_run() print what they
+ * would do, prefixed "sql:" and "run:", and succeed.
+ */
+#ifndef BERTH_DB_PG_H
+#define BERTH_DB_PG_H
+
+#include "restore.h"
+#include "run-command.h"
+#include <libpq-fe.h>
+
+/* Connects to dbname over the base connection; NULL with err on failure. */
+PGconn *db_connect(const struct db_restore_opts *o, const char *dbname,
+		   struct strbuf *err);
+
+/* Runs sql (several statements allowed); -1 with err on failure. */
+int db_sql(const struct db_restore_opts *o, PGconn *conn, const char *sql,
+	   struct strbuf *err);
+
+/* The first column of the first row of sql into out (reset); -1 on error. */
+int db_value(PGconn *conn, const char *sql, struct strbuf *out,
+	     struct strbuf *err);
+
+/* Appends "PGHOST=...", "PGPASSWORD=..." for the base connection. -1 if unparsable. */
+int db_child_env(const char *conninfo, struct strvec *env, struct strbuf *err);
+
+/*
+ * Runs a pg_* child with the connection environment. Its stderr is
+ * collected; on failure the last lines go to err. out (may be NULL)
+ * receives stdout. Returns the exit status (0 ok).
+ */
+int db_run(const struct db_restore_opts *o, struct child_process *cp,
+	   struct strbuf *out, struct strbuf *err);
+
+/* "schema.table" -> "schema"."table"; a bare name gets public. */
+void db_quote_qualified(struct strbuf *sb, const char *name);
+/* "name" with " doubled. */
+void db_quote_ident(struct strbuf *sb, const char *name);
+/* 'text' with ' doubled. */
+void db_quote_literal(struct strbuf *sb, const char *text);
+
+#endif
