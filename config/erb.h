@@ -1,13 +1,41 @@
 /*
  * erb.h - renders the subset of ERB that real Kamal configs use.
  *
- * Kamal renders config/deploy*.yml and .kamal/secrets* through ERB before
- * parsing. berth supports the forms found in real configs (see erb.c's
- * header comment for the exact grammar) and reports anything else as an
- * error naming file, line and expression - never a silent empty string.
+ * Kamal renders config/deploy*.yml through Ruby's ERB before parsing, with
+ * ERB.new(template, trim_mode: "-"). (The .kamal/secrets* files are not
+ * ERB: they are dotenv, see secrets/dotenv.h.) berth supports the forms
+ * found in real configs and reports anything else as an error naming file,
+ * line and expression - never a silent empty string.
  *
- * Shell-outs (`cmd`, %x(cmd)) run through /bin/sh in workdir via
- * run-command; their stdout is the value.
+ * Tags, with trim mode "-" as Ruby has it:
+ *   text            copied; "<%%" is a literal "<%"
+ *   <%= expr %>     the value's to_s
+ *   <% stmt %>      statements, several separated by ";" or newlines
+ *   <%# comment %>  nothing
+ *   -%>             also drops the newline right after the tag
+ *   <%-             at a line's start also drops the indentation before it
+ *
+ * Statements: NAME = expr; if/unless/elsif/else/end; expr.each do |x| ...
+ * end and expr.each_with_index do |x, i| ... end; a bare expression.
+ *
+ * Expressions: "..." (with #{...}), '...', integers, nil/true/false,
+ * [a, b], %w[a b], ENV["X"], ENV.fetch("X"), ENV.fetch("X", "d"),
+ * ENV.fetch("X") { "d" }, ENV.key?("X"), File.read(path), File.exist?(path),
+ * `cmd` and %x(cmd) (with #{...}), local variables, !, &&, ||, ==, !=, +,
+ * c ? a : b, x[i], &., and the methods strip chomp to_s to_i downcase upcase
+ * split lines first last join map select reject compact uniq size length
+ * present? blank? presence nil? empty? include? start_with? end_with? sub
+ * gsub (string patterns) with blocks { |x| expr } or (&:name).
+ *
+ * ENV.fetch of an unset variable fails like Ruby's KeyError:
+ *   config/deploy.yml:3: key not found: "X" (in `ENV.fetch("X")`)
+ * An unsupported form inside a YAML comment line ("  # x: <%= ... %>")
+ * renders as nothing: Ruby would evaluate it, but the result is a comment.
+ *
+ * Shell-outs (`cmd`, %x(cmd)) run through /bin/sh -c in workdir via
+ * run-command, stdin and stderr inherited; their stdout is the value. As
+ * with Ruby, a non-zero exit is not an error, but a command the shell
+ * cannot find (status 127) is.
  */
 #ifndef BERTH_ERB_H
 #define BERTH_ERB_H
@@ -25,5 +53,12 @@ struct erb_options {
  */
 int erb_render(const char *src, size_t len, const struct erb_options *opts,
 	       struct strbuf *out, struct strbuf *err);
+
+/*
+ * With disable set, shell-outs fail with an error instead of running, for
+ * the whole process (the fuzz harness sets it; struct erb_options stays as
+ * callers initialise it).
+ */
+void erb_disable_shell(int disable);
 
 #endif
