@@ -768,3 +768,157 @@ int yaml_parse(struct ytree *t, const char *text, size_t len,
 		*root = ps.root;
 	return ret;
 }
+
+/* --- emitting ----------------------------------------------------- */
+
+static int plain_safe(const char *s)
+{
+	struct ynode probe;
+	const char *p;
+	static const char *words[] = { "y", "n", "yes", "no", "true", "false",
+				       "on", "off", "null", "~" };
+	size_t i;
+
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '/' || *s == '_'))
+		return 0;
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_./@=+-~", *p))
+			return 0;
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcasecmp(s, words[i]))
+			return 0;
+	memset(&probe, 0, sizeof(probe));
+	probe.text = xstrdup(s);
+	yaml_resolve_plain(&probe);
+	free(probe.text);
+	return probe.kind == YNODE_STR && !probe.sym;
+}
+
+static void emit_quoted(struct strbuf *out, const char *s)
+{
+	const unsigned char *p;
+
+	strbuf_addch(out, '"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			strbuf_addf(out, "\\%c", *p);
+		else if (*p == '\n')
+			strbuf_addstr(out, "\\n");
+		else if (*p == '\t')
+			strbuf_addstr(out, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			strbuf_addf(out, "\\x%02x", *p);
+		else
+			strbuf_addch(out, *p);
+	}
+	strbuf_addch(out, '"');
+}
+
+void ynode_emit_scalar(struct strbuf *out, const struct ynode *n)
+{
+	char buf[64];
+	int prec;
+
+	switch (n ? n->kind : YNODE_NULL) {
+	case YNODE_NULL:
+		strbuf_addstr(out, "null");
+		break;
+	case YNODE_BOOL:
+		strbuf_addstr(out, n->ival ? "true" : "false");
+		break;
+	case YNODE_INT:
+		strbuf_addf(out, "%lld", n->ival);
+		break;
+	case YNODE_FLOAT:
+		if (n->fval != n->fval) {
+			strbuf_addstr(out, ".nan");
+			break;
+		}
+		if (n->fval > 1e308 || n->fval < -1e308) {
+			strbuf_addstr(out, n->fval > 0 ? ".inf" : "-.inf");
+			break;
+		}
+		for (prec = 1; prec <= 17; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, n->fval);
+			if (strtod(buf, NULL) == n->fval)
+				break;
+		}
+		if (!strchr(buf, '.') && !strchr(buf, 'e'))
+			strcat(buf, ".0");
+		else if (!strchr(buf, '.')) {
+			/* 1e+20 -> 1.0e+20, which YAML 1.1 reads as a float */
+			char *e = strchr(buf, 'e');
+			char tail[32];
+			snprintf(tail, sizeof(tail), "%s", e);
+			snprintf(e, sizeof(buf) - (e - buf), ".0%s", tail);
+		}
+		strbuf_addstr(out, buf);
+		break;
+	case YNODE_STR:
+		if (plain_safe(n->text))
+			strbuf_addstr(out, n->text);
+		else
+			emit_quoted(out, n->text);
+		break;
+	default:
+		strbuf_addstr(out, n->kind == YNODE_SEQ ? "[]" : "{}");
+	}
+}
+
+static int is_block(const struct ynode *n)
+{
+	return n && (n->kind == YNODE_SEQ || n->kind == YNODE_MAP) && n->nr;
+}
+
+static void indent(struct strbuf *out, int level)
+{
+	int i;
+	for (i = 0; i < level; i++)
+		strbuf_addstr(out, "  ");
+}
+
+static void emit_block(struct strbuf *out, const struct ynode *n, int level, int inline_first)
+{
+	size_t i;
+
+	for (i = 0; i < n->nr; i++) {
+		if (!(inline_first && i == 0))
+			indent(out, level);
+		if (n->kind == YNODE_SEQ) {
+			const struct ynode *it = n->items[i];
+			strbuf_addstr(out, "- ");
+			if (is_block(it))
+				emit_block(out, it, level + 1, 1);
+			else {
+				ynode_emit_scalar(out, it);
+				strbuf_addch(out, '\n');
+			}
+		} else {
+			const struct ynode *v = n->pairs[i].value;
+			ynode_emit_scalar(out, n->pairs[i].key);
+			strbuf_addch(out, ':');
+			if (is_block(v)) {
+				strbuf_addch(out, '\n');
+				/* Sequences under a key sit at the key's level. */
+				emit_block(out, v, v->kind == YNODE_SEQ ? level : level + 1, 0);
+			} else {
+				strbuf_addch(out, ' ');
+				ynode_emit_scalar(out, v);
+				strbuf_addch(out, '\n');
+			}
+		}
+	}
+}
+
+void ynode_emit_yaml(struct strbuf *out, const struct ynode *n)
+{
+	strbuf_addstr(out, "---");
+	if (is_block(n)) {
+		strbuf_addch(out, '\n');
+		emit_block(out, n, 0, 0);
+	} else {
+		strbuf_addch(out, ' ');
+		ynode_emit_scalar(out, n);
+		strbuf_addch(out, '\n');
+	}
+}

@@ -97,6 +97,14 @@ int ynode_stringish(const struct ynode *n);
 /* The scalar's string form ("true", "42", ...), NULL for seq/map/NULL. */
 const char *ynode_str(const struct ynode *n);
 
+/*
+ * Appends n as a block-style YAML document ("---" first), quoting every
+ * string that a YAML 1.1 reader could take for something else.
+ */
+void ynode_emit_yaml(struct strbuf *out, const struct ynode *n);
+/* Appends a scalar as YAML would show it (quoted when needed). */
+void ynode_emit_scalar(struct strbuf *out, const struct ynode *n);
+
 /* Psych's resolution of a plain scalar into n (kind, values). */
 void yaml_resolve_plain(struct ynode *n);
 
