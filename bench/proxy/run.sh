@@ -1,0 +1,352 @@
+#!/bin/bash
+# bench/proxy/run.sh - berth-proxy against its peers, in one run, on loopback.
+#
+# For each proxy in front of the same backend (nginx serving a 1 KiB file):
+# requests/s, p50/p99 latency (wrk), requests per proxy CPU-second (from
+# /proc/PID/stat utime+stime before/after), idle RSS, and RSS holding
+# IDLE_CONNS idle keep-alive clients. The proxy under test runs alone on
+# core 1; wrk and the backend share core 0.
+#
+#   DURATION=10 CONNS=64 IDLE_CONNS=10000 BUILD_DIR=build bench/proxy/run.sh
+#
+# Rows whose program is missing (or a berth-proxy that cannot proxy yet)
+# print n/a; the peers' numbers stand on their own.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$top/build}
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-64}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+PROXY_CPU=${PROXY_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+BERTH_PROXY=${BERTH_PROXY:-$BUILD_DIR/berth-proxy}
+
+P_BACKEND=18480 P_NGINX=18481 P_HAPROXY=18482 P_CADDY=18483
+P_BERTH=18484 P_BERTH_KAMAL=18485
+HZ=$(getconf CLK_TCK)
+
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-proxy.XXXXXX")
+chmod 755 "$work" # nginx workers (www-data) read the backend files
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+have() { command -v "$1" >/dev/null 2>&1; }
+note() { printf '# %s\n' "$*" >&2; }
+
+# Waits until a GET of the 1 KiB file through port $1 returns it.
+wait_ready() {
+	local i
+	for i in $(seq 50); do
+		[ "$(curl -s -m 1 -o /dev/null -w '%{size_download}' "http://127.0.0.1:$1/1k")" = 1024 ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# All pids of the process tree rooted at $1 (nginx: master + worker).
+tree() {
+	local p=$1 c
+	echo "$p"
+	for c in $(pgrep -P "$p"); do tree "$c"; done
+}
+
+# utime + stime in clock ticks, summed over the tree at $1.
+cpu_ticks() {
+	local t=0 p f
+	for p in $(tree "$1"); do
+		f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		set -- $f
+		t=$((t + ${12} + ${13}))
+	done
+	echo $t
+}
+
+# VmRSS in KiB, summed over the tree at $1.
+rss_kib() {
+	local t=0 p r
+	for p in $(tree "$1"); do
+		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+		t=$((t + ${r:-0}))
+	done
+	echo $t
+}
+
+# --- the backend ----------------------------------------------------------
+start_backend() {
+	mkdir -p "$work/backend/html" "$work/backend/tmp"
+	head -c 1024 /dev/zero | tr '\0' 'x' >"$work/backend/html/1k"
+	echo ok >"$work/backend/html/up"
+	cat >"$work/backend/nginx.conf" <<-EOF
+	worker_processes 1;
+	daemon off;
+	pid $work/backend/nginx.pid;
+	error_log $work/backend/error.log;
+	events { worker_connections 4096; }
+	http {
+		access_log off;
+		client_body_temp_path $work/backend/tmp;
+		proxy_temp_path $work/backend/tmp;
+		keepalive_requests 10000000;
+		default_type application/octet-stream;
+		server {
+			listen 127.0.0.1:$P_BACKEND;
+			root $work/backend/html;
+		}
+	}
+	EOF
+	taskset -c "$LOAD_CPU" nginx -p "$work/backend" -c "$work/backend/nginx.conf" -e "$work/backend/error.log" &
+	pids+=($!)
+	wait_ready $P_BACKEND
+}
+
+# --- the peers: each start_* launches in the background and sets $pid ------
+start_nginx() {
+	have nginx || return 1
+	mkdir -p "$work/nginx/tmp"
+	cat >"$work/nginx/nginx.conf" <<-EOF
+	worker_processes 1;
+	daemon off;
+	pid $work/nginx/nginx.pid;
+	error_log $work/nginx/error.log;
+	worker_rlimit_nofile 20000;
+	events { worker_connections 19000; }
+	http {
+		access_log off;
+		client_body_temp_path $work/nginx/tmp;
+		proxy_temp_path $work/nginx/tmp;
+		keepalive_requests 10000000;
+		keepalive_timeout 300s;
+		upstream backend { server 127.0.0.1:$P_BACKEND; keepalive 128; }
+		server {
+			listen 127.0.0.1:$P_NGINX;
+			location / {
+				proxy_pass http://backend;
+				proxy_http_version 1.1;
+				proxy_set_header Connection "";
+			}
+		}
+	}
+	EOF
+	taskset -c "$PROXY_CPU" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+	pid=$!
+}
+
+start_haproxy() {
+	have haproxy || return 1
+	mkdir -p "$work/haproxy"
+	cat >"$work/haproxy/haproxy.cfg" <<-EOF
+	global
+		nbthread 1
+		# haproxy reserves two fds per connection; the container caps us at
+		# 20000, so let it run on a warning rather than refuse.
+		maxconn 10100
+		no strict-limits
+	defaults
+		mode http
+		timeout connect 5s
+		timeout client 300s
+		timeout server 30s
+		timeout http-keep-alive 300s
+		http-reuse always
+	frontend bench
+		bind 127.0.0.1:$P_HAPROXY
+		default_backend backend
+	backend backend
+		server s1 127.0.0.1:$P_BACKEND
+	EOF
+	taskset -c "$PROXY_CPU" haproxy -db -f "$work/haproxy/haproxy.cfg" >"$work/haproxy/log" 2>&1 &
+	pid=$!
+}
+
+start_caddy() {
+	have caddy || return 1
+	mkdir -p "$work/caddy"
+	cat >"$work/caddy/Caddyfile" <<-EOF
+	{
+		admin off
+		auto_https off
+		storage file_system $work/caddy/data
+	}
+	:$P_CADDY {
+		bind 127.0.0.1
+		reverse_proxy 127.0.0.1:$P_BACKEND
+	}
+	EOF
+	# Go sizes GOMAXPROCS from the affinity mask: one core, like the rest.
+	XDG_DATA_HOME=$work/caddy XDG_CONFIG_HOME=$work/caddy HOME=$work/caddy \
+		taskset -c "$PROXY_CPU" caddy run --adapter caddyfile --config "$work/caddy/Caddyfile" \
+		>"$work/caddy/log" 2>&1 &
+	pid=$!
+}
+
+# berth-proxy mirrors kamal-proxy: "run" starts the daemon, "deploy" (a
+# client of the running daemon) points a service at a target. Each instance
+# gets its own HOME so their state and control sockets stay apart.
+# $1: port, $2: name, then extra deploy flags.
+start_berth() {
+	local port=$1 name=$2 home
+	shift 2
+	[ -x "$BERTH_PROXY" ] || return 1
+	home=$work/$name
+	mkdir -p "$home"
+	# The JSON access log goes to stdout, which we discard (as Kamal's
+	# container logging would absorb it).
+	HOME=$home XDG_CONFIG_HOME=$home/.config XDG_RUNTIME_DIR=$home \
+		taskset -c "$PROXY_CPU" "$BERTH_PROXY" run --http-port "$port" --https-port $((port + 100)) \
+		>/dev/null 2>"$home/stderr" &
+	pid=$!
+	sleep 0.3
+	kill -0 "$pid" 2>/dev/null || return 1
+	HOME=$home XDG_CONFIG_HOME=$home/.config XDG_RUNTIME_DIR=$home \
+		timeout 20 "$BERTH_PROXY" deploy bench --target 127.0.0.1:$P_BACKEND \
+		--health-check-path /up "$@" >"$home/deploy.log" 2>&1 || {
+		kill "$pid" 2>/dev/null
+		return 1
+	}
+}
+start_berth_plain() { start_berth $P_BERTH berth; }
+# What Kamal 2 sends by default: buffering both ways, three request
+# headers in the access log.
+start_berth_kamal() {
+	start_berth $P_BERTH_KAMAL berth-kamal --buffer-requests --buffer-responses \
+		--log-request-header Cache-Control --log-request-header Last-Modified \
+		--log-request-header User-Agent
+}
+
+# --- measuring ---------------------------------------------------------------
+# Parses wrk --latency output into "rps p50_ms p99_ms requests".
+parse_wrk() {
+	awk '
+	function ms(v) {
+		if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
+		if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
+		if (v ~ /s$/) { sub(/s$/, "", v); return v * 1000 }
+		return v
+	}
+	/^ +50%/ { p50 = ms($2) }
+	/^ +99%/ { p99 = ms($2) }
+	/requests in/ { n = $1 }
+	/^Requests\/sec:/ { rps = $2 }
+	/Non-2xx/ { bad = $NF }
+	END { printf "%s %s %s %s %s\n", rps ? rps : "n/a", p50 ? p50 : "n/a", p99 ? p99 : "n/a", n ? n : 0, bad ? bad : 0 }
+	'
+}
+
+declare -A R_RPS R_P50 R_P99 R_CPU R_IDLE R_10K
+rows=()
+
+# measure LABEL PORT PID: load, then memory. PID empty: the backend alone.
+measure() {
+	local label=$1 port=$2 p=$3 t0 t1 out res rps p50 p99 n bad idle
+	rows+=("$label")
+	R_RPS[$label]=n/a R_P50[$label]=n/a R_P99[$label]=n/a R_CPU[$label]=n/a
+	R_IDLE[$label]=n/a R_10K[$label]=n/a
+	if ! wait_ready "$port"; then
+		note "$label: not answering on :$port; row is n/a"
+		return
+	fi
+	# Warm up (connection pools, lazy allocation), then the measured run.
+	taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:$port/1k" >/dev/null 2>&1
+	[ -n "$p" ] && { idle=$(rss_kib "$p"); t0=$(cpu_ticks "$p"); }
+	out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/1k" 2>&1)
+	[ -n "$p" ] && t1=$(cpu_ticks "$p")
+	read -r rps p50 p99 n bad <<<"$(printf '%s\n' "$out" | parse_wrk)"
+	if [ "$bad" != 0 ]; then
+		note "$label: $bad non-2xx answers; row is n/a"
+		return
+	fi
+	R_RPS[$label]=$rps R_P50[$label]=$p50 R_P99[$label]=$p99
+	[ -z "$p" ] && return
+	[ "$t1" -gt "$t0" ] && R_CPU[$label]=$(awk -v n="$n" -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { printf "%.0f", n / (t / hz) }')
+	# Memory: settle after the load, then hold IDLE_CONNS idle clients.
+	sleep 1
+	R_IDLE[$label]=$(rss_kib "$p")
+	measure_idle_conns "$label" "$port" "$p"
+}
+
+measure_idle_conns() {
+	local label=$1 port=$2 p=$3 fifo=$work/idle.fifo line
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	# The client holds its connections until its stdin (the fifo) closes.
+	taskset -c "$LOAD_CPU" python3 "$here/idle-conns.py" 127.0.0.1 "$port" "$IDLE_CONNS" /1k <"$fifo" >"$work/idle.out" &
+	local cpid=$!
+	exec 9>"$fifo"
+	for _ in $(seq 600); do
+		line=$(cat "$work/idle.out")
+		[ -n "$line" ] && break
+		sleep 0.1
+	done
+	if [ "$line" = "ready $IDLE_CONNS/$IDLE_CONNS" ]; then
+		sleep 0.5
+		R_10K[$label]=$(rss_kib "$p")
+	else
+		note "$label: idle client got '${line:-nothing}'; RSS with clients is n/a"
+	fi
+	exec 9>&-
+	wait "$cpid" 2>/dev/null
+	rm -f "$fifo"
+}
+
+# run LABEL PORT START_FN: start the proxy, measure, stop it.
+run() {
+	local label=$1 port=$2 fn=$3 pid=""
+	if ! $fn; then
+		note "$label: not available; row is n/a"
+		rows+=("$label")
+		R_RPS[$label]=n/a R_P50[$label]=n/a R_P99[$label]=n/a R_CPU[$label]=n/a
+		R_IDLE[$label]=n/a R_10K[$label]=n/a
+		return
+	fi
+	pids+=("$pid")
+	measure "$label" "$port" "$pid"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# --- the run ------------------------------------------------------------------
+for t in wrk nginx curl python3 taskset; do
+	have $t || { note "bench/proxy needs $t (scripts/deps/bench.packages)"; exit 1; }
+done
+note "$(nproc) cores; proxy on core $PROXY_CPU, wrk+backend on core $LOAD_CPU;" \
+	"${DURATION}s per run, $CONNS connections, 1 KiB responses"
+start_backend || { note "backend did not start"; exit 1; }
+
+measure "backend direct" $P_BACKEND ""
+run "berth-proxy" $P_BERTH start_berth_plain
+run "berth-proxy (kamal defaults)" $P_BERTH_KAMAL start_berth_kamal
+run "nginx" $P_NGINX start_nginx
+run "haproxy" $P_HAPROXY start_haproxy
+run "caddy" $P_CADDY start_caddy
+
+mib() { [ "$1" = n/a ] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+printf '\n%-30s %10s %8s %8s %12s %9s %11s\n' proxy req/s p50_ms p99_ms req/cpu-s idle_MiB "${IDLE_CONNS}c_MiB"
+for r in "${rows[@]}"; do
+	printf '%-30s %10s %8s %8s %12s %9s %11s\n' "$r" "${R_RPS[$r]}" "${R_P50[$r]}" "${R_P99[$r]}" \
+		"${R_CPU[$r]}" "$(mib "${R_IDLE[$r]}")" "$(mib "${R_10K[$r]}")"
+done
+
+# Ratios: berth-proxy's figure over each peer's (>1 = berth-proxy better for
+# req/s and req/cpu-s; <1 = berth-proxy smaller for memory and latency).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+for b in "berth-proxy" "berth-proxy (kamal defaults)"; do
+	printf '\n%s vs peers:  %8s %8s %8s %12s %9s %11s\n' "$b" req/s p50 p99 req/cpu-s idle_rss "${IDLE_CONNS}c_rss"
+	for r in nginx haproxy caddy; do
+		printf '  %-28s %8s %8s %8s %12s %9s %11s\n' "/ $r" \
+			"$(ratio "${R_RPS[$b]}" "${R_RPS[$r]}")" "$(ratio "${R_P50[$b]}" "${R_P50[$r]}")" \
+			"$(ratio "${R_P99[$b]}" "${R_P99[$r]}")" "$(ratio "${R_CPU[$b]}" "${R_CPU[$r]}")" \
+			"$(ratio "${R_IDLE[$b]}" "${R_IDLE[$r]}")" "$(ratio "${R_10K[$b]}" "${R_10K[$r]}")"
+	done
+done
