@@ -1,8 +1,16 @@
-/* main.c - berth-proxy: placeholder until the proxy lands. */
+/*
+ * main.c - berth-proxy. Invoked as "kamal-proxy" it says so in its help
+ * and messages, since Kamal runs `kamal-proxy deploy ...` in the container.
+ */
 #include "compat.h"
+#include "log.h"
+#include "cli.h"
+#include <libgen.h>
 
 int main(int argc, char **argv)
 {
-	fprintf(stderr, "berth-proxy: not implemented yet\n");
-	return 2;
+	char *copy = xstrdup(argv[0]);
+	const char *base = basename(copy);
+	log_set_program(!strcmp(base, "kamal-proxy") ? "kamal-proxy" : "berth-proxy");
+	return cli_main(argc, (const char **)argv);
 }

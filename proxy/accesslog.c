@@ -1,0 +1,152 @@
+/*
+ * accesslog.c - one JSON line per request on stdout, and the Prometheus
+ * text for --metrics-port.
+ *
+ * The request's fields are copied into c->log when the head arrives (the
+ * head's bytes are gone by the time the response ends); the line is
+ * completed and written with a single write() when the request finishes.
+ */
+#include "relay-int.h"
+#include <unistd.h>
+
+void json_str(struct strbuf *sb, const char *p, size_t n)
+{
+	strbuf_addch(sb, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = p[i];
+		if (ch == '"' || ch == '\\') {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, ch);
+		} else if (ch < 0x20 || ch == 0x7f) {
+			strbuf_addf(sb, "\\u%04x", ch);
+		} else {
+			strbuf_addch(sb, ch);
+		}
+	}
+	strbuf_addch(sb, '"');
+}
+
+static void field(struct strbuf *sb, const char *key, struct slice v)
+{
+	strbuf_addf(sb, ",\"%s\":", key);
+	json_str(sb, v.p, v.n);
+}
+
+static struct slice hdr(struct http_head *h, const char *name)
+{
+	const struct slice *v = h ? http_find(h, name) : NULL;
+	return v ? *v : (struct slice){ "", 0 };
+}
+
+static void custom_headers(struct strbuf *sb, struct strvec *names,
+			   struct http_head *h, const char *prefix)
+{
+	for (size_t i = 0; i < names->nr; i++) {
+		strbuf_addf(sb, ",\"%s_", prefix);
+		for (const char *p = names->v[i]; *p; p++)
+			strbuf_addch(sb, *p == '-' ? '_' : (*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+		strbuf_addstr(sb, "\":");
+		struct slice v = hdr(h, names->v[i]);
+		json_str(sb, v.p, v.n);
+	}
+}
+
+void access_log_begin(struct conn *c, struct http_head *h)
+{
+	struct strbuf *sb = &c->log;
+	strbuf_reset(sb);
+	strbuf_setlen(&c->reqid, 0);
+	strbuf_addstr(sb, "{\"level\":\"INFO\",\"msg\":\"Request\"");
+	if (!h) {
+		strbuf_addf(sb, ",\"client_addr\":\"%s\",\"client_port\":%d",
+			    c->addr, c->port);
+		return;
+	}
+	field(sb, "host", h->host);
+	strbuf_addf(sb, ",\"port\":%d", c->ln->port);
+	field(sb, "path", h->path);
+	field(sb, "method", h->method);
+	field(sb, "query", h->query);
+	field(sb, "user_agent", hdr(h, "user-agent"));
+	field(sb, "req_content_type", hdr(h, "content-type"));
+	strbuf_addf(sb, ",\"req_content_length\":%lld",
+		    h->body == BODY_LENGTH ? (long long)h->content_length :
+		    h->body == BODY_NONE ? 0LL : -1LL);
+	strbuf_addf(sb, ",\"client_addr\":\"%s\",\"client_port\":%d", c->addr, c->port);
+	struct slice xff = hdr(h, "x-forwarded-for");
+	if (xff.n)
+		field(sb, "remote_addr", xff);
+	else
+		strbuf_addf(sb, ",\"remote_addr\":\"%s\"", c->addr);
+	strbuf_addf(sb, ",\"proto\":\"HTTP/1.%d\",\"scheme\":\"%s\"", h->minor,
+		    c->ln->tls ? "https" : "http");
+	struct slice id = hdr(h, "x-request-id");
+	if (id.n)
+		strbuf_add(&c->reqid, id.p, id.n);
+	struct service *s = route(h->host, h->path, &(size_t){ 0 });
+	if (s)
+		custom_headers(sb, &s->log_req, h, "req");
+}
+
+void access_log_response(struct conn *c, struct http_head *h)
+{
+	field(&c->log, "resp_content_type", hdr(h, "content-type"));
+	if (c->svc)
+		custom_headers(&c->log, &c->svc->log_resp, h, "resp");
+}
+
+void access_log(struct conn *c)
+{
+	struct strbuf *sb = &c->log;
+	uint64_t dur = now_ms() - (c->start_us ? c->start_us : now_ms());
+	char ts[64];
+	time_t t = wall_ms() / 1000;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strbuf_addf(sb, ",\"time\":\"%s\",\"status\":%d", ts, c->status);
+	field(sb, "request_id", (struct slice){ c->reqid.buf, c->reqid.len });
+	field(sb, "service", c->svc ? (struct slice){ c->svc->name, strlen(c->svc->name) }
+				    : (struct slice){ "", 0 });
+	field(sb, "target", c->tgt ? (struct slice){ c->tgt->addr, strlen(c->tgt->addr) }
+				   : (struct slice){ "", 0 });
+	strbuf_addf(sb, ",\"duration\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+		    "\"resp_content_length\":%llu}\n",
+		    (unsigned long long)dur * 1000000ULL,
+		    (unsigned long long)c->body_in, (unsigned long long)c->bytes_out,
+		    (unsigned long long)c->bytes_out);
+	if (c->status >= 100 && c->status < 600)
+		stats.responses[c->status / 100]++;
+	if (write(1, sb->buf, sb->len) < 0) {
+		/* stdout gone: nothing useful to do */
+	}
+	strbuf_reset(sb);
+}
+
+void metrics_render(struct strbuf *out)
+{
+	strbuf_addstr(out, "# TYPE berth_proxy_requests_total counter\n");
+	strbuf_addf(out, "berth_proxy_requests_total %llu\n",
+		    (unsigned long long)stats.requests);
+	strbuf_addstr(out, "# TYPE berth_proxy_responses_total counter\n");
+	for (int i = 1; i < 6; i++)
+		strbuf_addf(out, "berth_proxy_responses_total{code=\"%dxx\"} %llu\n",
+			    i, (unsigned long long)stats.responses[i]);
+	strbuf_addf(out, "# TYPE berth_proxy_connections gauge\nberth_proxy_connections %d\n",
+		    relay_count_conns());
+	strbuf_addf(out, "# TYPE berth_proxy_connections_accepted_total counter\n"
+		    "berth_proxy_connections_accepted_total %llu\n",
+		    (unsigned long long)stats.conns_accepted);
+	strbuf_addf(out, "# TYPE berth_proxy_connections_refused_total counter\n"
+		    "berth_proxy_connections_refused_total %llu\n",
+		    (unsigned long long)stats.conns_refused);
+	strbuf_addf(out, "# TYPE berth_proxy_bytes_received_total counter\n"
+		    "berth_proxy_bytes_received_total %llu\n"
+		    "# TYPE berth_proxy_bytes_sent_total counter\n"
+		    "berth_proxy_bytes_sent_total %llu\n",
+		    (unsigned long long)stats.bytes_in,
+		    (unsigned long long)stats.bytes_out);
+	for (struct service *s = services; s; s = s->next)
+		strbuf_addf(out, "berth_proxy_service_up{service=\"%s\"} %d\n",
+			    s->name, s->state == SVC_RUNNING);
+}

@@ -1,0 +1,166 @@
+/*
+ * proxy.h - the berth-proxy daemon's shared types and entry points.
+ *
+ * One thread, one epoll loop (loop.c). Everything registered with epoll
+ * starts with a struct ev, whose type says which module handles it:
+ *   relay.c    client connections and their target (upstream) connections
+ *   router.c   services, routes, targets, deploy/drain, the state file
+ *   health.c   health checks of new targets
+ *   control.c  the control socket that the CLI commands talk to
+ *   tls.c      certificates and SNI
+ * Ownership: the router owns services and targets; a target lives while a
+ * service or an in-flight request references it (refs). A client conn owns
+ * at most one upstream at a time; idle upstreams belong to their target's
+ * pool.
+ */
+#ifndef BERTH_PROXY_PROXY_H
+#define BERTH_PROXY_PROXY_H
+
+#include "compat.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "http1.h"
+#include <stdint.h>
+#include <sys/socket.h>
+#include <openssl/ssl.h>
+#include <cJSON.h>
+
+#define BERTH_PROXY_VERSION "0.1.0"
+
+enum ev_type {
+	EV_LISTEN, EV_CLIENT, EV_UPSTREAM, EV_CTL_LISTEN, EV_CTL, EV_HEALTH
+};
+
+struct ev {
+	int type;
+	int fd;
+};
+
+/* ---- loop.c ---- */
+int loop_init(void);
+int loop_add(struct ev *ev, uint32_t events);
+void loop_del(struct ev *ev);
+uint64_t now_ms(void);	/* monotonic, cached per loop iteration */
+uint64_t wall_ms(void);	/* realtime */
+void loop_run(volatile int *stop);
+int set_nonblock(int fd);
+
+/* ---- globals (main.c fills them) ---- */
+struct proxy_config {
+	int http_port, https_port, metrics_port;
+	struct strvec binds;
+	const char *state_dir;
+	const char *socket_path;
+	const char *state_path;
+	int debug;
+	int max_conns;
+	uint64_t header_timeout_ms, idle_timeout_ms;
+	size_t max_head;
+};
+extern struct proxy_config cfg;
+
+/* ---- router.c ---- */
+struct upstream;
+
+struct target {
+	char *addr; /* host:port as given */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	int refs;   /* services + in-flight requests */
+	int active; /* in-flight requests and tunnels */
+	int draining;
+	uint64_t drain_deadline;
+	struct upstream *idle;
+	int nidle;
+	struct target *next; /* all targets */
+};
+
+enum svc_state { SVC_RUNNING, SVC_PAUSED, SVC_STOPPED };
+
+struct service {
+	char *name;
+	cJSON *args; /* the deploy arguments, as saved in the state file */
+	struct strvec hosts, prefixes;
+	int strip_prefix, tls, tls_redirect, forward_headers;
+	char *canonical_host, *client_ip_header, *health_path;
+	struct strvec log_req, log_resp;
+	uint64_t target_timeout_ms;
+	uint64_t max_req_body, max_resp_body;
+	int buffer_requests, buffer_responses;
+	struct target **targets, **readers;
+	int ntargets, nreaders;
+	unsigned rr;
+	struct target **rollout;
+	int nrollout, rollout_percent;
+	struct strvec rollout_list;
+	enum svc_state state;
+	char *stop_message;
+	uint64_t pause_deadline_ms; /* max-pause */
+	SSL_CTX *ssl_ctx;
+	char *error_pages;
+	struct service *next;
+};
+
+extern struct service *services;
+
+struct service *route(struct slice host, struct slice path, size_t *prefix_len);
+struct target *service_pick(struct service *s, int is_read, struct slice cookie);
+void target_put(struct target *t); /* drop a reference */
+int router_restore(void);
+int router_save(void);
+struct service *service_find(const char *name);
+void router_tick(void);
+
+/* ---- relay.c ---- */
+int relay_listen(const char *addr, int port, int tls, int metrics);
+void relay_event(struct ev *ev, uint32_t events);
+void relay_tick(void);
+/* Held (paused) requests of s: go on routing, or fail with 503/504. */
+void relay_release_held(struct service *s);
+/* Ends requests still running on a target whose drain timed out. */
+void relay_abort_target(struct target *t);
+int relay_count_conns(void);
+/* Frees connections closed during this loop iteration. */
+void relay_reap(void);
+
+/* ---- health.c ---- */
+struct health_check;
+typedef void (*health_cb)(void *data, int ok, const char *why);
+struct health_check *health_start(struct target *t, const char *path,
+				  const char *host, int port,
+				  uint64_t timeout_ms, health_cb cb, void *data);
+void health_cancel(struct health_check *hc);
+int health_is_done(struct health_check *hc);
+void health_event(struct ev *ev, uint32_t events);
+void health_tick(void);
+
+/* ---- control.c ---- */
+int control_listen(const char *path);
+void control_event(struct ev *ev, uint32_t events);
+void control_tick(void);
+struct ctl;
+void ctl_reply(struct ctl *c, cJSON *resp); /* takes resp; closes */
+void ctl_reply_error(struct ctl *c, const char *fmt, ...) BERTH_PRINTF(2, 3);
+
+/* ---- deploy.c (router operations requested by control) ---- */
+void op_dispatch(struct ctl *c, cJSON *req);
+void deploy_tick(void);
+
+/* ---- tls.c ---- */
+int tls_init(void);
+SSL_CTX *tls_load(const char *cert, const char *key, struct strbuf *err);
+SSL *tls_new_conn(int fd);
+extern SSL_CTX *tls_default_ctx;
+
+/* ---- metrics ---- */
+struct proxy_stats {
+	uint64_t requests, responses[6], conns_accepted, conns_refused;
+	uint64_t bytes_in, bytes_out;
+};
+extern struct proxy_stats stats;
+void metrics_render(struct strbuf *out);
+
+/* Duration "30s", "1m30s", "500ms" -> ms; -1 if malformed. */
+int64_t parse_duration_ms(const char *s);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * relay-int.h - relay.c's connection types, shared only with the access
+ * log and TLS glue. Not part of the daemon's contract (see proxy.h).
+ */
+#ifndef BERTH_PROXY_RELAY_INT_H
+#define BERTH_PROXY_RELAY_INT_H
+
+#include "proxy.h"
+
+/* A read buffer: bytes [pos, len) are unconsumed. */
+struct rbuf {
+	char *p;
+	uint32_t pos, len, cap;
+};
+
+struct listener {
+	struct ev ev;
+	int tls, metrics, port;
+};
+
+enum conn_state { CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL };
+
+struct upstream {
+	struct ev ev;
+	struct target *tgt;
+	struct conn *c; /* NULL while idle in the pool */
+	struct rbuf in;
+	unsigned readable, writable; /* edge-triggered readiness we remember */
+	unsigned eof : 1, connecting : 1, dead : 1, reused : 1, got_bytes : 1;
+	struct upstream *next_idle;
+	uint64_t idle_deadline;
+};
+
+struct conn {
+	struct ev ev;
+	struct listener *ln;
+	SSL *ssl;
+	struct rbuf in;
+	unsigned readable, writable;
+	unsigned eof : 1, hup : 1, dead : 1,
+		keep_alive : 1, is_head : 1, minor0 : 1, in_request : 1,
+		resp_head : 1, resp_done : 1, req_done : 1, req_bad : 1,
+		req_too_big : 1, write_error : 1, is_upgrade : 1, resp_keep : 1;
+	enum conn_state state;
+	uint64_t deadline; /* ms, monotonic; 0: none */
+	struct conn *prev, *next;
+	struct service *svc;
+	struct target *tgt;
+	struct upstream *up;
+	/* request framing */
+	enum http_body req_body;
+	uint64_t req_left;
+	struct http_chunked req_ch;
+	size_t req_pend; /* body bytes at in.pos ready for the target */
+	uint64_t body_in;
+	/* response framing */
+	enum http_body resp_body;
+	uint64_t resp_left;
+	struct http_chunked resp_ch;
+	size_t resp_pend;
+	struct strbuf out; /* bytes for the client (heads, local pages) */
+	size_t out_off;
+	struct strbuf uhead; /* rewritten request head for the target */
+	size_t uhead_off;
+	/* access log */
+	int status;
+	uint64_t start_us, bytes_out;
+	struct strbuf log, reqid;
+	char addr[64];
+	int port;
+};
+
+void relay_run(struct conn *c);
+void relay_close(struct conn *c);
+void relay_drop_service(struct service *s);
+void send_local(struct conn *c, int st, const char *extra, const char *msg,
+		const char *ctype, const char *body);
+int step_tls(struct conn *c);
+struct target *all_targets(void);
+
+/* accesslog.c */
+void access_log_begin(struct conn *c, struct http_head *h);
+void access_log_response(struct conn *c, struct http_head *h);
+void access_log(struct conn *c);
+void json_str(struct strbuf *sb, const char *p, size_t n);
+
+
+
+/* router.c / deploy.c */
+struct target *target_new(const char *addr, struct strbuf *err);
+void target_drain(struct target *t, uint64_t timeout_ms);
+struct service *service_restore(cJSON *args, struct strbuf *err);
+#endif

@@ -1,0 +1,1378 @@
+/*
+ * relay.c - moves bytes between clients and targets.
+ *
+ * A client connection (struct conn) reads a request head into its buffer,
+ * routes it, writes a rewritten head to a pooled or fresh upstream, then
+ * streams the body straight out of the read buffer (never copied). The
+ * response travels the same way back: its head is rewritten into c->out,
+ * its body goes from the upstream's buffer to the client with writev.
+ * Each side remembers whether its socket is readable/writable (epoll is
+ * edge triggered); relay_run() advances the pair until nothing can move.
+ * Back-pressure comes for free: a side is only read when its buffer has
+ * been fully written to the other side.
+ *
+ * Per-connection problems end in a local response (400, 404, 502, 503,
+ * 504...) or a closed connection and one log line, never in exit.
+ */
+#include "proxy.h"
+#include "log.h"
+#include "relay-int.h"
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <openssl/err.h>
+
+#define EVMASK (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define POOL_MAX 64
+#define POOL_IDLE_MS 15000
+#define CONTAINER(ptr, type) ((type *)(void *)(ptr))
+
+struct proxy_stats stats;
+static struct conn *all_conns;
+static struct conn *grave_conns;
+static struct upstream *grave_ups;
+static int nconns;
+static uint64_t last_refusal_log;
+
+int relay_count_conns(void)
+{
+	return nconns;
+}
+
+/* ---------- buffers and I/O ---------- */
+
+static int buf_room(struct rbuf *b, size_t want_cap)
+{
+	if (!b->p) {
+		b->cap = want_cap;
+		b->p = xmalloc(b->cap);
+		b->pos = b->len = 0;
+	}
+	if (b->pos == b->len)
+		b->pos = b->len = 0;
+	if (b->len == b->cap && b->pos) {
+		memmove(b->p, b->p + b->pos, b->len - b->pos);
+		b->len -= b->pos;
+		b->pos = 0;
+	}
+	return b->len < b->cap;
+}
+
+static void buf_free(struct rbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Reads into b. >0 bytes read, 0 EOF, -1 would block, -2 error. */
+static ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable)
+{
+	size_t room = b->cap - b->len;
+	ssize_t n;
+	if (ssl) {
+		ERR_clear_error();
+		int r = SSL_read(ssl, b->p + b->len, room);
+		if (r <= 0) {
+			int e = SSL_get_error(ssl, r);
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+				*readable = 0;
+				return -1;
+			}
+			return e == SSL_ERROR_ZERO_RETURN ? 0 : -2;
+		}
+		b->len += r;
+		return r;
+	}
+	n = read(fd, b->p + b->len, room);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR) {
+			*readable = 0;
+			return -1;
+		}
+		return -2;
+	}
+	if ((size_t)n < room)
+		*readable = 0;
+	b->len += n;
+	return n;
+}
+
+static ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n,
+			   unsigned *writable)
+{
+	if (ssl) {
+		ssize_t total = 0;
+		for (int i = 0; i < n; i++) {
+			if (!iov[i].iov_len)
+				continue;
+			ERR_clear_error();
+			int r = SSL_write(ssl, iov[i].iov_base, iov[i].iov_len);
+			if (r <= 0) {
+				int e = SSL_get_error(ssl, r);
+				if (e == SSL_ERROR_WANT_WRITE ||
+				    e == SSL_ERROR_WANT_READ) {
+					*writable = 0;
+					return total ? total : -1;
+				}
+				return total ? total : -2;
+			}
+			total += r;
+			if ((size_t)r < iov[i].iov_len)
+				break;
+		}
+		return total;
+	}
+	ssize_t w = writev(fd, iov, n);
+	if (w < 0) {
+		if (errno == EAGAIN || errno == EINTR) {
+			*writable = 0;
+			return -1;
+		}
+		return -2;
+	}
+	return w;
+}
+
+/* ---------- upstreams ---------- */
+
+static void upstream_close(struct upstream *u)
+{
+	if (u->dead)
+		return;
+	u->dead = 1;
+	loop_del(&u->ev);
+	close(u->ev.fd);
+	buf_free(&u->in);
+	u->next_idle = grave_ups;
+	grave_ups = u;
+}
+
+static void pool_remove(struct upstream *u)
+{
+	struct upstream **pp = &u->tgt->idle;
+	while (*pp && *pp != u)
+		pp = &(*pp)->next_idle;
+	if (*pp) {
+		*pp = u->next_idle;
+		u->tgt->nidle--;
+	}
+	target_put(u->tgt);
+}
+
+static void pool_put(struct upstream *u)
+{
+	struct target *t = u->tgt;
+	if (t->draining || t->nidle >= POOL_MAX) {
+		upstream_close(u);
+		target_put(t);
+		return;
+	}
+	u->c = NULL;
+	u->in.pos = u->in.len = 0;
+	u->idle_deadline = now_ms() + POOL_IDLE_MS;
+	u->next_idle = t->idle;
+	t->idle = u;
+	t->nidle++;
+}
+
+/* A pooled connection or a fresh one (connect in progress); holds a ref. */
+static struct upstream *upstream_get(struct target *t)
+{
+	while (t->idle) {
+		struct upstream *u = t->idle;
+		t->idle = u->next_idle;
+		t->nidle--;
+		if (u->eof || u->dead) {
+			upstream_close(u);
+			target_put(t);
+			continue;
+		}
+		u->reused = 1;
+		return u;
+	}
+	int fd = socket(t->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&t->sa, t->salen) < 0 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return NULL;
+	}
+	struct upstream *u = xcalloc(1, sizeof(*u));
+	u->ev.type = EV_UPSTREAM;
+	u->ev.fd = fd;
+	u->tgt = t;
+	u->connecting = 1;
+	t->refs++;
+	if (loop_add(&u->ev, EVMASK) < 0) {
+		close(fd);
+		free(u);
+		t->refs--;
+		return NULL;
+	}
+	return u;
+}
+
+/* ---------- connection bookkeeping ---------- */
+
+static void conn_unlink(struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		all_conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+}
+
+static void request_release(struct conn *c, int reuse_upstream)
+{
+	if (c->up) {
+		if (reuse_upstream)
+			pool_put(c->up);
+		else {
+			upstream_close(c->up);
+			target_put(c->up->tgt);
+		}
+		c->up = NULL;
+	}
+	if (c->tgt) {
+		c->tgt->active--;
+		target_put(c->tgt);
+		c->tgt = NULL;
+	}
+}
+
+void relay_close(struct conn *c)
+{
+	if (c->dead)
+		return;
+	if (c->in_request && c->state != CS_LOCAL) {
+		if (!c->status || !c->resp_head)
+			c->status = 499;
+		access_log(c);
+	}
+	request_release(c, 0);
+	c->dead = 1;
+	loop_del(&c->ev);
+	if (c->ssl) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	close(c->ev.fd);
+	conn_unlink(c);
+	nconns--;
+	c->next = grave_conns;
+	grave_conns = c;
+}
+
+void relay_reap(void)
+{
+	while (grave_conns) {
+		struct conn *c = grave_conns;
+		grave_conns = c->next;
+		buf_free(&c->in);
+		strbuf_release(&c->out);
+		strbuf_release(&c->uhead);
+		strbuf_release(&c->log);
+		free(c);
+	}
+	while (grave_ups) {
+		struct upstream *u = grave_ups;
+		grave_ups = u->next_idle;
+		free(u);
+	}
+}
+
+/* ---------- local responses ---------- */
+
+static const char *reason(int st)
+{
+	switch (st) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 301: return "Moved Permanently";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Error";
+}
+
+static void html_escape(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': strbuf_addstr(sb, "&lt;"); break;
+		case '>': strbuf_addstr(sb, "&gt;"); break;
+		case '&': strbuf_addstr(sb, "&amp;"); break;
+		case '"': strbuf_addstr(sb, "&quot;"); break;
+		default: strbuf_addch(sb, *s);
+		}
+	}
+}
+
+static int custom_page(struct conn *c, int st, struct strbuf *body)
+{
+	if (!c->svc || !c->svc->error_pages)
+		return 0;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%d.html", c->svc->error_pages, st);
+	if (strbuf_read_file(body, path) < 0)
+		return 0;
+	return 1;
+}
+
+/*
+ * Queues a complete response made here. extra: more header lines, each
+ * ending in CRLF. msg: optional text shown on the page.
+ */
+void send_local(struct conn *c, int st, const char *extra, const char *msg,
+		const char *ctype, const char *body)
+{
+	struct strbuf page = STRBUF_INIT;
+	request_release(c, 0);
+	if (body) {
+		strbuf_addstr(&page, body);
+	} else if (!custom_page(c, st, &page)) {
+		strbuf_addf(&page,
+			    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+			    "<title>%d %s</title></head>\n<body><h1>%d %s</h1>\n",
+			    st, reason(st), st, reason(st));
+		if (msg && *msg) {
+			strbuf_addstr(&page, "<p>");
+			html_escape(&page, msg);
+			strbuf_addstr(&page, "</p>\n");
+		}
+		strbuf_addstr(&page, "</body></html>\n");
+	}
+	/* A body we did not read would be taken for the next request. */
+	if (!c->req_done)
+		c->keep_alive = 0;
+	strbuf_reset(&c->out);
+	c->out_off = 0;
+	strbuf_addf(&c->out,
+		    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+		    st, reason(st), ctype ? ctype : "text/html; charset=utf-8",
+		    c->is_head ? 0 : page.len, extra ? extra : "",
+		    c->keep_alive ? "" : "Connection: close\r\n");
+	if (!c->is_head)
+		strbuf_addbuf(&c->out, &page);
+	strbuf_release(&page);
+	c->status = st;
+	c->resp_head = 1;
+	c->state = CS_LOCAL;
+	c->deadline = now_ms() + cfg.idle_timeout_ms;
+}
+
+/* ---------- request start ---------- */
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+	if (!rng_state) {
+		if (getrandom(&rng_state, sizeof(rng_state), 0) != sizeof(rng_state))
+			rng_state = wall_ms() ^ (uint64_t)getpid() << 32;
+		rng_state |= 1;
+	}
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void add_request_id(struct strbuf *sb)
+{
+	uint64_t a = rng_next(), b = rng_next();
+	strbuf_addf(sb, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
+		    (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
+		    (unsigned)((b >> 48) & 0x3fff) | 0x8000,
+		    (unsigned long long)(b & 0xffffffffffffULL));
+}
+
+static int hop_by_hop(struct slice n)
+{
+	switch (n.n) {
+	case 2: return slice_caseeq(n, "te");
+	case 7: return slice_caseeq(n, "trailer") || slice_caseeq(n, "upgrade");
+	case 10: return slice_caseeq(n, "connection") || slice_caseeq(n, "keep-alive");
+	case 16: return slice_caseeq(n, "proxy-connection");
+	}
+	return 0;
+}
+
+static struct slice host_only(struct slice h)
+{
+	/* [v6]:port, name:port */
+	if (h.n && h.p[0] == '[') {
+		const char *e = memchr(h.p, ']', h.n);
+		if (e)
+			h.n = e + 1 - h.p;
+		return h;
+	}
+	const char *colon = memchr(h.p, ':', h.n);
+	if (colon)
+		h.n = colon - h.p;
+	return h;
+}
+
+static void build_upstream_head(struct conn *c, struct http_head *h,
+				size_t prefix_len)
+{
+	struct service *s = c->svc;
+	struct strbuf *sb = &c->uhead;
+	const struct slice *xff = NULL, *xfp = NULL, *xfh = NULL, *cip = NULL;
+	int have_id = 0, have_start = 0;
+	strbuf_reset(sb);
+	c->uhead_off = 0;
+	strbuf_add(sb, h->method.p, h->method.n);
+	strbuf_addch(sb, ' ');
+	if (prefix_len && s->strip_prefix) {
+		struct slice rest = { h->path.p + prefix_len, h->path.n - prefix_len };
+		if (!rest.n || rest.p[0] != '/')
+			strbuf_addch(sb, '/');
+		strbuf_add(sb, rest.p, rest.n);
+		if (h->path.n < h->target.n)
+			strbuf_add(sb, h->path.p + h->path.n,
+				   h->target.n - h->path.n);
+	} else {
+		strbuf_add(sb, h->target.p, h->target.n);
+	}
+	strbuf_addstr(sb, c->minor0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+	for (size_t i = 0; i < h->nhdr; i++) {
+		struct slice n = h->hdr[i].name;
+		if (hop_by_hop(n))
+			continue;
+		if (n.n == 15 && slice_caseeq(n, "x-forwarded-for")) {
+			xff = &h->hdr[i].value;
+			continue;
+		}
+		if (n.n == 17 && slice_caseeq(n, "x-forwarded-proto")) {
+			xfp = &h->hdr[i].value;
+			continue;
+		}
+		if (n.n == 16 && slice_caseeq(n, "x-forwarded-host")) {
+			xfh = &h->hdr[i].value;
+			continue;
+		}
+		if (n.n == 12 && slice_caseeq(n, "x-request-id"))
+			have_id = 1;
+		if (n.n == 15 && slice_caseeq(n, "x-request-start"))
+			have_start = 1;
+		if (s->client_ip_header && slice_caseeq(n, s->client_ip_header))
+			cip = &h->hdr[i].value;
+		strbuf_add(sb, n.p, n.n);
+		strbuf_addstr(sb, ": ");
+		strbuf_add(sb, h->hdr[i].value.p, h->hdr[i].value.n);
+		strbuf_addstr(sb, "\r\n");
+	}
+	strbuf_addstr(sb, "X-Forwarded-For: ");
+	if (s->forward_headers && xff && xff->n) {
+		strbuf_add(sb, xff->p, xff->n);
+		strbuf_addstr(sb, ", ");
+	}
+	if (cip && cip->n)
+		strbuf_add(sb, cip->p, cip->n);
+	else
+		strbuf_addstr(sb, c->addr);
+	strbuf_addstr(sb, "\r\nX-Forwarded-Proto: ");
+	if (s->forward_headers && xfp && xfp->n)
+		strbuf_add(sb, xfp->p, xfp->n);
+	else
+		strbuf_addstr(sb, c->ln->tls ? "https" : "http");
+	strbuf_addstr(sb, "\r\nX-Forwarded-Host: ");
+	if (s->forward_headers && xfh && xfh->n)
+		strbuf_add(sb, xfh->p, xfh->n);
+	else
+		strbuf_add(sb, h->host.p, h->host.n);
+	strbuf_addstr(sb, "\r\n");
+	if (!have_id) {
+		strbuf_addstr(sb, "X-Request-ID: ");
+		size_t at = sb->len;
+		add_request_id(sb);
+		strbuf_setlen(&c->reqid, 0);
+		strbuf_add(&c->reqid, sb->buf + at, sb->len - at);
+		strbuf_addstr(sb, "\r\n");
+	}
+	if (!have_start)
+		strbuf_addf(sb, "X-Request-Start: t=%llu\r\n",
+			    (unsigned long long)wall_ms());
+	if (h->upgrade && c->minor0 == 0)
+		strbuf_addstr(sb, "Connection: Upgrade\r\n");
+	strbuf_addstr(sb, "\r\n");
+}
+
+static int host_matches(struct slice host, const char *want)
+{
+	size_t n = strlen(want);
+	return host.n == n && !strncasecmp(host.p, want, n);
+}
+
+static void redirect(struct conn *c, const char *scheme, struct slice host,
+		     struct slice target)
+{
+	struct strbuf loc = STRBUF_INIT;
+	strbuf_addf(&loc, "Location: %s://", scheme);
+	strbuf_add(&loc, host.p, host.n);
+	if (!strcmp(scheme, "https") && cfg.https_port != 443)
+		strbuf_addf(&loc, ":%d", cfg.https_port);
+	strbuf_add(&loc, target.p, target.n);
+	strbuf_addstr(&loc, "\r\n");
+	send_local(c, 301, loc.buf, NULL, NULL, "");
+	strbuf_release(&loc);
+}
+
+/* Handles a parsed request head of length hl at c->in.pos. */
+static void start_request(struct conn *c, struct http_head *h, int hl)
+{
+	size_t prefix_len = 0;
+	c->in_request = 1;
+	c->minor0 = h->minor == 0;
+	c->keep_alive = h->keep_alive;
+	c->is_head = slice_eq(h->method, "HEAD");
+	c->req_body = h->body;
+	c->req_left = h->content_length;
+	memset(&c->req_ch, 0, sizeof(c->req_ch));
+	c->req_done = h->body == BODY_NONE;
+	if (!c->start_us)
+		c->start_us = now_ms();
+	access_log_begin(c, h);
+	stats.requests++;
+
+	if (c->ln->metrics) {
+		struct strbuf m = STRBUF_INIT;
+		metrics_render(&m);
+		c->in.pos += hl;
+		send_local(c, 200, NULL, NULL, "text/plain; version=0.0.4", m.buf);
+		strbuf_release(&m);
+		return;
+	}
+	struct service *s = route(h->host, h->path, &prefix_len);
+	c->svc = s;
+	if (!s) {
+		c->in.pos += hl;
+		send_local(c, 404, NULL, NULL, NULL, NULL);
+		return;
+	}
+	int is_health = s->health_path && slice_eq(h->path, s->health_path);
+	struct slice bare = host_only(h->host);
+	if (s->canonical_host && !host_matches(bare, s->canonical_host)) {
+		struct slice ch = { s->canonical_host, strlen(s->canonical_host) };
+		c->in.pos += hl;
+		redirect(c, s->tls && (s->tls_redirect || c->ln->tls) ? "https" : "http",
+			 ch, h->target);
+		return;
+	}
+	if (s->tls && s->tls_redirect && !c->ln->tls) {
+		c->in.pos += hl;
+		redirect(c, "https", bare, h->target);
+		return;
+	}
+	if (s->state == SVC_STOPPED && !is_health) {
+		c->in.pos += hl;
+		send_local(c, 503, NULL, s->stop_message, NULL, NULL);
+		return;
+	}
+	if (s->state == SVC_PAUSED && !is_health) {
+		/* The head stays in the buffer; it is parsed again on resume. */
+		c->state = CS_HELD;
+		c->deadline = now_ms() + s->pause_deadline_ms;
+		return;
+	}
+	if (s->buffer_requests && s->max_req_body &&
+	    h->body == BODY_LENGTH && h->content_length > s->max_req_body) {
+		c->in.pos += hl;
+		send_local(c, 413, NULL, NULL, NULL, NULL);
+		return;
+	}
+	const struct slice *cookie = http_find(h, "cookie");
+	struct target *t = service_pick(s, slice_eq(h->method, "GET") || c->is_head,
+					cookie ? *cookie : (struct slice){ "", 0 });
+	if (!t) {
+		c->in.pos += hl;
+		send_local(c, 503, NULL, NULL, NULL, NULL);
+		return;
+	}
+	c->tgt = t;
+	t->refs++;
+	t->active++;
+	c->is_upgrade = h->upgrade;
+	build_upstream_head(c, h, prefix_len);
+	c->in.pos += hl;
+	c->up = upstream_get(t);
+	if (!c->up) {
+		log_warn("cannot connect to target '%s'", t->addr);
+		send_local(c, 502, NULL, NULL, NULL, NULL);
+		return;
+	}
+	c->up->c = c;
+	c->state = CS_PROXY;
+	c->resp_head = 0;
+	c->resp_done = 0;
+	c->req_pend = c->resp_pend = 0;
+	c->body_in = 0;
+	c->deadline = now_ms() + s->target_timeout_ms;
+}
+
+/* ---------- the state machine ---------- */
+
+static int step_head(struct conn *c)
+{
+	struct http_head h;
+	struct rbuf *b = &c->in;
+	if (b->p && b->len > b->pos) {
+		int r = http_parse_request(b->p + b->pos, b->len - b->pos,
+					   cfg.max_head, &h);
+		if (r > 0) {
+			start_request(c, &h, r);
+			return 1;
+		}
+		if (r < 0) {
+			c->in_request = 1;
+			c->keep_alive = 0;
+			c->req_done = 0;
+			access_log_begin(c, NULL);
+			send_local(c, -r, NULL, NULL, NULL, NULL);
+			return 1;
+		}
+	}
+	if (c->eof) {
+		relay_close(c);
+		return 0;
+	}
+	if (!c->readable)
+		return 0;
+	size_t want = b->len - b->pos >= 4096 ? cfg.max_head : 8192;
+	if (b->p && b->cap < want && b->len == b->cap) {
+		b->p = xrealloc(b->p, want);
+		b->cap = want;
+	}
+	if (!buf_room(b, 8192)) {
+		if (b->cap < cfg.max_head) {
+			b->p = xrealloc(b->p, cfg.max_head);
+			b->cap = cfg.max_head;
+		} else {
+			return 0; /* parse reports 431 */
+		}
+	}
+	int was_empty = b->len == b->pos;
+	ssize_t n = sock_fill(c->ev.fd, c->ssl, b, &c->readable);
+	if (n == 0 || n == -2) {
+		c->eof = 1;
+		relay_close(c);
+		return 0;
+	}
+	if (n > 0) {
+		if (was_empty) {
+			c->deadline = now_ms() + cfg.header_timeout_ms;
+			c->start_us = now_ms();
+		}
+		stats.bytes_in += n;
+		return 1;
+	}
+	return 0;
+}
+
+/* Flushes c->out then pending response body bytes to the client. */
+static int flush_client(struct conn *c, const char *body, size_t *pend)
+{
+	int progress = 0;
+	while (c->writable && (c->out_off < c->out.len || (pend && *pend))) {
+		struct iovec iov[2];
+		int n = 0;
+		size_t head = c->out.len - c->out_off;
+		if (head)
+			iov[n++] = (struct iovec){ c->out.buf + c->out_off, head };
+		if (pend && *pend)
+			iov[n++] = (struct iovec){ (void *)body, *pend };
+		ssize_t w = sock_writev(c->ev.fd, c->ssl, iov, n, &c->writable);
+		if (w == -1)
+			break;
+		if (w == -2) {
+			c->write_error = 1;
+			return 1;
+		}
+		progress = 1;
+		c->bytes_out += w;
+		stats.bytes_out += w;
+		if ((size_t)w <= head) {
+			c->out_off += w;
+		} else {
+			c->out_off = c->out.len;
+			w -= head;
+			*pend -= w;
+			c->up->in.pos += w;
+			body += w;
+		}
+	}
+	if (c->out_off == c->out.len && c->out.len) {
+		strbuf_reset(&c->out);
+		c->out_off = 0;
+	}
+	return progress;
+}
+
+static void finish_request(struct conn *c, int reuse)
+{
+	access_log(c);
+	c->in_request = 0;
+	request_release(c, reuse);
+	c->svc = NULL;
+	c->status = 0;
+	c->start_us = 0;
+	c->bytes_out = c->body_in = 0;
+	if (!c->keep_alive) {
+		shutdown(c->ev.fd, SHUT_WR);
+		relay_close(c);
+		return;
+	}
+	c->state = CS_HEAD;
+	c->resp_head = 0;
+	if (c->in.pos == c->in.len) {
+		/* Idle keep-alive connections hold no buffer. */
+		buf_free(&c->in);
+		c->deadline = now_ms() + cfg.idle_timeout_ms;
+	} else {
+		c->deadline = now_ms() + cfg.header_timeout_ms;
+		c->start_us = now_ms();
+	}
+}
+
+static int step_local(struct conn *c)
+{
+	int p = flush_client(c, NULL, NULL);
+	if (c->write_error) {
+		relay_close(c);
+		return 0;
+	}
+	if (c->out.len)
+		return p;
+	finish_request(c, 0);
+	return 1;
+}
+
+/* Moves response-side framing forward over bytes in u->in. */
+static int scan_body(enum http_body mode, uint64_t *left, struct http_chunked *ch,
+		     const char *p, size_t avail, size_t *pend, int *done)
+{
+	*done = 0;
+	switch (mode) {
+	case BODY_NONE:
+		*done = 1;
+		*pend = 0;
+		return 0;
+	case BODY_LENGTH:
+		*pend = avail < *left ? avail : *left;
+		*left -= *pend;
+		*done = !*left;
+		return 0;
+	case BODY_CHUNKED: {
+		ssize_t n = http_chunked_scan(ch, p, avail, done);
+		if (n < 0)
+			return -1;
+		*pend = n;
+		return 0;
+	}
+	case BODY_UNTIL_CLOSE:
+		*pend = avail;
+		return 0;
+	}
+	return 0;
+}
+
+static void upstream_failed(struct conn *c, const char *why)
+{
+	struct upstream *u = c->up;
+	if (!c->resp_head && u && u->reused && !u->got_bytes &&
+	    c->req_body == BODY_NONE) {
+		/* A pooled connection the target had closed: try a fresh one. */
+		upstream_close(u);
+		target_put(u->tgt);
+		c->up = upstream_get(c->tgt);
+		c->uhead_off = 0;
+		if (c->up) {
+			c->up->c = c;
+			c->up->reused = 0;
+			return;
+		}
+	}
+	if (c->resp_head) {
+		if (cfg.debug)
+			log_warn("target '%s' failed mid-response: %s",
+				 c->tgt ? c->tgt->addr : "?", why);
+		relay_close(c);
+		return;
+	}
+	log_warn("target '%s' failed: %s", c->tgt ? c->tgt->addr : "?", why);
+	send_local(c, 502, NULL, NULL, NULL, NULL);
+}
+
+static void build_response_head(struct conn *c, struct http_head *h)
+{
+	struct strbuf *sb = &c->out;
+	strbuf_addf(sb, "HTTP/1.1 %03d ", h->status);
+	strbuf_add(sb, h->reason.p, h->reason.n);
+	strbuf_addstr(sb, "\r\n");
+	int upgrade = h->status == 101;
+	for (size_t i = 0; i < h->nhdr; i++) {
+		struct slice n = h->hdr[i].name;
+		if (hop_by_hop(n) && !(upgrade && slice_caseeq(n, "upgrade")))
+			continue;
+		strbuf_add(sb, n.p, n.n);
+		strbuf_addstr(sb, ": ");
+		strbuf_add(sb, h->hdr[i].value.p, h->hdr[i].value.n);
+		strbuf_addstr(sb, "\r\n");
+	}
+	if (upgrade)
+		strbuf_addstr(sb, "Connection: Upgrade\r\n");
+	else if (!c->keep_alive)
+		strbuf_addstr(sb, "Connection: close\r\n");
+	else if (c->minor0)
+		strbuf_addstr(sb, "Connection: keep-alive\r\n");
+	strbuf_addstr(sb, "\r\n");
+}
+
+static int read_upstream(struct conn *c, struct upstream *u)
+{
+	if (!u->readable || !buf_room(&u->in, 16384))
+		return 0;
+	ssize_t n = sock_fill(u->ev.fd, NULL, &u->in, &u->readable);
+	if (n > 0) {
+		u->got_bytes = 1;
+		return 1;
+	}
+	if (n == 0 || n == -2) {
+		u->eof = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int step_response_head(struct conn *c, struct upstream *u)
+{
+	struct http_head h;
+	if (u->in.len > u->in.pos) {
+		int r = http_parse_response(u->in.p + u->in.pos,
+					    u->in.len - u->in.pos,
+					    cfg.max_head, c->is_head, &h);
+		if (r < 0) {
+			upstream_failed(c, "malformed response");
+			return 1;
+		}
+		if (r > 0) {
+			if (h.status < 200 && h.status != 101) {
+				/* Interim responses (100 Continue) pass as they are. */
+				strbuf_add(&c->out, u->in.p + u->in.pos, r);
+				u->in.pos += r;
+				return 1;
+			}
+			if (h.status == 101 && !c->is_upgrade) {
+				upstream_failed(c, "unexpected 101");
+				return 1;
+			}
+			if (c->minor0 && h.body == BODY_CHUNKED)
+				c->keep_alive = 0;
+			if (!h.keep_alive && h.body == BODY_UNTIL_CLOSE)
+				c->keep_alive = 0;
+			c->status = h.status;
+			c->resp_head = 1;
+			c->resp_keep = h.keep_alive;
+			c->resp_body = h.body;
+			c->resp_left = h.content_length;
+			memset(&c->resp_ch, 0, sizeof(c->resp_ch));
+			build_response_head(c, &h);
+			access_log_response(c, &h);
+			u->in.pos += r;
+			c->deadline = 0;
+			if (h.status == 101) {
+				c->state = CS_TUNNEL;
+				c->resp_done = 1;
+			} else if (c->svc && c->svc->buffer_responses &&
+				   c->svc->max_resp_body &&
+				   h.body == BODY_LENGTH &&
+				   h.content_length > c->svc->max_resp_body) {
+				strbuf_reset(&c->out);
+				c->resp_head = 0;
+				c->keep_alive = 0;
+				send_local(c, 500, NULL, NULL, NULL, NULL);
+			}
+			return 1;
+		}
+		if (u->in.len - u->in.pos >= cfg.max_head) {
+			upstream_failed(c, "response head too large");
+			return 1;
+		}
+	}
+	if (u->eof) {
+		upstream_failed(c, "connection closed before a response");
+		return 1;
+	}
+	return read_upstream(c, u);
+}
+
+/* Sends the rewritten head and request body bytes to the target. */
+static int step_request_body(struct conn *c, struct upstream *u)
+{
+	int progress = 0;
+	for (;;) {
+		if (!c->req_pend && !c->req_done && c->in.len > c->in.pos) {
+			int done;
+			if (scan_body(c->req_body, &c->req_left, &c->req_ch,
+				      c->in.p + c->in.pos, c->in.len - c->in.pos,
+				      &c->req_pend, &done) < 0) {
+				c->req_bad = 1;
+				return 1;
+			}
+			if (done)
+				c->req_done = 1;
+			c->body_in += c->req_pend;
+			if (c->svc && c->svc->buffer_requests &&
+			    c->svc->max_req_body && c->body_in > c->svc->max_req_body) {
+				c->req_too_big = 1;
+				return 1;
+			}
+		}
+		size_t head = c->uhead.len - c->uhead_off;
+		if (!u->writable || (!head && !c->req_pend))
+			break;
+		struct iovec iov[2];
+		int n = 0;
+		if (head)
+			iov[n++] = (struct iovec){ c->uhead.buf + c->uhead_off, head };
+		if (c->req_pend)
+			iov[n++] = (struct iovec){ c->in.p + c->in.pos, c->req_pend };
+		ssize_t w = sock_writev(u->ev.fd, NULL, iov, n, &u->writable);
+		if (w == -1)
+			break;
+		if (w == -2) {
+			u->eof = 1;
+			return 1;
+		}
+		progress = 1;
+		if ((size_t)w <= head) {
+			c->uhead_off += w;
+		} else {
+			c->uhead_off = c->uhead.len;
+			c->in.pos += w - head;
+			c->req_pend -= w - head;
+		}
+	}
+	if (!c->req_done && !c->req_pend && c->in.pos == c->in.len &&
+	    c->readable && !c->eof) {
+		buf_room(&c->in, 8192);
+		ssize_t n = sock_fill(c->ev.fd, c->ssl, &c->in, &c->readable);
+		if (n > 0) {
+			stats.bytes_in += n;
+			progress = 1;
+		} else if (n == 0 || n == -2) {
+			c->eof = 1;
+			progress = 1;
+		}
+	}
+	return progress;
+}
+
+static int step_proxy(struct conn *c)
+{
+	struct upstream *u = c->up;
+	int progress = 0;
+	if (u->connecting)
+		return 0;
+	progress |= step_request_body(c, u);
+	if (c->req_bad || c->req_too_big) {
+		int st = c->req_bad ? 400 : 413;
+		c->req_bad = c->req_too_big = 0;
+		if (c->resp_head) {
+			relay_close(c);
+		} else {
+			c->keep_alive = 0;
+			send_local(c, st, NULL, NULL, NULL, NULL);
+		}
+		return 1;
+	}
+	if (c->eof && !c->req_done) {
+		relay_close(c); /* client went away mid-body: 499 */
+		return 0;
+	}
+	if (c->hup && !c->resp_head) {
+		relay_close(c);
+		return 0;
+	}
+	if (!c->resp_head) {
+		progress |= step_response_head(c, u);
+		if (c->state != CS_PROXY || c->dead)
+			return 1;
+		progress |= flush_client(c, NULL, NULL);
+		if (!c->resp_head)
+			return progress;
+	}
+	/* response body */
+	for (;;) {
+		if (!c->resp_pend && !c->resp_done && u->in.len > u->in.pos) {
+			int done;
+			if (scan_body(c->resp_body, &c->resp_left, &c->resp_ch,
+				      u->in.p + u->in.pos, u->in.len - u->in.pos,
+				      &c->resp_pend, &done) < 0) {
+				relay_close(c);
+				return 0;
+			}
+			if (done)
+				c->resp_done = 1;
+		}
+		if (c->resp_body == BODY_NONE)
+			c->resp_done = 1;
+		int p = flush_client(c, u->in.p + u->in.pos, &c->resp_pend);
+		if (c->write_error) {
+			relay_close(c);
+			return 0;
+		}
+		progress |= p;
+		if (c->resp_pend || c->out.len)
+			return progress; /* client is slow; wait for EPOLLOUT */
+		if (c->resp_done)
+			break;
+		if (u->eof) {
+			if (c->resp_body == BODY_UNTIL_CLOSE) {
+				c->resp_done = 1;
+				break;
+			}
+			relay_close(c); /* truncated response */
+			return 0;
+		}
+		if (!read_upstream(c, u))
+			return progress;
+		progress = 1;
+	}
+	int reuse = c->resp_keep && c->req_done && !c->req_pend &&
+		    c->uhead_off == c->uhead.len && u->in.pos == u->in.len && !u->eof;
+	if (!c->req_done)
+		c->keep_alive = 0;
+	finish_request(c, reuse);
+	return 1;
+}
+
+static int step_tunnel(struct conn *c)
+{
+	struct upstream *u = c->up;
+	int progress = 0;
+	/* client -> target */
+	if (c->in.len > c->in.pos && u->writable) {
+		struct iovec iov = { c->in.p + c->in.pos, c->in.len - c->in.pos };
+		ssize_t w = sock_writev(u->ev.fd, NULL, &iov, 1, &u->writable);
+		if (w == -2) {
+			relay_close(c);
+			return 0;
+		}
+		if (w > 0) {
+			c->in.pos += w;
+			progress = 1;
+		}
+	}
+	if ((!c->in.p || c->in.len == c->in.pos) && c->readable && !c->eof) {
+		buf_room(&c->in, 8192);
+		ssize_t n = sock_fill(c->ev.fd, c->ssl, &c->in, &c->readable);
+		if (n > 0)
+			progress = 1;
+		else if (n == 0 || n == -2) {
+			c->eof = 1;
+			shutdown(u->ev.fd, SHUT_WR);
+			progress = 1;
+		}
+	}
+	/* target -> client */
+	if (u->in.len > u->in.pos || c->out.len) {
+		size_t pend = u->in.len - u->in.pos;
+		progress |= flush_client(c, u->in.p + u->in.pos, &pend);
+		if (c->write_error) {
+			relay_close(c);
+			return 0;
+		}
+	}
+	if (u->in.len == u->in.pos && !u->eof && read_upstream(c, u)) {
+		progress = 1;
+		if (u->eof)
+			shutdown(c->ev.fd, SHUT_WR);
+	}
+	if (c->eof && u->eof && u->in.len == u->in.pos) {
+		c->keep_alive = 0;
+		finish_request(c, 0);
+		return 0;
+	}
+	return progress;
+}
+
+void relay_run(struct conn *c)
+{
+	for (int rounds = 0; rounds < 64 && !c->dead; rounds++) {
+		int p = 0;
+		switch (c->state) {
+		case CS_TLS:
+			p = step_tls(c);
+			break;
+		case CS_HEAD:
+			p = step_head(c);
+			break;
+		case CS_LOCAL:
+			p = step_local(c);
+			break;
+		case CS_PROXY:
+			p = step_proxy(c);
+			break;
+		case CS_TUNNEL:
+			p = step_tunnel(c);
+			break;
+		case CS_HELD:
+			if (c->hup || c->eof)
+				relay_close(c);
+			break;
+		}
+		if (!p)
+			break;
+	}
+}
+
+/* ---------- events ---------- */
+
+static void accept_all(struct listener *ln)
+{
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(ln->ev.fd, (struct sockaddr *)&ss, &sl,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				if (now_ms() - last_refusal_log > 1000) {
+					last_refusal_log = now_ms();
+					log_warn("out of file descriptors at %d connections", nconns);
+				}
+			}
+			return;
+		}
+		if (nconns >= cfg.max_conns) {
+			stats.conns_refused++;
+			if (now_ms() - last_refusal_log > 1000) {
+				last_refusal_log = now_ms();
+				log_warn("connection limit %d reached; refusing new connections",
+					 cfg.max_conns);
+			}
+			close(fd);
+			continue;
+		}
+		struct conn *c = xcalloc(1, sizeof(*c));
+		c->ev.type = EV_CLIENT;
+		c->ev.fd = fd;
+		c->ln = ln;
+		c->writable = 1;
+		strbuf_init(&c->out, 0);
+		strbuf_init(&c->uhead, 0);
+		strbuf_init(&c->log, 0);
+		strbuf_init(&c->reqid, 0);
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &sin->sin_addr, c->addr, sizeof(c->addr));
+			c->port = ntohs(sin->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &s6->sin6_addr, c->addr, sizeof(c->addr));
+			c->port = ntohs(s6->sin6_port);
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c->state = CS_HEAD;
+		c->deadline = now_ms() + cfg.header_timeout_ms;
+		if (ln->tls) {
+			c->ssl = tls_new_conn(fd);
+			if (!c->ssl) {
+				close(fd);
+				free(c);
+				continue;
+			}
+			c->state = CS_TLS;
+		}
+		if (loop_add(&c->ev, EVMASK) < 0) {
+			if (c->ssl)
+				SSL_free(c->ssl);
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = all_conns;
+		if (all_conns)
+			all_conns->prev = c;
+		all_conns = c;
+		nconns++;
+		stats.conns_accepted++;
+	}
+}
+
+static void upstream_event(struct upstream *u, uint32_t events)
+{
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+		u->readable = 1;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		u->writable = 1;
+	if (u->connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+		getsockopt(u->ev.fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		u->connecting = 0;
+		if (err) {
+			struct conn *c = u->c;
+			u->eof = 1;
+			if (c) {
+				log_warn("cannot connect to target '%s': %s",
+					 u->tgt->addr, strerror(err));
+				send_local(c, 502, NULL, NULL, NULL, NULL);
+				relay_run(c);
+			}
+			return;
+		}
+	}
+	if (!u->c) {
+		/* Idle in the pool: any byte or EOF makes it unusable. */
+		if (u->readable) {
+			pool_remove(u);
+			upstream_close(u);
+		}
+		return;
+	}
+	relay_run(u->c);
+}
+
+void relay_event(struct ev *ev, uint32_t events)
+{
+	if (ev->type == EV_LISTEN) {
+		accept_all(CONTAINER(ev, struct listener));
+		return;
+	}
+	if (ev->type == EV_UPSTREAM) {
+		struct upstream *u = CONTAINER(ev, struct upstream);
+		if (!u->dead)
+			upstream_event(u, events);
+		return;
+	}
+	struct conn *c = CONTAINER(ev, struct conn);
+	if (c->dead)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		c->readable = 1;
+	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+		c->writable = 1;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		c->readable = 1;
+		if (c->state == CS_PROXY || c->state == CS_HELD)
+			c->hup = 1;
+	}
+	relay_run(c);
+}
+
+/* ---------- timers ---------- */
+
+void relay_tick(void)
+{
+	uint64_t now = now_ms();
+	struct conn *c, *next;
+	for (c = all_conns; c; c = next) {
+		next = c->next;
+		if (!c->deadline || c->deadline > now)
+			continue;
+		c->deadline = 0;
+		switch (c->state) {
+		case CS_PROXY:
+			if (!c->resp_head) {
+				log_warn("target '%s' timed out", c->tgt ? c->tgt->addr : "?");
+				c->keep_alive = 0;
+				send_local(c, 504, NULL, NULL, NULL, NULL);
+				relay_run(c);
+			}
+			break;
+		case CS_HELD:
+			c->keep_alive = 0;
+			c->in.pos = c->in.len;
+			send_local(c, 504, NULL, NULL, NULL, NULL);
+			relay_run(c);
+			break;
+		default:
+			relay_close(c);
+		}
+	}
+	for (struct target *t = all_targets(); t; t = t->next) {
+		struct upstream *u = t->idle, *un;
+		for (; u; u = un) {
+			un = u->next_idle;
+			if (u->idle_deadline <= now) {
+				pool_remove(u);
+				upstream_close(u);
+			}
+		}
+	}
+}
+
+void relay_release_held(struct service *s)
+{
+	for (struct conn *c = all_conns; c; c = c->next) {
+		if (c->state != CS_HELD || c->svc != s)
+			continue;
+		c->svc = NULL;
+		c->in_request = 0;
+		if (s->state == SVC_STOPPED) {
+			struct http_head h;
+			int r = http_parse_request(c->in.p + c->in.pos,
+						   c->in.len - c->in.pos,
+						   cfg.max_head, &h);
+			c->in_request = 1;
+			c->svc = s;
+			if (r > 0)
+				c->in.pos += r;
+			c->keep_alive = 0;
+			send_local(c, 503, NULL, s->stop_message, NULL, NULL);
+		} else {
+			c->state = CS_HEAD;
+		}
+		relay_run(c);
+	}
+}
+
+void relay_abort_target(struct target *t)
+{
+	for (struct conn *c = all_conns; c; c = c->next) {
+		if (c->tgt != t || c->dead)
+			continue;
+		if (c->state == CS_PROXY && !c->resp_head) {
+			c->keep_alive = 0;
+			send_local(c, 504, NULL, NULL, NULL, NULL);
+			relay_run(c);
+		} else if (c->state == CS_PROXY || c->state == CS_TUNNEL) {
+			relay_close(c);
+		}
+	}
+}
+
+void relay_drop_service(struct service *s)
+{
+	for (struct conn *c = all_conns; c; c = c->next)
+		if (c->svc == s && c->state != CS_PROXY && c->state != CS_TUNNEL) {
+			if (c->state == CS_HELD)
+				relay_close(c);
+			else
+				c->svc = NULL;
+		}
+}

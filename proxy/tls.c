@@ -1,0 +1,168 @@
+/*
+ * tls.c - listeners, TLS contexts and the handshake step.
+ *
+ * One default SSL_CTX accepts every TLS connection; its SNI callback
+ * switches to the context of the service that owns the requested host
+ * (each service's static certificate is loaded into its own SSL_CTX at
+ * deploy time, so a bad certificate fails the deploy, not a request).
+ */
+#include "relay-int.h"
+#include "log.h"
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <openssl/err.h>
+
+SSL_CTX *tls_default_ctx;
+
+static int sni_cb(SSL *ssl, int *al, void *arg)
+{
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	size_t plen;
+	struct service *s = NULL;
+	if (name)
+		s = route((struct slice){ name, strlen(name) },
+			  (struct slice){ "/", 1 }, &plen);
+	if (!s || !s->ssl_ctx) {
+		/* No host given: the only TLS service, if there is just one. */
+		struct service *only = NULL;
+		int n = 0;
+		for (struct service *it = services; it; it = it->next)
+			if (it->ssl_ctx) {
+				only = it;
+				n++;
+			}
+		s = n == 1 ? only : NULL;
+	}
+	if (!s || !s->ssl_ctx)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	SSL_set_SSL_CTX(ssl, s->ssl_ctx);
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+		   const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char h1[] = "\x08http/1.1";
+	unsigned char *o;
+	if (SSL_select_next_proto(&o, outlen, h1, sizeof(h1) - 1, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = o;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *new_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
+	return ctx;
+}
+
+int tls_init(void)
+{
+	tls_default_ctx = new_ctx();
+	if (!tls_default_ctx)
+		return error("cannot create a TLS context");
+	SSL_CTX_set_tlsext_servername_callback(tls_default_ctx, sni_cb);
+	return 0;
+}
+
+SSL_CTX *tls_load(const char *cert, const char *key, struct strbuf *err)
+{
+	SSL_CTX *ctx = new_ctx();
+	if (!ctx)
+		return NULL;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		char buf[256];
+		ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+		strbuf_addf(err, "cannot load TLS certificate '%s' and key '%s': %s",
+			    cert, key, buf);
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+SSL *tls_new_conn(int fd)
+{
+	SSL *ssl = SSL_new(tls_default_ctx);
+	if (!ssl)
+		return NULL;
+	SSL_set_fd(ssl, fd);
+	SSL_set_accept_state(ssl);
+	return ssl;
+}
+
+int step_tls(struct conn *c)
+{
+	ERR_clear_error();
+	int r = SSL_do_handshake(c->ssl);
+	if (r == 1) {
+		c->state = CS_HEAD;
+		return 1;
+	}
+	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ) {
+		c->readable = 0;
+		return 0;
+	}
+	if (e == SSL_ERROR_WANT_WRITE) {
+		c->writable = 0;
+		return 0;
+	}
+	if (cfg.debug)
+		log_warn("TLS handshake with %s failed", c->addr);
+	ERR_clear_error();
+	relay_close(c);
+	return 0;
+}
+
+int relay_listen(const char *addr, int port, int tls, int metrics)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res, *ai;
+	char portstr[16];
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	int rc = getaddrinfo(addr, portstr, &hints, &res);
+	if (rc)
+		return error("cannot resolve bind address '%s': %s",
+			     addr ? addr : "*", gai_strerror(rc));
+	int ok = 0;
+	for (ai = res; ai; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ai->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 4096) < 0) {
+			error_errno("cannot listen on %s port %d", addr ? addr : "*", port);
+			close(fd);
+			continue;
+		}
+		struct listener *ln = xcalloc(1, sizeof(*ln));
+		ln->ev.type = EV_LISTEN;
+		ln->ev.fd = fd;
+		ln->tls = tls;
+		ln->metrics = metrics;
+		ln->port = port;
+		loop_add(&ln->ev, EPOLLIN);
+		ok++;
+	}
+	freeaddrinfo(res);
+	return ok ? 0 : -1;
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""A test target for berth-proxy: HTTP/1.1 keep-alive, on 127.0.0.1.
+
+  backend.py PORT NAME [--health STATUS] [--health-delay SECONDS]
+
+Routes:
+  /up             health path: STATUS (default 200)
+  /slow?ms=N      answers after N milliseconds; touches NAME.cancelled if
+                  the client went away first
+  /stream         a chunked response in three pieces
+  /status/N       answers status N
+  /ws             101 upgrade, then echoes bytes until EOF
+  anything else   200, JSON: backend name, method, path, raw target,
+                  headers, body length
+"""
+import json
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+port, name = int(sys.argv[1]), sys.argv[2]
+health = 200
+health_delay = 0.0
+args = sys.argv[3:]
+while args:
+    if args[0] == "--health":
+        health = int(args[1]); args = args[2:]
+    elif args[0] == "--health-delay":
+        health_delay = float(args[1]); args = args[2:]
+    else:
+        sys.exit("unknown option " + args[0])
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, status, body, ctype="application/json", extra=None):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Backend", name)
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def read_body(self):
+        te = self.headers.get("Transfer-Encoding", "")
+        if te.lower() == "chunked":
+            total = b""
+            while True:
+                line = self.rfile.readline()
+                size = int(line.split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b""):
+                        pass
+                    return total
+                total += self.rfile.read(size)
+                self.rfile.readline()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def handle_any(self):
+        path = self.path.split("?")[0]
+        query = self.path[len(path) + 1:] if "?" in self.path else ""
+        if path == "/up":
+            time.sleep(health_delay)
+            return self.reply(health, "up " + name, "text/plain")
+        if path == "/slow":
+            ms = int(dict(p.split("=") for p in query.split("&") if "=" in p).get("ms", "1000"))
+            end = time.time() + ms / 1000.0
+            self.connection.setblocking(True)
+            while time.time() < end:
+                time.sleep(0.02)
+                try:
+                    self.connection.setblocking(False)
+                    peek = self.connection.recv(1, socket.MSG_PEEK)
+                    self.connection.setblocking(True)
+                    if peek == b"":
+                        open(name + ".cancelled", "w").close()
+                        self.close_connection = True
+                        return
+                except BlockingIOError:
+                    self.connection.setblocking(True)
+                except OSError:
+                    open(name + ".cancelled", "w").close()
+                    return
+            return self.reply(200, "slow " + name, "text/plain")
+        if path == "/stream":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(3):
+                piece = ("data: %d\n\n" % i).encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+                time.sleep(0.2)
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        if path.startswith("/status/"):
+            return self.reply(int(path[8:]), "status", "text/plain")
+        if path == "/ws":
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.end_headers()
+            self.wfile.flush()
+            while True:
+                data = self.connection.recv(4096)
+                if not data:
+                    break
+                self.connection.sendall(data)
+            self.close_connection = True
+            return
+        body = self.read_body()
+        info = {"backend": name, "method": self.command, "path": path,
+                "target": self.path, "query": query,
+                "headers": [[k, v] for k, v in self.headers.items()],
+                "body_length": len(body)}
+        self.reply(200, json.dumps(info))
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 512
+
+
+Server(("127.0.0.1", port), Handler).serve_forever()
