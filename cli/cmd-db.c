@@ -1,8 +1,249 @@
-/* cmd-db.c - `berth db ...`: placeholder until the restore tool lands. */
+/*
+ * cmd-db.c - `berth db restore|resume|undo|drop-old`.
+ *
+ * Settings come from flags, each with the seed's environment variable as
+ * an equivalent where it had one (NO_SWAP=1, NO_DEFERRED=1, KEEP_DUMP=1,
+ * BACKUP_FILE=...). Credentials only from berth's secrets (.kamal/secrets*):
+ *   <SOURCE>_ACCESS_KEY_ID, <SOURCE>_SECRET_ACCESS_KEY   (R2_..., FALLBACK_...)
+ *   BERTH_DB_URL   the connection (postgres://user:pass@host/...), optional:
+ *                  without it libpq's PGHOST/PGPORT/PGUSER or the local socket
+ */
 #include "cli.h"
 #include "commands.h"
+#include "db/restore.h"
+#include "log.h"
+#include "secrets/secrets.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+static const char restore_usage[] =
+	"usage: berth db restore --database NAME [options]\n"
+	"  --file PATH             restore this dump (BACKUP_FILE), not the newest in storage\n"
+	"  --source NAME           only this source: r2 or fallback (default: r2, then fallback)\n"
+	"  --r2-account ID         R2 endpoint https://ID.r2.cloudflarestorage.com, region auto\n"
+	"  --endpoint URL          an S3 endpoint for r2 instead (region: --region, default auto)\n"
+	"  --bucket B --prefix P   where the dumps are\n"
+	"  --fallback-endpoint URL --fallback-bucket B --fallback-prefix P --fallback-region R\n"
+	"  --large-table T         defer T's data (repeat or comma-separate); partitions follow\n"
+	"  --critical-matview MV   refresh and check MV before the swap\n"
+	"  --analytics-matview MV  refresh MV after the deferred load (default: every other one)\n"
+	"  --restart-role ROLE     `berth app boot --roles ROLE` after the swap\n"
+	"  --restart-cmd CMD       or run this shell command after the swap\n"
+	"  --no-swap               build the restore database, don't go live (NO_SWAP=1)\n"
+	"  --no-deferred           core only: leave the large tables empty (NO_DEFERRED=1)\n"
+	"  --schema-only           restore the schema only (e.g. a versions database)\n"
+	"  --keep-dump             keep the downloaded dump and lists (KEEP_DUMP=1)\n"
+	"  --dry-run               print the lists and every command, change nothing\n"
+	"  --jobs N                pg_restore jobs (default 2)\n"
+	"  --no-owner              restore without owners and grants\n"
+	"  --pg-bin DIR            the pg_restore to use (default: the dump's version's)\n"
+	"  --workdir DIR           where the dump goes (default /var/tmp/berth-db)\n"
+	"  --restore-db NAME --old-db NAME   names (default NAME_berth_restore, NAME_berth_old)\n";
+
+static int env_flag(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") && strcmp(v, "false");
+}
+
+/* Pushes a comma-separated value, word by word. */
+static void push_list(struct strvec *sv, const char *value)
+{
+	const char *p = value;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n) {
+			char *w = xstrndup(p, n);
+			strvec_push(sv, w);
+			free(w);
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
+struct flags {
+	struct strbuf r2_endpoint;
+	const char *endpoint, *region, *bucket, *prefix;
+	const char *fb_endpoint, *fb_region, *fb_bucket, *fb_prefix;
+	struct secrets *secrets;
+};
+
+/* "--name value" or "--name=value"; advances *i past the value. */
+static int opt_value(int argc, const char **argv, int *i, const char *name,
+		     const char **out)
+{
+	const char *rest;
+
+	if (!skip_prefix(argv[*i], name, &rest))
+		return 0;
+	if (*rest == '=') {
+		*out = rest + 1;
+		return 1;
+	}
+	if (*rest)
+		return 0;
+	if (*i + 1 >= argc)
+		die("option '%s' needs a value", name);
+	*out = argv[++*i];
+	return 1;
+}
+
+static int parse(int argc, const char **argv, struct db_restore_opts *o,
+		 struct flags *f)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+
+		if (!strcmp(a, "--no-swap")) o->no_swap = 1;
+		else if (!strcmp(a, "--no-deferred")) o->no_deferred = 1;
+		else if (!strcmp(a, "--keep-dump")) o->keep_dump = 1;
+		else if (!strcmp(a, "--dry-run")) o->dry_run = 1;
+		else if (!strcmp(a, "--schema-only")) o->schema_only = 1;
+		else if (!strcmp(a, "--no-owner")) o->no_owner = 1;
+		else if (opt_value(argc, argv, &i, "--database", &v)) o->database = v;
+		else if (opt_value(argc, argv, &i, "--file", &v)) o->file = v;
+		else if (opt_value(argc, argv, &i, "--source", &v)) o->source = v;
+		else if (opt_value(argc, argv, &i, "--jobs", &v)) o->jobs = atoi(v);
+		else if (opt_value(argc, argv, &i, "--pg-bin", &v)) o->pg_bin = v;
+		else if (opt_value(argc, argv, &i, "--workdir", &v)) o->workdir = v;
+		else if (opt_value(argc, argv, &i, "--restore-db", &v)) o->restore_db = v;
+		else if (opt_value(argc, argv, &i, "--old-db", &v)) o->old_db = v;
+		else if (opt_value(argc, argv, &i, "--large-table", &v)) push_list(&o->large_tables, v);
+		else if (opt_value(argc, argv, &i, "--critical-matview", &v)) push_list(&o->critical_matviews, v);
+		else if (opt_value(argc, argv, &i, "--analytics-matview", &v)) push_list(&o->analytics_matviews, v);
+		else if (opt_value(argc, argv, &i, "--restart-role", &v)) push_list(&o->restart_roles, v);
+		else if (opt_value(argc, argv, &i, "--restart-cmd", &v)) o->restart_cmd = v;
+		else if (opt_value(argc, argv, &i, "--r2-account", &v)) {
+			strbuf_reset(&f->r2_endpoint);
+			strbuf_addf(&f->r2_endpoint, "https://%s.r2.cloudflarestorage.com", v);
+		}
+		else if (opt_value(argc, argv, &i, "--endpoint", &v)) f->endpoint = v;
+		else if (opt_value(argc, argv, &i, "--region", &v)) f->region = v;
+		else if (opt_value(argc, argv, &i, "--bucket", &v)) f->bucket = v;
+		else if (opt_value(argc, argv, &i, "--prefix", &v)) f->prefix = v;
+		else if (opt_value(argc, argv, &i, "--fallback-endpoint", &v)) f->fb_endpoint = v;
+		else if (opt_value(argc, argv, &i, "--fallback-region", &v)) f->fb_region = v;
+		else if (opt_value(argc, argv, &i, "--fallback-bucket", &v)) f->fb_bucket = v;
+		else if (opt_value(argc, argv, &i, "--fallback-prefix", &v)) f->fb_prefix = v;
+		else {
+			fprintf(stderr, "error: unknown option '%s'\n%s", a, restore_usage);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void add_source(struct db_restore_opts *o, struct flags *f, const char *name,
+		       const char *endpoint, const char *region, const char *bucket,
+		       const char *prefix)
+{
+	struct strbuf key = STRBUF_INIT, secret = STRBUF_INIT;
+	struct db_source *s;
+
+	if (!endpoint && !bucket)
+		return;
+	for (const char *p = name; *p; p++)
+		strbuf_addch(&key, toupper((unsigned char)*p));
+	strbuf_addbuf(&secret, &key);
+	strbuf_addstr(&key, "_ACCESS_KEY_ID");
+	strbuf_addstr(&secret, "_SECRET_ACCESS_KEY");
+	o->sources = xrealloc(o->sources, (o->sources_nr + 1) * sizeof(*o->sources));
+	s = &o->sources[o->sources_nr++];
+	s->name = name;
+	s->endpoint = endpoint;
+	s->region = region ? region : "auto";
+	s->bucket = bucket;
+	s->prefix = prefix ? prefix : "";
+	s->access_key = secrets_get(f->secrets, key.buf);
+	s->secret_key = secrets_get(f->secrets, secret.buf);
+	strbuf_release(&key);
+	strbuf_release(&secret);
+}
+
+static int setup(int argc, const char **argv, struct cli_context *ctx,
+		 struct db_restore_opts *o, struct flags *f)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	db_restore_opts_init(o);
+	o->no_swap = env_flag("NO_SWAP");
+	o->no_deferred = env_flag("NO_DEFERRED");
+	o->keep_dump = env_flag("KEEP_DUMP");
+	o->file = getenv("BACKUP_FILE") && *getenv("BACKUP_FILE") ? getenv("BACKUP_FILE") : NULL;
+	o->workdir = "/var/tmp/berth-db";
+	o->self = "/proc/self/exe";
+	if (parse(argc, argv, o, f) < 0)
+		return -1;
+	if (!o->database)
+		die("no database: give --database NAME");
+	if (secrets_load(&f->secrets, ".", ctx->destination, &err) < 0)
+		die("%s", err.buf);
+	o->conninfo = secrets_get(f->secrets, "BERTH_DB_URL");
+	add_source(o, f, "r2", f->endpoint ? f->endpoint : (f->r2_endpoint.len ? f->r2_endpoint.buf : NULL),
+		   f->region, f->bucket, f->prefix);
+	add_source(o, f, "fallback", f->fb_endpoint, f->fb_region,
+		   f->fb_bucket ? f->fb_bucket : f->bucket, f->fb_prefix ? f->fb_prefix : f->prefix);
+	if (mkdir(o->workdir, 0700) && errno != EEXIST)
+		die_errno("cannot create work directory '%s'", o->workdir);
+	if (ctx->verbose)
+		log_set_level(LOG_VERBOSE);
+	strbuf_release(&err);
+	return 0;
+}
+
+typedef int (*db_action)(struct db_restore_opts *o);
+
+static int run_action(int argc, const char **argv, struct cli_context *ctx,
+		      db_action action)
+{
+	struct db_restore_opts o;
+	struct flags f;
+
+	memset(&f, 0, sizeof(f));
+	strbuf_init(&f.r2_endpoint, 0);
+	int rc;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(restore_usage, stdout);
+		return 0;
+	}
+	if (setup(argc, argv, ctx, &o, &f) < 0)
+		return 2;
+	rc = action(&o) ? 1 : 0;
+	db_restore_opts_release(&o);
+	secrets_free(f.secrets);
+	strbuf_release(&f.r2_endpoint);
+	return rc;
+}
+
+static int cmd_db_restore(int argc, const char **argv, struct cli_context *ctx)
+{
+	return run_action(argc, argv, ctx, db_restore);
+}
+
+static int cmd_db_resume(int argc, const char **argv, struct cli_context *ctx)
+{
+	return run_action(argc, argv, ctx, db_resume);
+}
+
+static int cmd_db_undo(int argc, const char **argv, struct cli_context *ctx)
+{
+	return run_action(argc, argv, ctx, db_undo);
+}
+
+static int cmd_db_drop_old(int argc, const char **argv, struct cli_context *ctx)
+{
+	return run_action(argc, argv, ctx, db_drop_old);
+}
 
 const struct cli_verb db_verbs[] = {
-	{ "restore", NULL, "restore [OPTIONS]", "Restore the newest dump: core tables live first, large tables after the swap" },
+	{ "restore", cmd_db_restore, "restore --database NAME [OPTIONS]", "Restore the newest dump: core tables live first, large tables after the swap" },
+	{ "resume", cmd_db_resume, "resume --database NAME", "Finish an interrupted deferred load" },
+	{ "undo", cmd_db_undo, "undo --database NAME", "Swap back to the database the last restore replaced" },
+	{ "drop-old", cmd_db_drop_old, "drop-old --database NAME", "Drop the database the last restore replaced" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -1,0 +1,414 @@
+/* deferred.c - set the large tables' indexes aside, then load and rebuild. */
+#include "deferred.h"
+#include "pg.h"
+#include "log.h"
+
+#include <time.h>
+#include <unistd.h>
+
+void db_concurrent_index(struct strbuf *out, const char *def)
+{
+	const char *p = strstr(def, " INDEX ");
+
+	if (!p) {
+		strbuf_addstr(out, def);
+		return;
+	}
+	p += strlen(" INDEX");
+	strbuf_add(out, def, (size_t)(p - def));
+	strbuf_addstr(out, " CONCURRENTLY");
+	strbuf_addstr(out, p);
+}
+
+static void add_step(struct strbuf *sql, const char *kind, const char *subject,
+		     const char *stmt)
+{
+	strbuf_addstr(sql, "INSERT INTO berth_restore.steps (kind, subject, sql) VALUES (");
+	db_quote_literal(sql, kind);
+	strbuf_addstr(sql, ", ");
+	db_quote_literal(sql, subject);
+	strbuf_addstr(sql, ", ");
+	db_quote_literal(sql, stmt);
+	strbuf_addstr(sql, ");\n");
+}
+
+static PGresult *query(PGconn *c, const char *sql, struct strbuf *err)
+{
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		strbuf_addf(err, "%s", PQresultErrorMessage(r));
+		strbuf_rtrim(err);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * One table: drop incoming FKs, its unique/primary constraints and plain
+ * indexes (appended to drops), and the steps that rebuild them (to later).
+ */
+static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
+		     struct strbuf *later, struct strbuf *fks, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, lit = STRBUF_INIT, s = STRBUF_INIT;
+	PGresult *r = NULL;
+	int rc = -1;
+
+	db_quote_qualified(&lit, table);
+	strbuf_reset(&q);
+	strbuf_addf(&q, "SELECT c.relkind, c.relispartition FROM pg_class c WHERE c.oid = '%s'::regclass", lit.buf);
+	if (!(r = query(c, q.buf, err)))
+		goto out;
+	if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), "r") ||
+	    !strcmp(PQgetvalue(r, 0, 1), "t")) {
+		rc = 0; /* a partition: loads with its indexes */
+		goto out;
+	}
+	PQclear(r);
+	/* Foreign keys pointing at the table depend on its unique index. */
+	strbuf_reset(&q);
+	strbuf_addf(&q, "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
+			"FROM pg_constraint WHERE contype = 'f' AND confrelid = '%s'::regclass ORDER BY 1, 2", lit.buf);
+	if (!(r = query(c, q.buf, err)))
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *rel = PQgetvalue(r, i, 0), *con = PQgetvalue(r, i, 1);
+		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", rel, con);
+		strbuf_reset(&s);
+		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", rel, con, PQgetvalue(r, i, 2));
+		add_step(fks, "sql", rel, s.buf);
+		strbuf_reset(&s);
+		strbuf_addf(&s, "ALTER TABLE %s VALIDATE CONSTRAINT %s", rel, con);
+		add_step(fks, "sql", rel, s.buf);
+	}
+	PQclear(r);
+	/* Primary key and unique constraints: index first, then USING INDEX. */
+	strbuf_reset(&q);
+	strbuf_addf(&q, "SELECT quote_ident(conname), contype, pg_get_indexdef(conindid), conindid::regclass::text, "
+			"quote_ident((SELECT relname FROM pg_class WHERE oid = conindid)) "
+			"FROM pg_constraint WHERE conrelid = '%s'::regclass AND contype IN ('p', 'u') "
+			"AND NOT condeferrable ORDER BY 1", lit.buf);
+	if (!(r = query(c, q.buf, err)))
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *con = PQgetvalue(r, i, 0), *type = PQgetvalue(r, i, 1);
+		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", lit.buf, con);
+		strbuf_reset(&s);
+		db_concurrent_index(&s, PQgetvalue(r, i, 2));
+		add_step(later, "index", PQgetvalue(r, i, 3), s.buf);
+		strbuf_reset(&s);
+		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", lit.buf, con,
+			    *type == 'p' ? "PRIMARY KEY" : "UNIQUE", PQgetvalue(r, i, 4));
+		add_step(later, "sql", lit.buf, s.buf);
+	}
+	PQclear(r);
+	/* Plain indexes (not behind a constraint). */
+	strbuf_reset(&q);
+	strbuf_addf(&q, "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+			"WHERE i.indrelid = '%s'::regclass AND NOT EXISTS "
+			"(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1", lit.buf);
+	if (!(r = query(c, q.buf, err)))
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		strbuf_addf(drops, "DROP INDEX %s;\n", PQgetvalue(r, i, 0));
+		strbuf_reset(&s);
+		db_concurrent_index(&s, PQgetvalue(r, i, 1));
+		add_step(later, "index", PQgetvalue(r, i, 0), s.buf);
+	}
+	strbuf_reset(&s);
+	strbuf_addf(&s, "ANALYZE %s", lit.buf);
+	add_step(later, "sql", lit.buf, s.buf);
+	rc = 0;
+out:
+	PQclear(r);
+	strbuf_release(&q);
+	strbuf_release(&lit);
+	strbuf_release(&s);
+	return rc;
+}
+
+static void add_state(struct strbuf *sql, const char *key, const char *value)
+{
+	strbuf_addstr(sql, "INSERT INTO berth_restore.state VALUES (");
+	db_quote_literal(sql, key);
+	strbuf_addstr(sql, ", ");
+	db_quote_literal(sql, value);
+	strbuf_addstr(sql, ");\n");
+}
+
+int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
+			const struct toc_split *split,
+			const struct strvec *analytics, const char *dump,
+			const char *pg_restore, struct strbuf *err)
+{
+	struct strbuf drops = STRBUF_INIT, later = STRBUF_INIT, sql = STRBUF_INIT;
+	struct strbuf s = STRBUF_INIT, fks = STRBUF_INIT;
+	const char *line;
+	int rc = -1;
+
+	strbuf_addstr(&sql, "SET search_path = '';\n"
+			    "CREATE SCHEMA berth_restore;\n"
+			    "CREATE TABLE berth_restore.state (key text PRIMARY KEY, value text NOT NULL);\n"
+			    "CREATE TABLE berth_restore.steps (n serial PRIMARY KEY, kind text NOT NULL, "
+			    "subject text NOT NULL, sql text NOT NULL, done boolean NOT NULL DEFAULT false);\n");
+	add_state(&sql, "dump", dump);
+	add_state(&sql, "pg_restore", pg_restore);
+	/* Copies first: one per TOC line of the deferred list. */
+	line = split->deferred.buf;
+	for (size_t i = 0; i < split->deferred_tables.nr; i++) {
+		const char *nl = strchr(line, '\n');
+		char *entry = xstrndup(line, (size_t)(nl - line));
+		strbuf_reset(&s);
+		db_quote_qualified(&s, split->deferred_tables.v[i]);
+		add_step(&sql, "copy", s.buf, entry);
+		free(entry);
+		line = nl + 1;
+	}
+	if (o->dry_run) {
+		for (size_t i = 0; i < split->deferred_tables.nr; i++)
+			printf("plan: set aside the indexes, keys and referencing foreign keys of %s; rebuild them concurrently after its copy\n",
+			       split->deferred_tables.v[i]);
+	} else if (db_sql(o, conn, "SET search_path = ''", err) < 0) {
+		goto out;
+	}
+	for (size_t i = 0; !o->dry_run && i < split->deferred_tables.nr; i++)
+		if (set_aside(conn, split->deferred_tables.v[i], &drops, &later, &fks, err) < 0)
+			goto out;
+	/* Foreign keys need the unique indexes they point at rebuilt first. */
+	strbuf_addbuf(&sql, &later);
+	strbuf_addbuf(&sql, &fks);
+	for (size_t i = 0; i < analytics->nr; i++) {
+		strbuf_reset(&s);
+		strbuf_addstr(&s, "REFRESH MATERIALIZED VIEW ");
+		db_quote_qualified(&s, analytics->v[i]);
+		add_step(&sql, "sql", analytics->v[i], s.buf);
+	}
+	add_step(&sql, "vacuum", "database", "VACUUM ANALYZE");
+	strbuf_addbuf(&sql, &drops);
+	{
+		struct strbuf all = STRBUF_INIT;
+		strbuf_addstr(&all, "BEGIN;\n");
+		strbuf_addbuf(&all, &sql);
+		strbuf_addstr(&all, "COMMIT;");
+		rc = db_sql(o, conn, all.buf, err);
+		strbuf_release(&all);
+	}
+out:
+	strbuf_release(&drops);
+	strbuf_release(&later);
+	strbuf_release(&fks);
+	strbuf_release(&sql);
+	strbuf_release(&s);
+	return rc;
+}
+
+/* --- running the steps ------------------------------------------------- */
+
+struct step {
+	char *n, *kind, *subject, *sql;
+};
+
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int mark_done(PGconn *c, const char *n, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	PGresult *r;
+	int rc = 0;
+
+	strbuf_addf(&q, "UPDATE berth_restore.steps SET done = true WHERE n = %d", atoi(n));
+	r = PQexec(c, q.buf);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		strbuf_addf(err, "cannot record step %s: %s", n, PQresultErrorMessage(r));
+		rc = -1;
+	}
+	PQclear(r);
+	strbuf_release(&q);
+	return rc;
+}
+
+/* Empties a table whose earlier copy may have committed unrecorded. */
+static int empty_table(const struct db_restore_opts *o, PGconn *c,
+		       const char *table, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&q, "SELECT EXISTS (SELECT 1 FROM ONLY %s)", table);
+	rc = db_value(c, q.buf, &v, err);
+	if (!rc && !strcmp(v.buf, "t")) {
+		log_info("    emptying %s before loading it again", table);
+		strbuf_reset(&q);
+		strbuf_addf(&q, "TRUNCATE ONLY %s", table);
+		rc = db_sql(o, c, q.buf, err);
+	}
+	strbuf_release(&q);
+	strbuf_release(&v);
+	return rc;
+}
+
+static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *dbname,
+		      struct step *steps, size_t n, const char *dump,
+		      const char *pg_restore, int resume, struct strbuf *err)
+{
+	struct child_process *cps = xcalloc(n ? n : 1, sizeof(*cps));
+	struct parallel_result *res = xcalloc(n ? n : 1, sizeof(*res));
+	struct strbuf path = STRBUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct child_process init = CHILD_PROCESS_INIT;
+		FILE *f;
+
+		if (resume && empty_table(o, c, steps[i].subject, err) < 0) {
+			rc = -1;
+			goto out;
+		}
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/deferred-%s.list", o->workdir, steps[i].n);
+		if (!(f = fopen(path.buf, "w")) || fprintf(f, "%s\n", steps[i].sql) < 0 || fclose(f)) {
+			strbuf_addf(err, "cannot write '%s'", path.buf);
+			rc = -1;
+			goto out;
+		}
+		cps[i] = init;
+		strvec_pushl(&cps[i].args, pg_restore, "-d", dbname, "--data-only",
+			     "--exit-on-error", "-L", path.buf, dump, NULL);
+		strvec_push(&cps[i].env, "PGOPTIONS=-c session_replication_role=replica");
+		strbuf_init(&res[i].out, 0);
+		if (db_child_env(o->conninfo, &cps[i].env, err) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	run_parallel(cps, n, o->jobs > 0 ? (size_t)o->jobs : 2, res);
+	for (size_t i = 0; i < n; i++) {
+		if (res[i].status) {
+			strbuf_addf(err, "%sloading %s failed: %s", err->len ? "\n" : "",
+				    steps[i].subject, res[i].out.buf);
+			strbuf_rtrim(err);
+			rc = -1;
+		} else if (mark_done(c, steps[i].n, err) < 0) {
+			rc = -1;
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		child_process_clear(&cps[i]);
+		strbuf_release(&res[i].out);
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/deferred-%s.list", o->workdir, steps[i].n);
+		unlink(path.buf);
+	}
+	free(cps);
+	free(res);
+	strbuf_release(&path);
+	return rc;
+}
+
+static int run_sql_step(const struct db_restore_opts *o, PGconn *c,
+			const struct step *st, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	int rc = 0;
+
+	/* A concurrent build cut short leaves an invalid index behind. */
+	if (!strcmp(st->kind, "index")) {
+		strbuf_addf(&q, "DROP INDEX CONCURRENTLY IF EXISTS %s", st->subject);
+		rc = db_sql(o, c, q.buf, err);
+	}
+	if (!rc)
+		rc = db_sql(o, c, st->sql, err);
+	if (!rc)
+		rc = mark_done(c, st->n, err);
+	strbuf_release(&q);
+	return rc;
+}
+
+static void free_steps(struct step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(steps[i].n);
+		free(steps[i].kind);
+		free(steps[i].subject);
+		free(steps[i].sql);
+	}
+	free(steps);
+}
+
+static int load_state(PGconn *c, struct strbuf *dump, struct strbuf *pg_restore,
+		      struct step **steps, size_t *nr, struct strbuf *err)
+{
+	PGresult *r;
+
+	if (db_value(c, "SELECT value FROM berth_restore.state WHERE key = 'dump'", dump, err) < 0 ||
+	    db_value(c, "SELECT value FROM berth_restore.state WHERE key = 'pg_restore'", pg_restore, err) < 0)
+		return -1;
+	if (!(r = query(c, "SELECT n, kind, subject, sql FROM berth_restore.steps WHERE NOT done ORDER BY n", err)))
+		return -1;
+	*nr = (size_t)PQntuples(r);
+	*steps = xcalloc(*nr ? *nr : 1, sizeof(**steps));
+	for (size_t i = 0; i < *nr; i++) {
+		(*steps)[i].n = xstrdup(PQgetvalue(r, (int)i, 0));
+		(*steps)[i].kind = xstrdup(PQgetvalue(r, (int)i, 1));
+		(*steps)[i].subject = xstrdup(PQgetvalue(r, (int)i, 2));
+		(*steps)[i].sql = xstrdup(PQgetvalue(r, (int)i, 3));
+	}
+	PQclear(r);
+	return 0;
+}
+
+int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
+		    int resume, struct strbuf *err)
+{
+	struct strbuf dump = STRBUF_INIT, pg_restore = STRBUF_INIT;
+	struct step *steps = NULL;
+	size_t nr = 0, copies = 0;
+	PGconn *c;
+	int rc = -1;
+	double t;
+
+	if (o->dry_run) {
+		printf("plan: in '%s', run the steps above: copies (parallel), concurrent index builds, constraints, matview refreshes, VACUUM ANALYZE\n", dbname);
+		return 0;
+	}
+	if (!(c = db_connect(o, dbname, err)))
+		return -1;
+	if (db_sql(o, c, "SET search_path = ''; SET maintenance_work_mem = '512MB'", err) < 0 ||
+	    load_state(c, &dump, &pg_restore, &steps, &nr, err) < 0)
+		goto out;
+	if (access(dump.buf, R_OK)) {
+		strbuf_addf(err, "the dump '%s' the deferred load needs is gone", dump.buf);
+		goto out;
+	}
+	while (copies < nr && !strcmp(steps[copies].kind, "copy"))
+		copies++;
+	t = seconds();
+	if (copies && run_copies(o, c, dbname, steps, copies, dump.buf, pg_restore.buf, resume, err) < 0)
+		goto out;
+	if (copies)
+		log_info("    loaded %zu table(s) in %.1fs", copies, seconds() - t);
+	for (size_t i = copies; i < nr; i++) {
+		if (!strcmp(steps[i].kind, "copy")) {
+			strbuf_addf(err, "step %s: a copy after the index builds", steps[i].n);
+			goto out;
+		}
+		t = seconds();
+		if (run_sql_step(o, c, &steps[i], err) < 0)
+			goto out;
+		log_info("    %-60.60s %6.1fs", steps[i].sql, seconds() - t);
+	}
+	rc = db_sql(o, c, "DROP SCHEMA berth_restore CASCADE", err);
+out:
+	PQfinish(c);
+	free_steps(steps, nr);
+	strbuf_release(&dump);
+	strbuf_release(&pg_restore);
+	return rc;
+}

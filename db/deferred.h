@@ -1,0 +1,47 @@
+/*
+ * deferred.h - step 7: the large tables, loaded while the app serves.
+ *
+ * Before the swap, in the restore database (no app there yet), each
+ * deferred plain table has its indexes, its primary/unique constraints and
+ * the foreign keys pointing at it set aside: dropped, and written down as
+ * steps in berth_restore.steps. Loading into an unindexed table and then
+ * building each index once is what makes the deferred phase about as fast
+ * as pg_restore's own data-then-indexes order. Partitions keep their
+ * indexes (they belong to the parent's partitioned indexes).
+ *
+ * After the swap the steps run in the live database, in order:
+ *  copy    one pg_restore of one table's data (parallel up to --jobs), with
+ *          session_replication_role=replica for that session only, so the
+ *          app's triggers and FK checks stay on for the app;
+ *  index   CREATE INDEX CONCURRENTLY (writes are never blocked);
+ *  sql     ADD CONSTRAINT ... USING INDEX (a moment), ADD FOREIGN KEY
+ *          NOT VALID + VALIDATE (no write lock), REFRESH of the analytics
+ *          matviews, ANALYZE, VACUUM ANALYZE.
+ * Each step is marked done when it commits, so `berth db resume` picks up
+ * at the first step not done; an interrupted copy rolls back as a whole
+ * and is redone (after emptying the table) on resume.
+ */
+#ifndef BERTH_DB_DEFERRED_H
+#define BERTH_DB_DEFERRED_H
+
+#include "restore.h"
+#include "toc.h"
+#include <libpq-fe.h>
+
+/* Inserts " CONCURRENTLY" after "CREATE [UNIQUE] INDEX" (pure). */
+void db_concurrent_index(struct strbuf *out, const char *indexdef);
+
+/*
+ * In the restore database: sets the deferred tables' indexes aside and
+ * writes the steps (copy, indexes, constraints, matviews, vacuum).
+ */
+int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
+			const struct toc_split *split,
+			const struct strvec *analytics, const char *dump,
+			const char *pg_restore, struct strbuf *err);
+
+/* Runs the pending steps in dbname. resume: copies first empty their table. */
+int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
+		    int resume, struct strbuf *err);
+
+#endif
