@@ -1,11 +1,31 @@
 /*
  * dotenv.h - parses dotenv text exactly as Kamal's secrets files are read
- * (the Ruby dotenv gem's rules): comments, "export", single quotes (literal),
- * double quotes (escapes, multi-line, $VAR/${VAR}), unquoted values with
- * interpolation, and $(command) substitution run by /bin/sh in workdir.
+ * (the Ruby dotenv gem 3.x parser, with Kamal's command substitution).
  *
- * Variables are looked up first in the entries already parsed, then in the
- * process environment.
+ * The rules, in the order the gem applies them:
+ *  1. "\r\n" and lone "\r" become "\n".
+ *  2. Each line is "[export ]KEY=VALUE" or "KEY: VALUE" (KEY is [A-Za-z0-9_.]+;
+ *     blanks around "=" allowed). A bare "KEY" defines KEY as "". Lines that
+ *     are not assignments (comments, junk) are ignored, as the gem does.
+ *     "export KEY" (or "export KEY=" with no value) requires KEY to be
+ *     defined earlier in the same file, else it is an error.
+ *  3. VALUE is '...' (literal, may span lines), "..." (may span lines) or
+ *     unquoted up to a "#" or the end of the line; then stripped.
+ *  4. In "...", \n and \r stay as the two characters backslash-n/-r
+ *     (DOTENV_LINEBREAK_MODE=legacy, in the file or the environment, makes
+ *     them newline/CR).
+ *  5. Unless single-quoted: a backslash before any character but "$" is
+ *     dropped; then $(command) is replaced by the command's output minus one
+ *     trailing newline (\$(...) stays literal); then $VAR, ${VAR} are
+ *     replaced by the value from this file's earlier keys, opts->inherit,
+ *     or the process environment, else "" (\$VAR stays literal).
+ *     Note the gem applies step 5's variables to command output too.
+ *
+ * A command runs as /bin/sh -c COMMAND in workdir, after $VAR expansion.
+ * One starting with "kamal secrets " (or "berth secrets ") is run inline
+ * by secrets_inline() (secrets/fetch.h), as Kamal does. Unlike Kamal, a
+ * command that exits non-zero is an error, so a vault that fails to answer
+ * never becomes an empty secret.
  */
 #ifndef BERTH_DOTENV_H
 #define BERTH_DOTENV_H
@@ -32,5 +52,8 @@ int dotenv_parse(struct dotenv *env, const char *text, size_t len,
 const char *dotenv_get(const struct dotenv *env, const char *name);
 void dotenv_set(struct dotenv *env, const char *name, const char *value);
 void dotenv_clear(struct dotenv *env);
+
+/* With disable set, $(command) is an error for the whole process (fuzzing). */
+void dotenv_disable_commands(int disable);
 
 #endif

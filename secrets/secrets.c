@@ -1,22 +1,91 @@
-/* secrets.c - placeholder: no secrets until the dotenv loader lands. */
+/*
+ * secrets.c - loads .kamal/secrets-common, then .kamal/secrets.<dest> or
+ * .kamal/secrets, as Kamal::Secrets does.
+ *
+ * Each file is parsed on its own (Kamal calls Dotenv.parse per file), so a
+ * $VAR in one file does not see the keys of another - only the process
+ * environment - and later files override earlier keys in place.
+ */
 #include "secrets.h"
+#include "dotenv.h"
+#include "log.h"
+#include <errno.h>
+
+struct secrets {
+	struct dotenv env;
+};
+
+static int load_file(struct secrets *s, const char *project_dir,
+		     const char *name, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	struct dotenv_options opts = { NULL, project_dir, NULL };
+	int ret = 0;
+
+	if (project_dir && strcmp(project_dir, "."))
+		strbuf_addf(&path, "%s/", project_dir);
+	strbuf_addstr(&path, name);
+	opts.filename = path.buf;
+	if (strbuf_read_file(&text, path.buf) < 0) {
+		if (errno != ENOENT && errno != EISDIR) {
+			strbuf_addf(err, "%s: %s", path.buf, strerror(errno));
+			ret = -1;
+		}
+	} else {
+		ret = dotenv_parse(&s->env, text.buf, text.len, &opts, err);
+	}
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return ret;
+}
 
 int secrets_load(struct secrets **out, const char *project_dir,
 		 const char *destination, struct strbuf *err)
 {
-	*out = NULL;
+	struct secrets *s = xcalloc(1, sizeof(*s));
+	struct strbuf second = STRBUF_INIT;
+	size_t i;
+	int ret;
+
+	strvec_init(&s->env.names);
+	strvec_init(&s->env.values);
+	strbuf_addstr(&second, ".kamal/secrets");
+	if (destination)
+		strbuf_addf(&second, ".%s", destination);
+	ret = load_file(s, project_dir, ".kamal/secrets-common", err);
+	if (!ret)
+		ret = load_file(s, project_dir, second.buf, err);
+	strbuf_release(&second);
+	if (ret < 0) {
+		secrets_free(s);
+		*out = NULL;
+		return -1;
+	}
+	for (i = 0; i < s->env.values.nr; i++)
+		log_redact_add(s->env.values.v[i]);
+	*out = s;
 	return 0;
 }
 
-void secrets_free(struct secrets *s) { (void)s; }
+void secrets_free(struct secrets *s)
+{
+	if (!s)
+		return;
+	dotenv_clear(&s->env);
+	free(s);
+}
 
 const char *secrets_get(const struct secrets *s, const char *name)
 {
-	return NULL;
+	return s ? dotenv_get(&s->env, name) : NULL;
 }
 
 int secrets_at(const struct secrets *s, size_t i, const char **name,
 	       const char **value)
 {
-	return 0;
+	if (!s || i >= s->env.names.nr)
+		return 0;
+	*name = s->env.names.v[i];
+	*value = s->env.values.v[i];
+	return 1;
 }
