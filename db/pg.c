@@ -3,6 +3,12 @@
 #include "log.h"
 #include "quote.h"
 
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	log_verbose("postgres: %s", message);
+}
+
 PGconn *db_connect(const struct db_restore_opts *o, const char *dbname,
 		   struct strbuf *err)
 {
@@ -18,7 +24,7 @@ PGconn *db_connect(const struct db_restore_opts *o, const char *dbname,
 		PQfinish(conn);
 		return NULL;
 	}
-	PQsetNoticeProcessor(conn, NULL, NULL);
+	PQsetNoticeProcessor(conn, quiet, NULL);
 	return conn;
 }
 

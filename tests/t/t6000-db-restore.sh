@@ -1,0 +1,144 @@
+#!/bin/sh
+# berth db restore against a real PostgreSQL 15 on a unix socket: every row
+# arrives, constraints hold, the swap handles the app's connections, each
+# flag does what it says, and failures leave the live database untouched.
+. "$TOP/tests/lib/test-lib.sh"
+. "$TOP/tests/db/pg.sh"
+
+if [ ! -x "$PGBIN/initdb" ] || ! command -v pg_dump >/dev/null; then
+	test_skip 'db restore' 'PostgreSQL 15 is not installed (scripts/deps/db.packages)'
+	test_done
+fi
+trap pg_stop EXIT
+pg_start "$TRASH/pg" || exit 1
+W="$TRASH/work"
+mkdir -p "$W"
+R="berth db restore --database app --workdir $W --large-table events,measurements --critical-matview account_names"
+
+# The "production" database: dumped once; app is then the staging copy.
+test_expect_success 'setup: a production-shaped database and its dump' '
+	createdb prod &&
+	psql -X -q -v ON_ERROR_STOP=1 -v events_rows=20000 -d prod -f "$TOP/tests/db/fixture.sql" >/dev/null &&
+	pg_dump -Fc -f prod.dump prod &&
+	gzip -c prod.dump >prod.dump.gz && zstd -q -c prod.dump >prod.dump.zst &&
+	createdb app && pgsql app "CREATE TABLE marker (v text); INSERT INTO marker VALUES ('"'"'old'"'"')"
+'
+
+counts() {
+	for t in accounts events event_notes settings audit_log measurements measurements_2023 account_names event_stats; do
+		echo "$t $(pgsql "$1" "SELECT count(*) FROM $t")"
+	done
+	echo "seq $(pgsql "$1" "SELECT last_value FROM invoice_numbers") $(pgsql "$1" "SELECT last_value FROM events_id_seq")"
+}
+
+test_expect_success '--dry-run prints both lists and every command, changes nothing' '
+	$R --file prod.dump --dry-run >out 2>&1 &&
+	test_grep "^fast list" out && test_grep "TABLE DATA public accounts" out &&
+	test_grep "^deferred list" out &&
+	grep -A4 "^deferred list" out | grep -q "TABLE DATA public measurements_2024" &&
+	test_grep "run: .*pg_restore -d app_berth_restore --schema-only" out &&
+	test_grep "PGOPTIONS\|--data-only" out &&
+	test_grep "sql: .*RENAME TO" out &&
+	test "$(pgsql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '"'"'app_berth%'"'"'")" = 0 &&
+	test "$(pgsql app "SELECT v FROM marker")" = old
+'
+
+test_expect_success 'a restore swaps in every row, constraints and all, with the app connected' '
+	psql -X -d app -c "SELECT pg_sleep(60)" >app-session.out 2>&1 &
+	app_pid=$! &&
+	sleep 0.5 &&
+	$R --file prod.dump >out 2>&1 &&
+	cat out &&
+	test_grep "core live after" out &&
+	counts prod >expect && counts app >actual && test_cmp expect actual &&
+	! wait $app_pid && test_grep "terminating connection" app-session.out &&
+	test "$(pgsql app "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_indexes WHERE tablename = '"'"'events'"'"'")" = 3 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = '"'"'berth_restore'"'"'")" = 0 &&
+	test "$(pgsql app_berth_old "SELECT v FROM marker")" = old
+'
+
+test_expect_success 'foreign keys into the deferred table are enforced again' '
+	! pgsql app "INSERT INTO event_notes (event_id) VALUES (999999999)" 2>err &&
+	test_grep "foreign key" err
+'
+
+test_expect_success 'undo swaps the previous database back, drop-old removes it' '
+	berth db undo --database app >out 2>&1 &&
+	test "$(pgsql app "SELECT v FROM marker")" = old &&
+	berth db undo --database app 2>err; test "$(pgsql app "SELECT v FROM marker")" = old &&
+	berth db drop-old --database app &&
+	test "$(pgsql postgres "SELECT count(*) FROM pg_database WHERE datname = '"'"'app_berth_old'"'"'")" = 0
+'
+
+test_expect_success '--no-swap builds the restore database and leaves live alone' '
+	$R --file prod.dump.gz --no-swap >out 2>&1 &&
+	test "$(pgsql app "SELECT v FROM marker")" = old &&
+	counts prod >expect && counts app_berth_restore >actual && test_cmp expect actual
+'
+
+test_expect_success 'NO_DEFERRED=1 restores the core only, from a zstd dump' '
+	NO_DEFERRED=1 $R --file prod.dump.zst >out 2>&1 &&
+	test "$(pgsql app "SELECT count(*) FROM events")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM measurements")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM accounts")" = 50 &&
+	test "$(pgsql app "SELECT count(*) FROM event_notes")" = 100 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_indexes WHERE tablename = '"'"'events'"'"'")" = 3
+'
+
+test_expect_success '--schema-only keeps a database schema-only' '
+	berth db restore --database versions --workdir "$W" --file prod.dump --schema-only >out 2>&1 &&
+	test "$(pgsql versions "SELECT count(*) FROM accounts")" = 0 &&
+	test "$(pgsql versions "SELECT count(*) FROM pg_indexes WHERE tablename = '"'"'events'"'"'")" = 3
+'
+
+reset_live() {
+	berth db drop-old --database app >/dev/null 2>&1
+	pgsql app "DROP TABLE IF EXISTS marker; CREATE TABLE marker (v text); INSERT INTO marker VALUES ('current')"
+}
+
+test_expect_success 'a truncated dump fails before the swap, live untouched' '
+	reset_live &&
+	size=$(wc -c <prod.dump) && head -c $((size * 3 / 4)) prod.dump >trunc.dump &&
+	test_must_fail $R --file trunc.dump >out 2>&1 &&
+	cat out && test_grep "untouched" out &&
+	test "$(pgsql app "SELECT v FROM marker")" = current
+'
+
+test_expect_success 'a corrupt compressed dump fails with a clear message' '
+	head -c 3000 prod.dump.gz >bad.dump.gz &&
+	test_must_fail $R --file bad.dump.gz >out 2>&1 &&
+	test_grep "cannot decompress" out &&
+	test "$(pgsql app "SELECT v FROM marker")" = current
+'
+
+test_expect_success 'an empty critical matview stops the restore before the swap' '
+	test_must_fail $R --file prod.dump --critical-matview event_stats >out 2>&1 &&
+	test_grep "event_stats is empty" out &&
+	test "$(pgsql app "SELECT v FROM marker")" = current
+'
+
+test_expect_success 'a large table missing from the dump is an error' '
+	test_must_fail $R --file prod.dump --large-table evnets >out 2>&1 &&
+	test_grep "large table .public.evnets. is not in the dump" out
+'
+
+test_expect_success 'an interrupted deferred load resumes to completion' '
+	mkdir -p flaky && cat >flaky/pg_restore <<-EOF &&
+	#!/bin/sh
+	case "\$*" in *deferred-*) [ -f "$TRASH/fail-deferred" ] && kill -9 \$\$ ;; esac
+	exec $PGBIN/pg_restore "\$@"
+	EOF
+	chmod +x flaky/pg_restore && : >fail-deferred &&
+	test_must_fail $R --file prod.dump --pg-bin "$TRASH/flaky" >out 2>&1 &&
+	test_grep "berth db resume" out &&
+	test "$(pgsql app "SELECT count(*) FROM accounts")" = 50 &&
+	test "$(pgsql app "SELECT count(*) FROM events")" = 0 &&
+	rm fail-deferred &&
+	berth db resume --database app --workdir "$W" >out 2>&1 &&
+	counts prod >expect && counts app >actual && test_cmp expect actual &&
+	test "$(pgsql app "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0
+'
+
+test_done
