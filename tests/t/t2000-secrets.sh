@@ -1,0 +1,119 @@
+#!/bin/sh
+# berth secrets print/fetch/extract, with fake vault CLIs on PATH.
+. "$TOP/tests/lib/test-lib.sh"
+
+PATH="$TOP/tests/fakes:$PATH"
+FAKE_LOG="$TRASH/fake.log"
+export PATH FAKE_LOG
+
+test_expect_success 'print shows secrets-common then secrets, later keys win in place' '
+	mkdir -p app/.kamal &&
+	printf "SHARED=common\nA=from-common\n" >app/.kamal/secrets-common &&
+	printf "# app secrets\nA=from-app\nB=\"x \$A y\" # note\nC=\$(echo run)\n" >app/.kamal/secrets &&
+	(cd app && berth secrets print) >out &&
+	printf "SHARED=common\nA=from-app\nB=x from-app y\nC=run\n" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'print -d uses secrets.<dest> instead of secrets' '
+	printf "A=from-staging\n" >app/.kamal/secrets.staging &&
+	(cd app && berth secrets print -d staging) >out &&
+	printf "SHARED=common\nA=from-staging\n" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'a failing $(command) names file, line and key' '
+	mkdir -p bad/.kamal &&
+	printf "OK=1\nTOKEN=\$(exit 7)\n" >bad/.kamal/secrets &&
+	! (cd bad && berth secrets print) >out 2>err &&
+	test_grep "\\.kamal/secrets:2: TOKEN: command .exit 7. failed" err &&
+	! test_grep OK= out
+'
+
+test_expect_success 'fetch with the test adapter reverses names, as Kamal' '
+	berth secrets fetch --adapter test --account a --from Vault/Item KEY1 KEY2 >out &&
+	echo "{\"Vault/Item/KEY1\":\"1YEK/metI/tluaV\",\"Vault/Item/KEY2\":\"2YEK/metI/tluaV\"}" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'fetch needs --adapter, and --account for most adapters' '
+	! berth secrets fetch KEY1 2>err &&
+	test_grep "required options .--adapter." err &&
+	! berth secrets fetch -a 1password KEY1 2>err &&
+	test_grep "required options .--account." err &&
+	! berth secrets fetch -a nosuch --account x KEY1 2>err &&
+	test_grep "Unknown secrets adapter: nosuch" err
+'
+
+test_expect_success '1password: signs in, one op item get per item, keys from references' '
+	: >"$FAKE_LOG" &&
+	berth secrets fetch --adapter 1password --account myaccount --from op://myvault \
+		myitem/section/SECRET1 myitem/section/SECRET2 myitem2 >out &&
+	echo "{\"myvault/myitem/section/SECRET1\":\"VALUE1\",\"myvault/myitem/section/SECRET2\":\"VAL\\\"UE2\",\"myvault/myitem2\":\"PW2\"}" >expect &&
+	test_cmp expect out &&
+	cat >expect.log <<-\LOG &&
+	op --version
+	op account get --account myaccount
+	op signin --account myaccount --force --raw
+	op item get myitem --vault myvault --format json --account myaccount --session SESSIONTOKEN --fields label=section.SECRET1,label=section.SECRET2
+	op item get myitem2 --vault myvault --format json --account myaccount --session SESSIONTOKEN --fields label=password
+	LOG
+	test_cmp expect.log "$FAKE_LOG"
+'
+
+test_expect_success '1password: already signed in, whole item from --from' '
+	: >"$FAKE_LOG" &&
+	FAKE_OP_SIGNED_IN=1 berth secrets fetch -a 1password --account myaccount --from op://myvault/myitem >out &&
+	echo "{\"myvault/myitem/section/SECRET1\":\"VALUE1\",\"myvault/myitem\":\"PASSWORD\"}" >expect &&
+	test_cmp expect out &&
+	! test_grep signin "$FAKE_LOG"
+'
+
+test_expect_success '1password: a failing read names the fields, item and vault' '
+	! FAKE_OP_SIGNED_IN=1 berth secrets fetch -a 1password --account myaccount --from myvault nope/A nope/B 2>err &&
+	test_grep "Could not read A, B from nope in the myvault 1Password vault" err
+'
+
+test_expect_success 'extract finds the exact key or a /NAME suffix' '
+	berth secrets extract SECRET2 "$(cat out)" >v 2>&1 || true &&
+	json="{\"myvault/myitem/section/SECRET1\":\"VALUE1\",\"myvault/myitem/section/SECRET2\":\"VALUE2\"}" &&
+	berth secrets extract SECRET2 "$json" >v &&
+	echo VALUE2 >expect && test_cmp expect v &&
+	berth secrets extract myvault/myitem/section/SECRET1 "$json" >v &&
+	echo VALUE1 >expect && test_cmp expect v &&
+	! berth secrets extract CRET1 "$json" 2>err &&
+	test_grep "Could not find secret CRET1" err
+'
+
+test_expect_success 'bitwarden: unlocks, syncs with the session, reads fields and logins' '
+	: >"$FAKE_LOG" &&
+	berth secrets fetch -a bitwarden --account email@example.com mynote/field1 mylogin >out &&
+	echo "{\"mynote/field1\":\"secret1\",\"mylogin\":\"loginpw\"}" >expect &&
+	test_cmp expect out &&
+	test_grep "^bw sync session=BWSESSION" "$FAKE_LOG" &&
+	test_grep "^bw get item mynote session=BWSESSION" "$FAKE_LOG"
+'
+
+test_expect_success 'lastpass: one lpass show for all secrets' '
+	berth secrets fetch -a lastpass --account email@example.com SECRET1 FOLDER1/FSECRET1 >out &&
+	echo "{\"SECRET1\":\"secret1\",\"FOLDER1/FSECRET1\":\"fsecret1\"}" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'aws: JSON secret strings become NAME/KEY, no account needed' '
+	berth secrets fetch -a aws_secrets_manager --from secret KEY1 KEY2 >out &&
+	echo "{\"secret/KEY1\":\"VALUE1\",\"secret/KEY2\":\"VALUE2\"}" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'secrets files run kamal secrets fetch/extract inline' '
+	mkdir -p inl/.kamal &&
+	cat >inl/.kamal/secrets <<-\EOF &&
+	SECRETS=$(kamal secrets fetch --adapter 1password --account myaccount --from op://myvault/myitem section/SECRET1 section/SECRET2)
+	DB_PASSWORD=$(kamal secrets extract SECRET2 $SECRETS)
+	EOF
+	(cd inl && FAKE_OP_SIGNED_IN=1 berth secrets print) >out &&
+	test_grep "^DB_PASSWORD=VAL\"UE2\$" out
+'
+
+test_done
