@@ -7,7 +7,7 @@
 # IDLE_CONNS idle keep-alive clients. The proxy under test runs alone on
 # core 1; wrk and the backend share core 0.
 #
-#   DURATION=10 CONNS=64 IDLE_CONNS=10000 BUILD_DIR=build bench/proxy/run.sh
+#   ROUNDS=3 DURATION=10 CONNS=64 IDLE_CONNS=10000 BUILD_DIR=build bench/proxy/run.sh
 #
 # Rows whose program is missing (or a berth-proxy that cannot proxy yet)
 # print n/a; the peers' numbers stand on their own.
@@ -16,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$top/build}
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-64}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 PROXY_CPU=${PROXY_CPU:-1}
@@ -203,13 +204,14 @@ start_berth() {
 	mkdir -p "$home"
 	# The JSON access log goes to stdout, which we discard (as Kamal's
 	# container logging would absorb it).
-	HOME=$home XDG_CONFIG_HOME=$home/.config XDG_RUNTIME_DIR=$home \
+	HOME=$home BERTH_PROXY_STATE_DIR=$home \
 		taskset -c "$PROXY_CPU" "$BERTH_PROXY" run --http-port "$port" --https-port $((port + 100)) \
+		--max-connections 12000 \
 		>/dev/null 2>"$home/stderr" &
 	pid=$!
 	sleep 0.3
 	kill -0 "$pid" 2>/dev/null || return 1
-	HOME=$home XDG_CONFIG_HOME=$home/.config XDG_RUNTIME_DIR=$home \
+	HOME=$home BERTH_PROXY_STATE_DIR=$home \
 		timeout 20 "$BERTH_PROXY" deploy bench --target 127.0.0.1:$P_BACKEND \
 		--health-check-path /up "$@" >"$home/deploy.log" 2>&1 || {
 		kill "$pid" 2>/dev/null
@@ -244,34 +246,36 @@ parse_wrk() {
 	'
 }
 
-declare -A R_RPS R_P50 R_P99 R_CPU R_IDLE R_10K
+declare -A R_RPS R_P50 R_P99 R_CPU R_IDLE R_10K PORT PID
 rows=()
 
-# measure LABEL PORT PID: load, then memory. PID empty: the backend alone.
-measure() {
-	local label=$1 port=$2 p=$3 t0 t1 out res rps p50 p99 n bad idle
-	rows+=("$label")
-	R_RPS[$label]=n/a R_P50[$label]=n/a R_P99[$label]=n/a R_CPU[$label]=n/a
-	R_IDLE[$label]=n/a R_10K[$label]=n/a
-	if ! wait_ready "$port"; then
-		note "$label: not answering on :$port; row is n/a"
-		return
-	fi
+# Median of the words on stdin (n/a if any is n/a).
+median() {
+	tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1; if ($1 == "n/a") na = 1 }
+	END { if (!NR || na) print "n/a"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# One wrk run through LABEL's port; appends this round's figures.
+load() {
+	local label=$1 port=${PORT[$1]} p=${PID[$1]} t0=0 t1=0 out rps p50 p99 n bad cpu=n/a
 	# Warm up (connection pools, lazy allocation), then the measured run.
 	taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:$port/1k" >/dev/null 2>&1
-	[ -n "$p" ] && { idle=$(rss_kib "$p"); t0=$(cpu_ticks "$p"); }
+	[ -n "$p" ] && t0=$(cpu_ticks "$p")
 	out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/1k" 2>&1)
 	[ -n "$p" ] && t1=$(cpu_ticks "$p")
 	read -r rps p50 p99 n bad <<<"$(printf '%s\n' "$out" | parse_wrk)"
 	if [ "$bad" != 0 ]; then
-		note "$label: $bad non-2xx answers; row is n/a"
-		return
+		note "$label: $bad non-2xx answers; counted as n/a"
+		rps=n/a p50=n/a p99=n/a
 	fi
-	R_RPS[$label]=$rps R_P50[$label]=$p50 R_P99[$label]=$p99
-	[ -z "$p" ] && return
-	[ "$t1" -gt "$t0" ] && R_CPU[$label]=$(awk -v n="$n" -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { printf "%.0f", n / (t / hz) }')
-	# Memory: settle after the load, then hold IDLE_CONNS idle clients.
-	sleep 1
+	[ -n "$p" ] && [ "$t1" -gt "$t0" ] && [ "$rps" != n/a ] &&
+		cpu=$(awk -v n="$n" -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { printf "%.0f", n / (t / hz) }')
+	R_RPS[$label]+=" $rps" R_P50[$label]+=" $p50" R_P99[$label]+=" $p99" R_CPU[$label]+=" $cpu"
+}
+
+# Memory: idle (after the load has settled), then with IDLE_CONNS clients.
+memory() {
+	local label=$1 port=${PORT[$1]} p=${PID[$1]}
 	R_IDLE[$label]=$(rss_kib "$p")
 	measure_idle_conns "$label" "$port" "$p"
 }
@@ -300,20 +304,21 @@ measure_idle_conns() {
 	rm -f "$fifo"
 }
 
-# run LABEL PORT START_FN: start the proxy, measure, stop it.
-run() {
-	local label=$1 port=$2 fn=$3 pid=""
-	if ! $fn; then
+# start LABEL PORT START_FN: start a proxy and keep it for every round.
+start() {
+	local label=$1 pid=""
+	rows+=("$label")
+	R_IDLE[$label]=n/a R_10K[$label]=n/a
+	if ! $3; then
 		note "$label: not available; row is n/a"
-		rows+=("$label")
-		R_RPS[$label]=n/a R_P50[$label]=n/a R_P99[$label]=n/a R_CPU[$label]=n/a
-		R_IDLE[$label]=n/a R_10K[$label]=n/a
 		return
 	fi
 	pids+=("$pid")
-	measure "$label" "$port" "$pid"
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	if ! wait_ready "$2"; then
+		note "$label: not answering on :$2; row is n/a"
+		return
+	fi
+	PORT[$label]=$2 PID[$label]=$pid
 }
 
 # --- the run ------------------------------------------------------------------
@@ -321,15 +326,34 @@ for t in wrk nginx curl python3 taskset; do
 	have $t || { note "bench/proxy needs $t (scripts/deps/bench.packages)"; exit 1; }
 done
 note "$(nproc) cores; proxy on core $PROXY_CPU, wrk+backend on core $LOAD_CPU;" \
-	"${DURATION}s per run, $CONNS connections, 1 KiB responses"
+	"$ROUNDS rounds of ${DURATION}s, $CONNS connections, 1 KiB responses"
 start_backend || { note "backend did not start"; exit 1; }
 
-measure "backend direct" $P_BACKEND ""
-run "berth-proxy" $P_BERTH start_berth_plain
-run "berth-proxy (kamal defaults)" $P_BERTH_KAMAL start_berth_kamal
-run "nginx" $P_NGINX start_nginx
-run "haproxy" $P_HAPROXY start_haproxy
-run "caddy" $P_CADDY start_caddy
+rows+=("backend direct")
+PORT["backend direct"]=$P_BACKEND PID["backend direct"]=""
+R_IDLE["backend direct"]=n/a R_10K["backend direct"]=n/a
+start "berth-proxy" $P_BERTH start_berth_plain
+start "berth-proxy (kamal defaults)" $P_BERTH_KAMAL start_berth_kamal
+start "nginx" $P_NGINX start_nginx
+start "haproxy" $P_HAPROXY start_haproxy
+start "caddy" $P_CADDY start_caddy
+
+# Rounds interleave the proxies, so a noisy moment on a shared machine
+# spreads over all of them instead of sinking one; medians are reported.
+for round in $(seq "$ROUNDS"); do
+	for r in "${rows[@]}"; do
+		[ -n "${PORT[$r]:-}" ] && load "$r"
+	done
+	note "round $round of $ROUNDS done"
+done
+for r in "${rows[@]}"; do
+	for m in R_RPS R_P50 R_P99 R_CPU; do
+		declare -n ref=$m
+		ref[$r]=$(printf '%s' "${ref[$r]:-n/a}" | median)
+	done
+	unset -n ref
+	[ -n "${PORT[$r]:-}" ] && [ -n "${PID[$r]}" ] && memory "$r"
+done
 
 mib() { [ "$1" = n/a ] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 printf '\n%-30s %10s %8s %8s %12s %9s %11s\n' proxy req/s p50_ms p99_ms req/cpu-s idle_MiB "${IDLE_CONNS}c_MiB"
