@@ -1158,8 +1158,12 @@ static int compile_code(struct erb *e, const char *code, size_t len, int line)
 		skip_blank(&p);
 		trim_code(&c->text, code + start, p.pos - start);
 		if (p.pos < len && code[p.pos] != ';' && code[p.pos] != '\n' &&
-		    code[p.pos] != '#')
+		    code[p.pos] != '#') {
+			/* "require 'x'", "puts x": a method called without parens */
+			if (c->s == S_EXPR && c->expr->k == N_VAR)
+				return perr(&p, "method '%s' is not supported", c->expr->name);
 			return perr(&p, "unexpected '%c'", code[p.pos]);
+		}
 	}
 }
 
