@@ -173,6 +173,7 @@ static void pool_put(struct upstream *u)
 		return;
 	}
 	u->c = NULL;
+	u->got_bytes = 0;
 	u->in.pos = u->in.len = 0;
 	u->idle_deadline = now_ms() + POOL_IDLE_MS;
 	u->next_idle = t->idle;

@@ -1,0 +1,78 @@
+# lib.sh - helpers for berth-proxy shell tests (sourced after test-lib.sh).
+#
+# proxy_start [run flags]   starts berth-proxy on free loopback ports:
+#                           $HTTP_PORT, $HTTPS_PORT, $METRICS_PORT; state in
+#                           $TRASH/state; access log in $TRASH/proxy.out
+# backend_start NAME [opts] starts tests/proxy/backend.py; sets $PORT_<NAME>
+# bp ARGS                   runs a control command against it
+# Everything started is killed on exit.
+
+PROXY_BIN=${PROXY_BIN:-$BUILD_DIR/berth-proxy}
+PYTHON=${PYTHON:-python3}
+HELPERS=$TOP/tests/proxy
+PIDS=""
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
+
+free_port() {
+	$PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+	for _ in $(seq 1 100); do
+		$PYTHON -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "port $1 never opened"
+	return 1
+}
+
+proxy_start() {
+	HTTP_PORT=${HTTP_PORT:-$(free_port)}
+	HTTPS_PORT=${HTTPS_PORT:-$(free_port)}
+	METRICS_PORT=${METRICS_PORT:-$(free_port)}
+	"$PROXY_BIN" run --bind 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
+		--metrics-port "$METRICS_PORT" --state-dir "$TRASH/state" "$@" \
+		>>"$TRASH/proxy.out" 2>>"$TRASH/proxy.err" &
+	PROXY_PID=$!
+	PIDS="$PIDS $PROXY_PID"
+	wait_port "$HTTP_PORT"
+}
+
+proxy_stop() {
+	kill "$PROXY_PID" 2>/dev/null
+	wait "$PROXY_PID" 2>/dev/null
+	return 0
+}
+
+backend_start() {
+	name=$1
+	shift
+	port=$(free_port)
+	(cd "$TRASH" && exec $PYTHON "$HELPERS/backend.py" "$port" "$name" "$@" 2>>"$TRASH/backend-$name.err") &
+	PIDS="$PIDS $!"
+	eval "PORT_$name=$port"
+	eval "PID_$name=$!"
+	wait_port "$port"
+}
+
+bp() {
+	"$PROXY_BIN" "$@" --state-dir "$TRASH/state"
+}
+
+# get PATH [curl args]: prints the body
+get() {
+	p=$1
+	shift
+	curl -sS --max-time 10 "$@" "http://127.0.0.1:$HTTP_PORT$p"
+}
+
+# status PATH [curl args]: prints the status code
+status() {
+	p=$1
+	shift
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "http://127.0.0.1:$HTTP_PORT$p"
+}
+
+raw() {
+	$PYTHON "$HELPERS/raw.py" "$HTTP_PORT" "$@"
+}
