@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Bounded load for zero-downtime tests.
+
+  load.py PORT SECONDS STOPFILE
+
+Runs 8 worker threads (half keep-alive, half a new connection per request)
+plus 2 threads issuing slow requests (/slow?ms=700), until STOPFILE exists
+or SECONDS pass. Prints "ok=N fail=M slow_ok=K" and every failure; exits 1
+if anything failed."""
+import http.client
+import os
+import sys
+import threading
+import time
+
+port, seconds, stopfile = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+deadline = time.time() + seconds
+lock = threading.Lock()
+counts = {"ok": 0, "fail": 0, "slow_ok": 0}
+failures = []
+
+
+def done():
+    return time.time() > deadline or os.path.exists(stopfile)
+
+
+def record(key, msg=None):
+    with lock:
+        counts[key] += 1
+        if msg and len(failures) < 20:
+            failures.append(msg)
+
+
+def worker(keepalive, path, key):
+    conn = None
+    while not done():
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", path)
+            r = conn.getresponse()
+            r.read()
+            if 200 <= r.status < 300:
+                record(key)
+            else:
+                record("fail", "%s -> %d" % (path, r.status))
+            if not keepalive or r.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = None
+        except Exception as e:  # noqa: BLE001 - any error is a failure here
+            record("fail", "%s -> %r" % (path, e))
+            conn = None
+
+
+threads = [threading.Thread(target=worker, args=(i % 2 == 0, "/", "ok")) for i in range(8)]
+threads += [threading.Thread(target=worker, args=(True, "/slow?ms=700", "slow_ok")) for _ in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print("ok=%d fail=%d slow_ok=%d" % (counts["ok"], counts["fail"], counts["slow_ok"]))
+for f in failures:
+    print("failure: " + f)
+sys.exit(1 if counts["fail"] else 0)
