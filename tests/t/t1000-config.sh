@@ -56,10 +56,10 @@ test_expect_success 'roles are sorted and hosts unique, in order' '
 '
 
 test_expect_success 'errors name file, line and key path, all in one run' '
-	sed "s/cmd: bin/cmdz: bin/; s/arch: amd64/arch: {}/" config/deploy.yml >config/deploy.bad.yml &&
+	sed "s/server: ghcr/serverz: ghcr/; s/arch: amd64/arch: {}/" config/deploy.yml >config/deploy.bad.yml &&
 	cp config/deploy.staging.yml config/deploy.bad.staging.yml &&
 	test_must_fail berth -c config/deploy.bad.yml config -d staging 2>err &&
-	test_grep "config/deploy.bad.yml:9: servers/job/cmdz: unknown key" err &&
+	test_grep "config/deploy.bad.yml:11: registry/serverz: unknown key" err &&
 	test_grep "config/deploy.bad.yml:15: builder/arch: should be an array or a string" err
 '
 
