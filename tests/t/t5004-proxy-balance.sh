@@ -1,0 +1,51 @@
+#!/bin/sh
+# Load balancing across targets, read targets, and rollouts.
+. "$TOP/tests/lib/test-lib.sh"
+. "$TOP/tests/proxy/lib.sh"
+
+proxy_start
+backend_start one
+backend_start two
+backend_start three
+
+test_expect_success '25: several --target share traffic round-robin' '
+	bp deploy app --target 127.0.0.1:$PORT_one --target 127.0.0.1:$PORT_two &&
+	for i in 1 2 3 4; do get /; done >out &&
+	test "$(grep -o "\"backend\": \"one\"" out | wc -l)" = 2 &&
+	test "$(grep -o "\"backend\": \"two\"" out | wc -l)" = 2
+'
+
+test_expect_success '25: with --read-target, GET goes to readers and POST to writers' '
+	bp deploy app --target 127.0.0.1:$PORT_one --read-target 127.0.0.1:$PORT_two &&
+	get / >out && test_grep "\"backend\": \"two\"" out &&
+	get / -X POST -d x=1 >out && test_grep "\"backend\": \"one\"" out
+'
+
+test_expect_success '26: rollout with an allowlist sends listed cookies to the rollout target' '
+	bp deploy app --target 127.0.0.1:$PORT_one &&
+	bp rollout deploy app --target 127.0.0.1:$PORT_three &&
+	bp rollout set app --list alpha,beta &&
+	get / -H "Cookie: kamal-rollout=alpha" >out && test_grep "\"backend\": \"three\"" out &&
+	get / -H "Cookie: kamal-rollout=gamma" >out && test_grep "\"backend\": \"one\"" out &&
+	get / >out && test_grep "\"backend\": \"one\"" out
+'
+
+test_expect_success '26: rollout by percent: 100% sends every cookie holder there' '
+	bp rollout set app --percent 100 &&
+	get / -H "Cookie: a=b; kamal-rollout=zeta" >out && test_grep "\"backend\": \"three\"" out
+'
+
+test_expect_success '26: after rollout stop all traffic goes to the active target' '
+	bp rollout stop app &&
+	get / -H "Cookie: kamal-rollout=alpha" >out && test_grep "\"backend\": \"one\"" out
+'
+
+test_expect_success 'deploy flags are checked like kamal-proxy checks them' '
+	test_must_fail bp deploy app 2>err && test_grep "required flag" err &&
+	test_must_fail bp deploy app --target 127.0.0.1:1 --max-request-body 10 2>err &&
+	test_grep "buffering" err &&
+	test_must_fail bp deploy app --target 127.0.0.1:1 --deploy-timeout 10x 2>err &&
+	test_grep "invalid" err
+'
+
+test_done
