@@ -9,6 +9,8 @@
 #include "relay-int.h"
 #include <unistd.h>
 
+static struct strbuf pending = STRBUF_INIT;
+
 void json_str(struct strbuf *sb, const char *p, size_t n)
 {
 	strbuf_addch(sb, '"');
@@ -83,9 +85,12 @@ void access_log_begin(struct conn *c, struct http_head *h)
 	struct slice id = hdr(h, "x-request-id");
 	if (id.n)
 		strbuf_add(&c->reqid, id.p, id.n);
-	struct service *s = route(h->host, h->path, &(size_t){ 0 });
-	if (s)
-		custom_headers(sb, &s->log_req, h, "req");
+}
+
+void access_log_request_headers(struct conn *c, struct http_head *h)
+{
+	if (c->svc && c->svc->log_req.nr)
+		custom_headers(&c->log, &c->svc->log_req, h, "req");
 }
 
 void access_log_response(struct conn *c, struct http_head *h)
@@ -99,11 +104,15 @@ void access_log(struct conn *c)
 {
 	struct strbuf *sb = &c->log;
 	uint64_t dur = now_ms() - (c->start_us ? c->start_us : now_ms());
-	char ts[64];
+	static char ts[64];
+	static time_t ts_sec;
 	time_t t = wall_ms() / 1000;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t != ts_sec) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ts_sec = t;
+	}
 	strbuf_addf(sb, ",\"time\":\"%s\",\"status\":%d", ts, c->status);
 	field(sb, "request_id", (struct slice){ c->reqid.buf, c->reqid.len });
 	field(sb, "service", c->svc ? (struct slice){ c->svc->name, strlen(c->svc->name) }
@@ -117,10 +126,26 @@ void access_log(struct conn *c)
 		    (unsigned long long)c->bytes_out);
 	if (c->status >= 100 && c->status < 600)
 		stats.responses[c->status / 100]++;
-	if (write(1, sb->buf, sb->len) < 0) {
-		/* stdout gone: nothing useful to do */
-	}
+	strbuf_addbuf(&pending, sb);
 	strbuf_reset(sb);
+	if (pending.len >= 64 * 1024)
+		access_log_flush();
+}
+
+/*
+ * Lines collect here and go out in one write() per loop iteration: a
+ * syscall per request would cost more than the proxying itself.
+ */
+void access_log_flush(void)
+{
+	size_t off = 0;
+	while (off < pending.len) {
+		ssize_t n = write(1, pending.buf + off, pending.len - off);
+		if (n <= 0)
+			break; /* stdout gone or full: drop rather than block */
+		off += n;
+	}
+	strbuf_reset(&pending);
 }
 
 void metrics_render(struct strbuf *out)

@@ -67,7 +67,7 @@ int daemon_main(volatile int *stop, void (*on_signal)(int))
 	sigaction(SIGINT, &sa, NULL);
 	if (mkdir_p(cfg.state_dir) < 0)
 		die_errno("cannot create state directory '%s'", cfg.state_dir);
-	if (loop_init() < 0 || tls_init() < 0)
+	if (loop_init() < 0)
 		die("cannot start the event loop");
 	router_restore();
 	listen_all(cfg.http_port, 0, 0);
@@ -78,6 +78,7 @@ int daemon_main(volatile int *stop, void (*on_signal)(int))
 	log_warn("berth-proxy %s listening: http %d, https %d, control %s",
 		 BERTH_PROXY_VERSION, cfg.http_port, cfg.https_port, cfg.socket_path);
 	loop_run(stop);
+	access_log_flush();
 	unlink(cfg.socket_path);
 	return 0;
 }

@@ -89,6 +89,7 @@ void loop_run(volatile int *stop)
 		for (int i = 0; i < n; i++)
 			dispatch(evs[i].data.ptr, evs[i].events);
 		relay_reap();
+		access_log_flush();
 		if (cached_now - last_tick >= 100) {
 			last_tick = cached_now;
 			relay_tick();

@@ -159,6 +159,8 @@ struct proxy_stats {
 };
 extern struct proxy_stats stats;
 void metrics_render(struct strbuf *out);
+/* Writes the access-log lines collected during this loop iteration. */
+void access_log_flush(void);
 
 /* Duration "30s", "1m30s", "500ms" -> ms; -1 if malformed. */
 int64_t parse_duration_ms(const char *s);

@@ -82,6 +82,7 @@ struct target *all_targets(void);
 void access_log_begin(struct conn *c, struct http_head *h);
 void access_log_response(struct conn *c, struct http_head *h);
 void access_log(struct conn *c);
+void access_log_request_headers(struct conn *c, struct http_head *h);
 void json_str(struct strbuf *sb, const char *p, size_t n);
 
 

@@ -567,6 +567,7 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 	}
 	struct service *s = route(h->host, h->path, &prefix_len);
 	c->svc = s;
+	access_log_request_headers(c, h);
 	if (!s) {
 		c->in.pos += hl;
 		send_local(c, 404, NULL, NULL, NULL, NULL);

@@ -67,8 +67,15 @@ static SSL_CTX *new_ctx(void)
 	return ctx;
 }
 
+/*
+ * OpenSSL is set up on first use (the first TLS service or connection):
+ * a proxy that serves only plain HTTP keeps libcrypto's pages untouched,
+ * which is most of an idle daemon's memory.
+ */
 int tls_init(void)
 {
+	if (tls_default_ctx)
+		return 0;
 	tls_default_ctx = new_ctx();
 	if (!tls_default_ctx)
 		return error("cannot create a TLS context");
@@ -78,6 +85,10 @@ int tls_init(void)
 
 SSL_CTX *tls_load(const char *cert, const char *key, struct strbuf *err)
 {
+	if (tls_init() < 0) {
+		strbuf_addstr(err, "cannot initialise TLS");
+		return NULL;
+	}
 	SSL_CTX *ctx = new_ctx();
 	if (!ctx)
 		return NULL;
@@ -97,6 +108,8 @@ SSL_CTX *tls_load(const char *cert, const char *key, struct strbuf *err)
 
 SSL *tls_new_conn(int fd)
 {
+	if (tls_init() < 0)
+		return NULL;
 	SSL *ssl = SSL_new(tls_default_ctx);
 	if (!ssl)
 		return NULL;
