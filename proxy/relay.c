@@ -25,6 +25,7 @@
 #include <sys/random.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <malloc.h>
 #include <openssl/err.h>
 
 #define EVMASK (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
@@ -1290,7 +1291,13 @@ void relay_event(struct ev *ev, uint32_t events)
 
 void relay_tick(void)
 {
+	static uint64_t last_trim;
 	uint64_t now = now_ms();
+	/* Give a burst's buffers back to the system once it is over. */
+	if (!nconns && stats.conns_accepted != last_trim) {
+		last_trim = stats.conns_accepted;
+		malloc_trim(0);
+	}
 	struct conn *c, *next;
 	for (c = all_conns; c; c = next) {
 		next = c->next;

@@ -1,0 +1,111 @@
+#!/bin/sh
+# Less common paths: WebSockets across a drain, held requests and stop,
+# health-check options, error pages, response limits.
+. "$TOP/tests/lib/test-lib.sh"
+. "$TOP/tests/proxy/lib.sh"
+
+proxy_start
+backend_start one
+backend_start two
+backend_start slowup --health-delay 2
+bp deploy app --target 127.0.0.1:$PORT_one >/dev/null
+
+# ws_session SECONDS: opens a WebSocket-style upgrade and pings every 0.2s;
+# prints how many echoes came back before the connection ended.
+ws_session() {
+	$PYTHON -c "
+import socket, time, sys
+s = socket.create_connection(('127.0.0.1', $HTTP_PORT))
+s.sendall(b'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n')
+s.settimeout(1)
+buf = s.recv(4096)
+n = 0
+end = time.time() + $1
+while time.time() < end:
+    try:
+        s.sendall(b'ping')
+        got = s.recv(4096)
+        if not got:
+            break
+        n += 1
+    except OSError:
+        break
+    time.sleep(0.2)
+print(n)
+"
+}
+
+test_expect_success '12 (beyond): a WebSocket lives on during a drain, until its timeout' '
+	ws_session 6 >ws.count &
+	ws=$! &&
+	sleep 0.5 &&
+	start=$(date +%s) &&
+	bp deploy app --target 127.0.0.1:$PORT_two --drain-timeout 2s &&
+	wait $ws &&
+	n=$(cat ws.count) &&
+	echo "echoes: $n" &&
+	test "$n" -ge 8 && test "$n" -le 18
+'
+
+test_expect_success '15: stopping while requests are held fails them at once with the message' '
+	bp pause app --max-pause 10s &&
+	(get / >held.out; echo done >held.done) &
+	sleep 0.5 &&
+	bp stop app --message "maintenance window" &&
+	for i in $(seq 1 30); do test -f held.done && break; sleep 0.1; done &&
+	test -f held.done && test_grep "maintenance window" held.out &&
+	bp resume app
+'
+
+test_expect_success '9: a health check slower than its timeout fails' '
+	test_must_fail bp deploy app --target 127.0.0.1:$PORT_slowup --health-check-timeout 500ms --deploy-timeout 1500ms 2>err &&
+	test_grep "failed to become healthy" err
+'
+
+test_expect_success '9: a slow check passes within its timeout' '
+	bp deploy slow --host slow.example.com --target 127.0.0.1:$PORT_slowup --health-check-timeout 3s --deploy-timeout 5s
+'
+
+test_expect_success '9: --health-check-path and --health-check-port are used' '
+	test_must_fail bp deploy app --target 127.0.0.1:$PORT_one --health-check-path /status/500 --deploy-timeout 1s 2>err &&
+	bp deploy app --target 127.0.0.1:$PORT_one --health-check-port $PORT_two --deploy-timeout 2s
+'
+
+test_expect_success '13: a deploy with a missing error pages directory fails' '
+	test_must_fail bp deploy app --target 127.0.0.1:$PORT_two --error-pages /nonexistent 2>err &&
+	test_grep "error pages" err &&
+	get / >out && test_grep "\"backend\": \"one\"" out
+'
+
+test_expect_success 'custom error pages are served' '
+	mkdir pages && echo "<p>custom unavailable</p>" >pages/503.html &&
+	bp deploy app --target 127.0.0.1:$PORT_one --error-pages "$TRASH/pages" &&
+	bp stop app &&
+	get / >out && test_grep "custom unavailable" out &&
+	bp resume app
+'
+
+test_expect_success '22: with response buffering, an oversized response gets 500' '
+	bp deploy big --host big.example.com --target 127.0.0.1:$PORT_one --buffer-responses --max-response-body 10 &&
+	test "$(status / -H "Host: big.example.com")" = 500
+'
+
+test_expect_success '22: without buffering no limit applies' '
+	head -c 2000000 /dev/zero >big &&
+	get /post -X POST --data-binary @big >out && test_grep "\"body_length\": 2000000" out
+'
+
+test_expect_success 'the daemon survives a client resetting mid-response' '
+	$PYTHON -c "
+import socket, struct
+for i in range(20):
+    s = socket.create_connection((\"127.0.0.1\", $HTTP_PORT))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack(\"ii\", 1, 0))
+    s.sendall(b\"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n\")
+    s.recv(10)
+    s.close()
+" &&
+	test "$(status /)" = 200
+'
+
+test_done
