@@ -5,12 +5,11 @@
 #include "compat.h"
 #include "log.h"
 #include "cli.h"
-#include <libgen.h>
 
 int main(int argc, char **argv)
 {
-	char *copy = xstrdup(argv[0]);
-	const char *base = basename(copy);
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
 	log_set_program(!strcmp(base, "kamal-proxy") ? "kamal-proxy" : "berth-proxy");
 	return cli_main(argc, (const char **)argv);
 }

@@ -16,6 +16,7 @@ struct rbuf {
 struct listener {
 	struct ev ev;
 	int tls, metrics, port;
+	struct listener *next;
 };
 
 enum conn_state { CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL };

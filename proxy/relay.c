@@ -284,6 +284,7 @@ void relay_reap(void)
 		strbuf_release(&c->out);
 		strbuf_release(&c->uhead);
 		strbuf_release(&c->log);
+		strbuf_release(&c->reqid);
 		free(c);
 	}
 	while (grave_ups) {

@@ -17,6 +17,7 @@
 #include <openssl/err.h>
 
 SSL_CTX *tls_default_ctx;
+static struct listener *listeners; /* all of them, for the daemon's life */
 
 static int sni_cb(SSL *ssl, int *al, void *arg)
 {
@@ -173,6 +174,8 @@ int relay_listen(const char *addr, int port, int tls, int metrics)
 		ln->tls = tls;
 		ln->metrics = metrics;
 		ln->port = port;
+		ln->next = listeners;
+		listeners = ln;
 		loop_add(&ln->ev, EPOLLIN);
 		ok++;
 	}

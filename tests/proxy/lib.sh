@@ -38,10 +38,15 @@ proxy_start() {
 	wait_port "$HTTP_PORT"
 }
 
+# Works from the subshells tests run in, where `wait` cannot see the daemon.
 proxy_stop() {
 	kill "$PROXY_PID" 2>/dev/null
-	wait "$PROXY_PID" 2>/dev/null
-	return 0
+	for _ in $(seq 1 100); do
+		kill -0 "$PROXY_PID" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	echo "berth-proxy $PROXY_PID did not stop"
+	return 1
 }
 
 backend_start() {
