@@ -84,7 +84,7 @@ struct service {
 	int strip_prefix, tls, tls_redirect, forward_headers;
 	char *canonical_host, *client_ip_header, *health_path;
 	struct strvec log_req, log_resp;
-	uint64_t target_timeout_ms;
+	uint64_t target_timeout_ms, writer_affinity_ms;
 	uint64_t max_req_body, max_resp_body;
 	int buffer_requests, buffer_responses;
 	struct target **targets, **readers;

@@ -41,7 +41,8 @@ struct conn {
 	unsigned eof : 1, hup : 1, dead : 1,
 		keep_alive : 1, is_head : 1, minor0 : 1, in_request : 1,
 		resp_head : 1, resp_done : 1, req_done : 1, req_bad : 1,
-		req_too_big : 1, write_error : 1, is_upgrade : 1, resp_keep : 1;
+		req_too_big : 1, write_error : 1, is_upgrade : 1, resp_keep : 1,
+		is_write : 1;
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
 	struct conn *prev, *next;

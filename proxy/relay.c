@@ -607,7 +607,8 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 		return;
 	}
 	const struct slice *cookie = http_find(h, "cookie");
-	struct target *t = service_pick(s, slice_eq(h->method, "GET") || c->is_head,
+	c->is_write = !slice_eq(h->method, "GET") && !c->is_head;
+	struct target *t = service_pick(s, !c->is_write,
 					cookie ? *cookie : (struct slice){ "", 0 });
 	if (!t) {
 		c->in.pos += hl;
@@ -835,14 +836,32 @@ static void build_response_head(struct conn *c, struct http_head *h)
 	strbuf_add(sb, h->reason.p, h->reason.n);
 	strbuf_addstr(sb, "\r\n");
 	int upgrade = h->status == 101;
+	struct service *s = c->svc;
+	int affinity = s && s->nreaders && c->is_write && s->writer_affinity_ms;
 	for (size_t i = 0; i < h->nhdr; i++) {
 		struct slice n = h->hdr[i].name;
 		if (hop_by_hop(n) && !(upgrade && slice_caseeq(n, "upgrade")))
 			continue;
+		if (n.n == 17 && slice_caseeq(n, "x-writer-affinity")) {
+			if (slice_eq(h->hdr[i].value, "false"))
+				affinity = 0; /* the target opted out */
+			continue;
+		}
 		strbuf_add(sb, n.p, n.n);
 		strbuf_addstr(sb, ": ");
 		strbuf_add(sb, h->hdr[i].value.p, h->hdr[i].value.n);
 		strbuf_addstr(sb, "\r\n");
+	}
+	if (affinity) {
+		/* Reads after a write go to the writers, which have seen it. */
+		uint64_t until = wall_ms() + s->writer_affinity_ms;
+		time_t exp = (until + 1000) / 1000;
+		struct tm tm;
+		char date[64];
+		gmtime_r(&exp, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		strbuf_addf(sb, "Set-Cookie: kamal-writer=%llu; Path=/; Expires=%s; HttpOnly\r\n",
+			    (unsigned long long)until, date);
 	}
 	if (upgrade)
 		strbuf_addstr(sb, "Connection: Upgrade\r\n");

@@ -117,6 +117,21 @@ static int cookie_value(struct slice cookie, const char *name, struct slice *out
 	return 0;
 }
 
+/* kamal-writer=<unix ms until which reads stick to the writers> */
+static int writer_cookie_valid(struct slice cookie)
+{
+	struct slice v;
+	unsigned long long until = 0;
+	if (!cookie_value(cookie, "kamal-writer", &v) || !v.n || v.n > 19)
+		return 0;
+	for (size_t i = 0; i < v.n; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return 0;
+		until = until * 10 + (v.p[i] - '0');
+	}
+	return wall_ms() < until;
+}
+
 static struct target *rr(struct target **t, int n, unsigned *ctr)
 {
 	if (!n)
@@ -142,7 +157,7 @@ struct target *service_pick(struct service *s, int is_read, struct slice cookie)
 		if (hit)
 			return rr(s->rollout, s->nrollout, &s->rr);
 	}
-	if (is_read && s->nreaders && !cookie_value(cookie, "kamal-writer", &v))
+	if (is_read && s->nreaders && !writer_cookie_valid(cookie))
 		return rr(s->readers, s->nreaders, &s->rr);
 	return rr(s->targets, s->ntargets, &s->rr);
 }

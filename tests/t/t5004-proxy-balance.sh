@@ -21,6 +21,15 @@ test_expect_success '25: with --read-target, GET goes to readers and POST to wri
 	get / -X POST -d x=1 >out && test_grep "\"backend\": \"one\"" out
 '
 
+test_expect_success '25: a write sets the writer-affinity cookie that pins reads to writers' '
+	bp deploy app --target 127.0.0.1:$PORT_one --read-target 127.0.0.1:$PORT_two --writer-affinity-timeout 2s &&
+	curl -s -c jar -o /dev/null -X POST -d x=1 "http://127.0.0.1:$HTTP_PORT/" &&
+	test_grep kamal-writer jar &&
+	get / -b jar >out && test_grep "\"backend\": \"one\"" out &&
+	sleep 2.2 &&
+	get / -b "kamal-writer=1" >out && test_grep "\"backend\": \"two\"" out
+'
+
 test_expect_success '26: rollout with an allowlist sends listed cookies to the rollout target' '
 	bp deploy app --target 127.0.0.1:$PORT_one &&
 	bp rollout deploy app --target 127.0.0.1:$PORT_three &&
