@@ -79,6 +79,7 @@ static void service_free(struct service *s)
 	free(s->client_ip_header);
 	free(s->health_path);
 	free(s->error_pages);
+	free(s->acme_cache);
 	if (s->ssl_ctx)
 		SSL_CTX_free(s->ssl_ctx);
 	cJSON_Delete(s->args);
@@ -156,10 +157,17 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 		if (!s->ssl_ctx)
 			goto fail;
 	} else if (s->tls) {
-		/* ACME is not wired in yet: say so instead of serving nothing. */
-		strbuf_addstr(err, "TLS without --tls-certificate-path/--tls-private-key-path "
-			      "(automatic certificates) is not supported yet");
-		goto fail;
+		struct strbuf cache = STRBUF_INIT;
+		const char *c = jstr(args, "tls_acme_cache_path", NULL);
+		if (c)
+			strbuf_addstr(&cache, c);
+		else
+			strbuf_addf(&cache, "%s/certs", cfg.state_dir);
+		s->ssl_ctx = autotls_prepare(s->name, &s->hosts, cache.buf,
+					     jbool(args, "tls_staging", 0), err);
+		s->acme_cache = strbuf_detach(&cache, NULL);
+		if (!s->ssl_ctx && err->len)
+			goto fail;
 	}
 	if (s->canonical_host && s->hosts.nr &&
 	    strvec_find(&s->hosts, s->canonical_host) < 0) {

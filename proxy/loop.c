@@ -72,6 +72,7 @@ static void dispatch(struct ev *ev, uint32_t events)
 	case EV_HEALTH:
 		health_event(ev, events);
 		break;
+
 	}
 }
 
@@ -96,6 +97,7 @@ void loop_run(volatile int *stop)
 			health_tick();
 			deploy_tick();
 			control_tick();
+			autotls_tick();
 		}
 	}
 }

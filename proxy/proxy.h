@@ -98,6 +98,7 @@ struct service {
 	uint64_t pause_deadline_ms; /* max-pause */
 	SSL_CTX *ssl_ctx;
 	char *error_pages;
+	char *acme_cache; /* automatic TLS: the certificate cache */
 	struct service *next;
 };
 
@@ -151,6 +152,21 @@ int tls_init(void);
 SSL_CTX *tls_load(const char *cert, const char *key, struct strbuf *err);
 SSL *tls_new_conn(int fd);
 extern SSL_CTX *tls_default_ctx;
+
+/* ---- autotls.c: ACME certificates ---- */
+/*
+ * For a --tls service without a certificate: returns a context from the
+ * cache if a valid certificate is there, else NULL after queueing an order
+ * (installed into the service when it arrives). NULL with err filled only
+ * when no host can have a certificate.
+ */
+SSL_CTX *autotls_prepare(const char *service, const struct strvec *hosts,
+			 const char *cache, int staging, struct strbuf *err);
+/* Answers an HTTP-01 challenge for s: 0 and the body in out, else -1. */
+struct service;
+int autotls_http01(struct service *s, struct slice host, struct slice path,
+		   struct strbuf *out);
+void autotls_tick(void);
 
 /* ---- metrics ---- */
 struct proxy_stats {

@@ -569,6 +569,16 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 	}
 	struct service *s = route(h->host, h->path, &prefix_len);
 	c->svc = s;
+	if (h->path.n > 28 && h->path.p[1] == '.') {
+		struct strbuf body = STRBUF_INIT;
+		if (!autotls_http01(s, h->host, h->path, &body)) {
+			c->in.pos += hl;
+			send_local(c, 200, NULL, NULL, "text/plain", body.buf);
+			strbuf_release(&body);
+			return;
+		}
+		strbuf_release(&body);
+	}
 	access_log_request_headers(c, h);
 	if (!s) {
 		c->in.pos += hl;

@@ -1,0 +1,247 @@
+/*
+ * autotls.c - automatic certificates for services deployed with --tls and
+ * no certificate path.
+ *
+ * Orders run in a child process, berth-proxy-acme (next to our binary, or
+ * $BERTH_PROXY_ACME_HELPER), one at a time; the tick notices when it exits
+ * and loads the certificate from the cache into the service's SSL_CTX.
+ * The CA's HTTP-01 requests reach this daemon on port 80 and are answered
+ * here: the key authorization is "<token>.<thumbprint of the account key>",
+ * and the account key is in the cache directory. (It is public knowledge:
+ * answering for a token that is not pending gives nothing away.) A cached
+ * certificate that is not due for renewal is used at once.
+ *
+ * The cache is --tls-acme-cache-path (default <state-dir>/certs); the CA is
+ * Let's Encrypt (staging with --tls-staging), or $BERTH_PROXY_ACME_DIRECTORY.
+ */
+#include "relay-int.h"
+#include "log.h"
+#include "acme.h"
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <openssl/pem.h>
+
+extern char **environ;
+
+struct cert_job {
+	char *service, *cache;
+	struct strvec domains;
+	int staging;
+	pid_t pid;
+	struct cert_job *next;
+};
+
+static struct cert_job *queue, *running;
+
+/* The account thumbprint per cache directory, reloaded if the key changes. */
+static struct thumb {
+	char *cache;
+	struct timespec mtime;
+	struct strbuf value;
+	struct thumb *next;
+} *thumbs;
+
+static const char *helper_path(void)
+{
+	static char path[4096];
+	const char *env = getenv("BERTH_PROXY_ACME_HELPER");
+	if (env && *env)
+		return env;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (n <= 0)
+		return "berth-proxy-acme";
+	path[n] = 0;
+	char *slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, "berth-proxy-acme");
+	return path;
+}
+
+static void start_next(void)
+{
+	while (!running && queue) {
+		struct cert_job *job = queue;
+		queue = job->next;
+		struct strvec argv = STRVEC_INIT;
+		struct strvec env = STRVEC_INIT;
+		strvec_push(&argv, helper_path());
+		strvec_push(&argv, job->cache);
+		strvec_pushvec(&argv, &job->domains);
+		for (char **e = environ; *e; e++)
+			if (!starts_with(*e, "BERTH_PROXY_ACME_STAGING="))
+				strvec_push(&env, *e);
+		if (job->staging)
+			strvec_push(&env, "BERTH_PROXY_ACME_STAGING=1");
+		int rc = posix_spawn(&job->pid, argv.v[0], NULL, NULL,
+				     (char *const *)argv.v, (char *const *)env.v);
+		strvec_clear(&argv);
+		strvec_clear(&env);
+		if (rc) {
+			log_warn("cannot run '%s' for '%s': %s", helper_path(),
+				 job->service, strerror(rc));
+			strvec_clear(&job->domains);
+			free(job->service);
+			free(job->cache);
+			free(job);
+			continue;
+		}
+		log_warn("requesting a certificate for '%s' (%s)", job->service,
+			 job->domains.v[0]);
+		running = job;
+	}
+}
+
+static SSL_CTX *load_cached(const char *cache, const char *domain, int fresh_only)
+{
+	char *crt = acme_cache_path(cache, domain, ".crt");
+	char *key = acme_cache_path(cache, domain, ".key");
+	SSL_CTX *ctx = NULL;
+	int due = acme_renewal_due(crt, ACME_RENEW_DAYS, time(NULL), NULL);
+	if (due == 0 || (due == 1 && !fresh_only)) {
+		struct strbuf err = STRBUF_INIT;
+		ctx = tls_load(crt, key, &err);
+		if (!ctx)
+			log_warn("%s", err.buf);
+		strbuf_release(&err);
+	}
+	free(crt);
+	free(key);
+	return ctx;
+}
+
+void autotls_tick(void)
+{
+	int status;
+	if (!running || waitpid(running->pid, &status, WNOHANG) != running->pid)
+		return;
+	struct cert_job *job = running;
+	running = NULL;
+	struct service *s = service_find(job->service);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		log_warn("cannot obtain a certificate for '%s' (see the message above)",
+			 job->service);
+	} else if (s && s->tls) {
+		SSL_CTX *ctx = load_cached(job->cache, job->domains.v[0], 0);
+		if (ctx) {
+			/* Live connections hold their own reference to the old one. */
+			if (s->ssl_ctx)
+				SSL_CTX_free(s->ssl_ctx);
+			s->ssl_ctx = ctx;
+			log_warn("certificate for '%s' installed", job->service);
+		}
+	}
+	strvec_clear(&job->domains);
+	free(job->service);
+	free(job->cache);
+	free(job);
+	start_next();
+}
+
+SSL_CTX *autotls_prepare(const char *service, const struct strvec *hosts,
+			 const char *cache, int staging, struct strbuf *err)
+{
+	struct strvec names = STRVEC_INIT;
+	for (size_t i = 0; i < hosts->nr; i++)
+		if (!acme_check_domain(hosts->v[i]))
+			strvec_push(&names, hosts->v[i]);
+	if (!names.nr) {
+		strbuf_addstr(err, "automatic TLS needs at least one plain host name (no wildcards)");
+		strvec_clear(&names);
+		return NULL;
+	}
+	SSL_CTX *ctx = load_cached(cache, names.v[0], 1);
+	if (!ctx) {
+		struct cert_job **pp = &queue;
+		int dup = running && !strcmp(running->service, service);
+		while (*pp && strcmp((*pp)->service, service))
+			pp = &(*pp)->next;
+		if (!*pp && !dup) {
+			struct cert_job *job = xcalloc(1, sizeof(*job));
+			job->service = xstrdup(service);
+			job->cache = xstrdup(cache);
+			job->staging = staging;
+			strvec_init(&job->domains);
+			strvec_pushvec(&job->domains, &names);
+			*pp = job;
+		}
+		start_next();
+	}
+	strvec_clear(&names);
+	return ctx;
+}
+
+static const char *thumbprint(const char *cache)
+{
+	struct thumb *t;
+	struct stat st;
+	char *path = acme_cache_path(cache, "acme-account", ".key");
+	int have = stat(path, &st) == 0;
+	for (t = thumbs; t; t = t->next)
+		if (!strcmp(t->cache, cache))
+			break;
+	if (!t) {
+		t = xcalloc(1, sizeof(*t));
+		t->cache = xstrdup(cache);
+		strbuf_init(&t->value, 0);
+		t->next = thumbs;
+		thumbs = t;
+	}
+	if (have && (st.st_mtim.tv_sec != t->mtime.tv_sec ||
+		     st.st_mtim.tv_nsec != t->mtime.tv_nsec || !t->value.len)) {
+		FILE *fp = fopen(path, "r");
+		EVP_PKEY *key = fp ? PEM_read_PrivateKey(fp, NULL, NULL, NULL) : NULL;
+		if (fp)
+			fclose(fp);
+		strbuf_reset(&t->value);
+		if (key && acme_jwk_thumbprint(key, &t->value) == 0)
+			t->mtime = st.st_mtim;
+		else
+			strbuf_reset(&t->value);
+		EVP_PKEY_free(key);
+	}
+	free(path);
+	return have && t->value.len ? t->value.buf : NULL;
+}
+
+/* The cache of the order running for host, if any. */
+static const char *running_cache(struct slice host)
+{
+	const char *colon = memchr(host.p, ':', host.n);
+	if (colon)
+		host.n = colon - host.p;
+	if (!running)
+		return NULL;
+	for (size_t i = 0; i < running->domains.nr; i++)
+		if (strlen(running->domains.v[i]) == host.n &&
+		    !strncasecmp(running->domains.v[i], host.p, host.n))
+			return running->cache;
+	return NULL;
+}
+
+int autotls_http01(struct service *s, struct slice host, struct slice path,
+		   struct strbuf *out)
+{
+	static const char prefix[] = "/.well-known/acme-challenge/";
+	size_t pl = sizeof(prefix) - 1;
+	/* The service may not be live yet: its first order starts at deploy. */
+	const char *cache = s && s->acme_cache ? s->acme_cache : running_cache(host);
+	if (!cache || path.n <= pl || path.n - pl > 256 || memcmp(path.p, prefix, pl))
+		return -1;
+	for (size_t i = pl; i < path.n; i++) {
+		char ch = path.p[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+			return -1; /* tokens are base64url */
+	}
+	const char *tp = thumbprint(cache);
+	if (!tp)
+		return -1;
+	strbuf_add(out, path.p + pl, path.n - pl);
+	strbuf_addch(out, '.');
+	strbuf_addstr(out, tp);
+	return 0;
+}
