@@ -490,6 +490,7 @@ int run_main(int argc, const char **argv)
 			       "      --metrics-port int      Publish metrics on the specified port (default zero to disable)\n"
 			       "      --state-dir string      Where the state file and control socket live\n"
 			       "      --max-connections int   Refuse client connections beyond this many\n"
+			       "      --proxy-protocol-from cidr  Accept PROXY protocol v1/v2 headers from these sources (repeatable)\n"
 			       "      --header-timeout dur    Time a client has to send a request head (default 30s)\n"
 			       "      --idle-timeout dur      Time an idle keep-alive connection is kept (default 60s)\n",
 			       log_program());
@@ -508,7 +509,10 @@ int run_main(int argc, const char **argv)
 			strvec_push(&cfg.binds, v);
 		else if (!strcmp(name, "state-dir"))
 			cfg.state_dir = v;
-		else if (!strcmp(name, "max-connections"))
+		else if (!strcmp(name, "proxy-protocol-from")) {
+			if (proxyproto_trust(v) < 0)
+				exit(1);
+		} else if (!strcmp(name, "max-connections"))
 			cfg.max_conns = atoi(v);
 		else if (!strcmp(name, "header-timeout") || !strcmp(name, "idle-timeout")) {
 			int64_t ms = parse_duration_ms(v);

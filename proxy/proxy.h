@@ -112,6 +112,10 @@ int router_save(void);
 struct service *service_find(const char *name);
 void router_tick(void);
 
+/* ---- proxyproto.c ---- */
+/* Accept PROXY protocol headers from this CIDR (run --proxy-protocol-from). */
+int proxyproto_trust(const char *cidr);
+
 /* ---- relay.c ---- */
 int relay_listen(const char *addr, int port, int tls, int metrics);
 void relay_event(struct ev *ev, uint32_t events);

@@ -19,7 +19,7 @@ struct listener {
 	struct listener *next;
 };
 
-enum conn_state { CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL };
+enum conn_state { CS_PROXYHDR, CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL };
 
 struct upstream {
 	struct ev ev;
@@ -78,6 +78,10 @@ void relay_drop_service(struct service *s);
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body);
 int step_tls(struct conn *c);
+
+/* proxyproto.c */
+int proxyproto_trusted(const struct sockaddr_storage *ss);
+int step_proxyhdr(struct conn *c);
 struct target *all_targets(void);
 
 /* accesslog.c */

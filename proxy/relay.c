@@ -1156,6 +1156,9 @@ void relay_run(struct conn *c)
 	for (int rounds = 0; rounds < 64 && !c->dead; rounds++) {
 		int p = 0;
 		switch (c->state) {
+		case CS_PROXYHDR:
+			p = step_proxyhdr(c);
+			break;
 		case CS_TLS:
 			p = step_tls(c);
 			break;
@@ -1240,6 +1243,8 @@ static void accept_all(struct listener *ln)
 			}
 			c->state = CS_TLS;
 		}
+		if (proxyproto_trusted(&ss))
+			c->state = CS_PROXYHDR;
 		if (loop_add(&c->ev, EVMASK) < 0) {
 			if (c->ssl)
 				SSL_free(c->ssl);

@@ -20,6 +20,6 @@ try:
         if not chunk:
             break
         out += chunk
-except socket.timeout:
+except (socket.timeout, ConnectionResetError):
     pass
 sys.stdout.write(out.decode("latin-1"))
