@@ -113,9 +113,31 @@ static SSL_CTX *load_cached(const char *cache, const char *domain, int fresh_onl
 	return ctx;
 }
 
+/* Twice a day, certificates within ACME_RENEW_DAYS of expiry are renewed. */
+static void renew_due(void)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	if (now - last < 12 * 3600)
+		return;
+	last = now;
+	for (struct service *s = services; s; s = s->next) {
+		if (!s->tls || !s->acme_cache)
+			continue;
+		struct strbuf err = STRBUF_INIT;
+		SSL_CTX *ctx = autotls_prepare(s->name, &s->hosts, s->acme_cache,
+					       cJSON_IsTrue(cJSON_GetObjectItem(s->args, "tls_staging")), &err);
+		if (ctx)
+			SSL_CTX_free(ctx); /* still fresh; the live one stays */
+		strbuf_release(&err);
+	}
+}
+
 void autotls_tick(void)
 {
 	int status;
+	if (services)
+		renew_due();
 	if (!running || waitpid(running->pid, &status, WNOHANG) != running->pid)
 		return;
 	struct cert_job *job = running;
