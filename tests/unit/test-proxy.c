@@ -1,0 +1,79 @@
+/* test-proxy.c - routing, durations and PROXY-protocol trust (proxy/). */
+#include "unit.h"
+#include "proxy/proxy.h"
+
+
+static struct service *svc(const char *name, const char *hosts, const char *prefixes)
+{
+	struct service *s = xcalloc(1, sizeof(*s));
+	s->name = xstrdup(name);
+	strvec_init(&s->hosts);
+	strvec_init(&s->prefixes);
+	char *h = xstrdup(hosts), *save = NULL;
+	for (char *t = strtok_r(h, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		strvec_push(&s->hosts, t);
+	free(h);
+	char *p = xstrdup(prefixes);
+	for (char *t = strtok_r(p, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		strvec_push(&s->prefixes, t);
+	free(p);
+	s->next = services;
+	services = s;
+	return s;
+}
+
+static const char *routed(const char *host, const char *path, size_t *pl)
+{
+	size_t dummy;
+	struct service *s = route((struct slice){ host, strlen(host) },
+				  (struct slice){ path, strlen(path) }, pl ? pl : &dummy);
+	return s ? s->name : "(none)";
+}
+
+static void routing(void)
+{
+	size_t pl;
+	svc("default", "", "");
+	svc("exact", "app.example.com", "");
+	svc("wild", "*.example.com", "");
+	svc("api", "app.example.com", "/api");
+	CHECK_STR(routed("app.example.com", "/", NULL), "exact");
+	CHECK_STR(routed("APP.example.com:8080", "/x", NULL), "exact");
+	CHECK_STR(routed("other.example.com", "/", NULL), "wild");
+	CHECK_STR(routed("deep.other.example.com", "/", NULL), "wild");
+	CHECK_STR(routed("example.com", "/", NULL), "default");
+	CHECK_STR(routed("elsewhere.org", "/", NULL), "default");
+	CHECK_STR(routed("app.example.com", "/api/v1", &pl), "api");
+	CHECK_INT(pl, 4);
+	CHECK_STR(routed("app.example.com", "/api", NULL), "api");
+	CHECK_STR(routed("app.example.com", "/apis", NULL), "exact");
+	CHECK_STR(routed("app.example.com", "/api?x", NULL), "exact"); /* path only */
+}
+
+static void durations(void)
+{
+	CHECK_INT(parse_duration_ms("30s"), 30000);
+	CHECK_INT(parse_duration_ms("1m30s"), 90000);
+	CHECK_INT(parse_duration_ms("500ms"), 500);
+	CHECK_INT(parse_duration_ms("1h"), 3600000);
+	CHECK_INT(parse_duration_ms("1.5s"), 1500);
+	CHECK_INT(parse_duration_ms("0"), 0);
+	CHECK_INT(parse_duration_ms("10"), -1);
+	CHECK_INT(parse_duration_ms("5x"), -1);
+	CHECK_INT(parse_duration_ms(""), -1);
+}
+
+static void proxy_protocol_trust(void)
+{
+	CHECK_INT(proxyproto_trust("10.0.0.0/8"), 0);
+	CHECK_INT(proxyproto_trust("bogus"), -1);
+	CHECK_INT(proxyproto_trust("10.0.0.0/33"), -1);
+}
+
+int main(void)
+{
+	RUN(routing);
+	RUN(durations);
+	RUN(proxy_protocol_trust);
+	return unit_done();
+}
