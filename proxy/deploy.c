@@ -483,6 +483,36 @@ static void op_list(struct ctl *c)
 	ctl_reply(c, r);
 }
 
+/*
+ * pause and stop answer once the requests already running on the service
+ * are done, or after their --drain-timeout: the drain phase of an op with
+ * the service's current targets, which are not marked draining.
+ */
+static int wait_in_flight(struct ctl *c, struct service *s, uint64_t ms)
+{
+	int busy = 0;
+	for (int i = 0; i < s->ntargets; i++)
+		busy += s->targets[i]->active;
+	for (int i = 0; i < s->nreaders; i++)
+		busy += s->readers[i]->active;
+	if (!busy || !ms)
+		return 0;
+	struct deploy_op *op = xcalloc(1, sizeof(*op));
+	op->ctl = c;
+	op->draining = 1;
+	op->drain_deadline = now_ms() + ms;
+	op->old = xcalloc(s->ntargets + s->nreaders, sizeof(*op->old));
+	for (int i = 0; i < s->ntargets; i++)
+		op->old[op->nold++] = s->targets[i];
+	for (int i = 0; i < s->nreaders; i++)
+		op->old[op->nold++] = s->readers[i];
+	for (int i = 0; i < op->nold; i++)
+		op->old[i]->refs++;
+	op->next = ops;
+	ops = op;
+	return 1;
+}
+
 void op_dispatch(struct ctl *c, cJSON *req)
 {
 	const char *cmd = jstr(req, "cmd", "");
@@ -533,10 +563,14 @@ void op_dispatch(struct ctl *c, cJSON *req)
 		s->state = SVC_STOPPED;
 		relay_release_held(s);
 		router_save();
+		if (wait_in_flight(c, s, (uint64_t)jnum(req, "drain_timeout_ms", 30000)))
+			return;
 	} else if (!strcmp(cmd, "pause")) {
 		s->state = SVC_PAUSED;
 		s->pause_deadline_ms = (uint64_t)jnum(req, "max_pause_ms", 30000);
 		router_save();
+		if (wait_in_flight(c, s, (uint64_t)jnum(req, "drain_timeout_ms", 30000)))
+			return;
 	} else if (!strcmp(cmd, "resume")) {
 		s->state = SVC_RUNNING;
 		relay_release_held(s);

@@ -57,6 +57,17 @@ test_expect_success '15: stopping while requests are held fails them at once wit
 	bp resume app
 '
 
+test_expect_success 'pause waits for in-flight requests (up to --drain-timeout)' '
+	(get "/slow?ms=1200" >inflight.out) &
+	sleep 0.3 &&
+	start=$(date +%s%N) &&
+	bp pause app --drain-timeout 5s &&
+	end=$(date +%s%N) &&
+	test_grep "slow" inflight.out &&
+	test $(( (end - start) / 1000000 )) -ge 500 &&
+	bp resume app
+'
+
 test_expect_success '9: a health check slower than its timeout fails' '
 	test_must_fail bp deploy app --target 127.0.0.1:$PORT_slowup --health-check-timeout 500ms --deploy-timeout 1500ms 2>err &&
 	test_grep "failed to become healthy" err
