@@ -79,8 +79,19 @@ static void dispatch(struct ev *ev, uint32_t events)
 void loop_run(volatile int *stop)
 {
 	struct epoll_event evs[256];
-	uint64_t last_tick = 0;
-	while (!*stop) {
+	uint64_t last_tick = 0, stop_deadline = 0;
+	for (;;) {
+		/*
+		 * On SIGTERM/SIGINT: stop accepting, let requests in flight
+		 * finish (up to 30s), then return. Idle keep-alive clients are
+		 * closed right away.
+		 */
+		if (*stop && !stop_deadline) {
+			stop_deadline = now_ms() + 30000;
+			relay_shutdown_begin();
+		}
+		if (stop_deadline && (relay_busy() == 0 || now_ms() >= stop_deadline))
+			break;
 		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), 100);
 		cached_now = mono_ms();
 		if (n < 0 && errno != EINTR) {

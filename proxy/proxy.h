@@ -125,6 +125,9 @@ void relay_release_held(struct service *s);
 /* Ends requests still running on a target whose drain timed out. */
 void relay_abort_target(struct target *t);
 int relay_count_conns(void);
+/* Graceful stop: close listeners and idle clients; busy: requests left. */
+void relay_shutdown_begin(void);
+int relay_busy(void);
 /* Frees connections closed during this loop iteration. */
 void relay_reap(void);
 

@@ -78,6 +78,7 @@ void relay_drop_service(struct service *s);
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body);
 int step_tls(struct conn *c);
+void listeners_close(void);
 
 /* proxyproto.c */
 int proxyproto_trusted(const struct sockaddr_storage *ss);

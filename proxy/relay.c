@@ -39,6 +39,7 @@ static struct conn *grave_conns;
 static struct upstream *grave_ups;
 static int nconns;
 static uint64_t last_refusal_log;
+static int shutting_down; /* SIGTERM: finish what runs, take nothing new */
 
 int relay_count_conns(void)
 {
@@ -753,7 +754,7 @@ static void finish_request(struct conn *c, int reuse)
 	c->status = 0;
 	c->start_us = 0;
 	c->bytes_out = c->body_in = 0;
-	if (!c->keep_alive) {
+	if (!c->keep_alive || (shutting_down && c->in.pos == c->in.len)) {
 		shutdown(c->ev.fd, SHUT_WR);
 		relay_close(c);
 		return;
@@ -1368,6 +1369,31 @@ void relay_tick(void)
 			}
 		}
 	}
+}
+
+static int conn_idle(struct conn *c)
+{
+	return c->state == CS_HEAD && (!c->in.p || c->in.pos == c->in.len);
+}
+
+void relay_shutdown_begin(void)
+{
+	shutting_down = 1;
+	listeners_close();
+	for (struct conn *c = all_conns, *next; c; c = next) {
+		next = c->next;
+		if (conn_idle(c) || c->state == CS_TLS || c->state == CS_PROXYHDR)
+			relay_close(c);
+	}
+}
+
+int relay_busy(void)
+{
+	int n = 0;
+	for (struct conn *c = all_conns; c; c = c->next)
+		if (!c->dead)
+			n++;
+	return n;
 }
 
 void relay_release_held(struct service *s)

@@ -182,3 +182,14 @@ int relay_listen(const char *addr, int port, int tls, int metrics)
 	freeaddrinfo(res);
 	return ok ? 0 : -1;
 }
+
+void listeners_close(void)
+{
+	for (struct listener *ln = listeners; ln; ln = ln->next) {
+		if (ln->ev.fd < 0)
+			continue;
+		loop_del(&ln->ev);
+		close(ln->ev.fd);
+		ln->ev.fd = -1;
+	}
+}

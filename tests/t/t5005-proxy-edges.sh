@@ -119,4 +119,15 @@ for i in range(20):
 	test "$(status /)" = 200
 '
 
+test_expect_success 'SIGTERM lets a running request finish, then exits' '
+	(get "/slow?ms=1000" >term.out) &
+	sleep 0.3 &&
+	kill -TERM $PROXY_PID &&
+	sleep 0.2 &&
+	test "$(status /)" = 000 &&
+	for i in $(seq 1 40); do kill -0 $PROXY_PID 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $PROXY_PID 2>/dev/null &&
+	test_grep "slow one" term.out
+'
+
 test_done
