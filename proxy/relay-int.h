@@ -45,6 +45,7 @@ struct conn {
 		is_write : 1;
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
+	uint64_t idle_since; /* when the last request ended */
 	struct conn *prev, *next;
 	struct service *svc;
 	struct target *tgt;

@@ -762,8 +762,10 @@ static void finish_request(struct conn *c, int reuse)
 	c->state = CS_HEAD;
 	c->resp_head = 0;
 	if (c->in.pos == c->in.len) {
-		/* Idle keep-alive connections hold no buffer. */
-		buf_free(&c->in);
+		/* The buffer stays for the next request; the tick frees it
+		 * once the connection has idled a while (idle_since). */
+		c->in.pos = c->in.len = 0;
+		c->idle_since = now_ms();
 		c->deadline = now_ms() + cfg.idle_timeout_ms;
 	} else {
 		c->deadline = now_ms() + cfg.header_timeout_ms;
@@ -1053,9 +1055,12 @@ static int step_proxy(struct conn *c)
 		progress |= step_response_head(c, u);
 		if (c->state != CS_PROXY || c->dead)
 			return 1;
-		progress |= flush_client(c, NULL, NULL);
-		if (!c->resp_head)
+		if (!c->resp_head) {
+			/* Interim responses (100 Continue) go out now; a final
+			 * head waits to leave with the first body bytes. */
+			progress |= flush_client(c, NULL, NULL);
 			return progress;
+		}
 	}
 	/* response body */
 	for (;;) {
@@ -1337,6 +1342,10 @@ void relay_tick(void)
 	struct conn *c, *next;
 	for (c = all_conns; c; c = next) {
 		next = c->next;
+		/* Idle keep-alive connections hold no buffer. */
+		if (c->in.p && c->state == CS_HEAD && c->in.pos == c->in.len &&
+		    c->idle_since && now - c->idle_since > 2000)
+			buf_free(&c->in);
 		if (!c->deadline || c->deadline > now)
 			continue;
 		c->deadline = 0;
