@@ -766,6 +766,8 @@ static void finish_request(struct conn *c, int reuse)
 		 * once the connection has idled a while (idle_since). */
 		c->in.pos = c->in.len = 0;
 		c->idle_since = now_ms();
+		if (nconns > 512)
+			buf_free(&c->in); /* many clients: memory before speed */
 		c->deadline = now_ms() + cfg.idle_timeout_ms;
 	} else {
 		c->deadline = now_ms() + cfg.header_timeout_ms;
@@ -1337,6 +1339,9 @@ void relay_tick(void)
 	/* Give a burst's buffers back to the system once it is over. */
 	if (!nconns && stats.conns_accepted != last_trim) {
 		last_trim = stats.conns_accepted;
+		for (struct target *t = all_targets(); t; t = t->next)
+			for (struct upstream *u = t->idle; u; u = u->next_idle)
+				buf_free(&u->in);
 		malloc_trim(0);
 	}
 	struct conn *c, *next;
@@ -1372,6 +1377,8 @@ void relay_tick(void)
 		struct upstream *u = t->idle, *un;
 		for (; u; u = un) {
 			un = u->next_idle;
+			if (u->in.p && now + POOL_IDLE_MS - u->idle_deadline > 2000)
+				buf_free(&u->in);
 			if (u->idle_deadline <= now) {
 				pool_remove(u);
 				upstream_close(u);
