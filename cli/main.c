@@ -77,33 +77,6 @@ static int parse_globals(int argc, const char **argv, struct cli_context *ctx,
 	return n;
 }
 
-static struct config *loaded;
-
-struct config *cli_load_config(struct cli_context *ctx)
-{
-	struct strbuf err = STRBUF_INIT;
-	struct config_options opts = { ctx->config_file, ctx->destination,
-				       ctx->version };
-	if (ctx->config)
-		return ctx->config;
-	if (config_load(&loaded, &opts, &err) < 0) {
-		strbuf_rtrim(&err);
-		fprintf(stderr, "%s\n", err.buf);
-		exit(1);
-	}
-	strbuf_release(&err);
-	ctx->config = loaded;
-	return loaded;
-}
-
-int cli_wants_help(int argc, const char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help"))
-			return 1;
-	return 0;
-}
-
 /* Splits an alias expansion into words, honouring quotes like Shellwords. */
 static int split_words(const char *s, struct strvec *out)
 {

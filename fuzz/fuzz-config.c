@@ -5,26 +5,7 @@
  */
 #include "config/model.h"
 
-#include "cli/cli.h"
-
 #include <stdint.h>
-
-/*
- * The fuzz build links the cli/ library files without cli/main.c, which
- * defines these two; nothing here calls them.
- */
-struct config *cli_load_config(struct cli_context *ctx)
-{
-	(void)ctx;
-	abort();
-}
-
-int cli_wants_help(int argc, const char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
