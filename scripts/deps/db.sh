@@ -7,6 +7,10 @@ if [ -f "$dir/node_modules/s3rver/package.json" ]; then
 	echo "db.sh: s3rver is installed"
 	exit 0
 fi
-command -v npm >/dev/null 2>&1 || { echo "db.sh: npm missing, skipping s3rver" >&2; exit 0; }
+if ! command -v npm >/dev/null 2>&1; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
 cd "$dir"
 npm install --no-audit --no-fund --no-save --silent --prefix . s3rver@3.7.1
