@@ -521,7 +521,7 @@ static int enpass_fetch(const struct secrets_fetch_options *o, const struct strv
 			cJSON *results, struct strbuf *err)
 {
 	const char *ver[] = { "enpass-cli", "version", NULL };
-	struct strvec argv = STRVEC_INIT, titles = STRVEC_INIT;
+	struct strvec argv = STRVEC_INIT, titles = STRVEC_INIT, names = STRVEC_INIT;
 	struct strbuf out = STRBUF_INIT;
 	cJSON *json, *it;
 	size_t i;
@@ -531,9 +531,19 @@ static int enpass_fetch(const struct secrets_fetch_options *o, const struct strv
 		strbuf_addstr(err, "Enpass CLI is not installed");
 		return -1;
 	}
-	/* the title is what precedes the last "/" (or the whole secret) */
+	/*
+	 * Kamal hands Enpass the names as given: --from is the vault, not a
+	 * prefix, so take back the "FROM/" secrets_fetch() put in front.
+	 */
 	for (i = 0; i < secrets->nr; i++) {
-		const char *s = secrets->v[i], *slash = strrchr(s, '/');
+		const char *s = secrets->v[i];
+		if (o->from && starts_with(s, o->from) && s[strlen(o->from)] == '/')
+			s += strlen(o->from) + 1;
+		strvec_push(&names, s);
+	}
+	/* the title is what precedes the last "/" (or the whole secret) */
+	for (i = 0; i < names.nr; i++) {
+		const char *s = names.v[i], *slash = strrchr(s, '/');
 		char *t = slash && slash > s ? xstrndup(s, slash - s) : xstrdup(slash ? slash + 1 : s);
 		if (strvec_find(&titles, t) < 0)
 			strvec_push(&titles, t);
@@ -561,15 +571,7 @@ static int enpass_fetch(const struct secrets_fetch_options *o, const struct strv
 		strbuf_addstr(&key, title);
 		if (label && *label)
 			strbuf_addf(&key, "/%s", label);
-		/* --from is the vault here, so the names are not prefixed */
-		for (i = 0; i < secrets->nr; i++) {
-			const char *s = secrets->v[i];
-			if (o->from && starts_with(s, o->from) && s[strlen(o->from)] == '/')
-				s += strlen(o->from) + 1;
-			if (!strcmp(s, title) || !strcmp(s, key.buf))
-				break;
-		}
-		if (i < secrets->nr) {
+		if (strvec_find(&names, title) >= 0 || strvec_find(&names, key.buf) >= 0) {
 			if (cJSON_GetObjectItemCaseSensitive(results, key.buf)) {
 				strbuf_addf(err, "%s is present more than once", key.buf);
 				strbuf_release(&key);
@@ -585,6 +587,7 @@ static int enpass_fetch(const struct secrets_fetch_options *o, const struct strv
 done:
 	strvec_clear(&argv);
 	strvec_clear(&titles);
+	strvec_clear(&names);
 	strbuf_release(&out);
 	return ret;
 }
