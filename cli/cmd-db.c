@@ -1,22 +1,28 @@
 /*
  * cmd-db.c - `berth db restore|resume|undo|drop-old`.
  *
- * Settings come from flags, each with the seed's environment variable as
- * an equivalent where it had one (NO_SWAP=1, NO_DEFERRED=1, KEEP_DUMP=1,
- * BACKUP_FILE=...). Credentials only from berth's secrets (.kamal/secrets*):
+ * Settings come from `x-berth: db:` in config/deploy.yml (db/settings.h)
+ * when that file exists, overridden by flags, each with the seed's
+ * environment variable as an equivalent where it had one (NO_SWAP=1,
+ * NO_DEFERRED=1, KEEP_DUMP=1, BACKUP_FILE=...). A flag giving a list
+ * replaces the configured list. Credentials only from berth's secrets
+ * (.kamal/secrets*):
  *   <SOURCE>_ACCESS_KEY_ID, <SOURCE>_SECRET_ACCESS_KEY   (R2_..., FALLBACK_...)
  *   BERTH_DB_URL   the connection (postgres://user:pass@host/...), optional:
  *                  without it libpq's PGHOST/PGPORT/PGUSER or the local socket
  */
 #include "cli.h"
 #include "commands.h"
+#include "config/model.h"
 #include "db/restore.h"
+#include "db/settings.h"
 #include "log.h"
 #include "secrets/secrets.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char restore_usage[] =
 	"usage: berth db restore --database NAME [options]\n"
@@ -70,6 +76,7 @@ struct flags {
 	const char *endpoint, *region, *bucket, *prefix;
 	const char *fb_endpoint, *fb_region, *fb_bucket, *fb_prefix;
 	struct secrets *secrets;
+	struct db_settings cfg; /* x-berth/db, empty without a deploy config */
 };
 
 /* "--name value" or "--name=value"; advances *i past the value. */
@@ -164,22 +171,92 @@ static void add_source(struct db_restore_opts *o, struct flags *f, const char *n
 	strbuf_release(&secret);
 }
 
+/*
+ * Reads x-berth/db when the deploy config exists; without one (a host with
+ * only the binary), flags and environment are all there is.
+ */
+static void load_settings(struct cli_context *ctx, struct db_settings *s)
+{
+	const char *file = ctx->config_file ? ctx->config_file : "config/deploy.yml";
+	struct strbuf err = STRBUF_INIT;
+	struct config *cfg;
+
+	if (access(file, F_OK)) {
+		if (ctx->config_file)
+			die("cannot read config file '%s': %s", file, strerror(errno));
+		return;
+	}
+	cfg = cli_load_config(ctx);
+	if (db_settings_read(cfg->raw, s, &err) < 0) {
+		fprintf(stderr, "%s\n", err.buf);
+		exit(1);
+	}
+	strbuf_release(&err);
+}
+
+static const char *first(const char *a, const char *b)
+{
+	return a ? a : b;
+}
+
+/* Flags win; a list from the config only fills a list no flag gave. */
+static void apply_settings(struct db_restore_opts *o, struct flags *f)
+{
+	const struct db_settings *s = &f->cfg;
+
+	if (!o->database && s->databases.nr)
+		o->database = s->databases.v[0];
+	if (o->database && strvec_find(&s->schema_only_databases, o->database) >= 0)
+		o->schema_only = 1;
+	if (!o->large_tables.nr)
+		strvec_pushvec(&o->large_tables, &s->large_tables);
+	if (!o->critical_matviews.nr)
+		strvec_pushvec(&o->critical_matviews, &s->critical_matviews);
+	if (!o->analytics_matviews.nr)
+		strvec_pushvec(&o->analytics_matviews, &s->analytics_matviews);
+	if (!o->restart_roles.nr && !o->restart_cmd) {
+		strvec_pushvec(&o->restart_roles, &s->restart_roles);
+		o->restart_cmd = s->restart_cmd;
+	}
+	o->workdir = first(o->workdir, first(s->workdir, "/var/tmp/berth-db"));
+	if (!o->jobs)
+		o->jobs = s->jobs ? (int)s->jobs : 2;
+	if (s->no_owner == 1)
+		o->no_owner = 1;
+	if (!f->endpoint && !f->r2_endpoint.len) {
+		if (s->source.endpoint)
+			f->endpoint = s->source.endpoint;
+		else if (s->source.account)
+			strbuf_addf(&f->r2_endpoint, "https://%s.r2.cloudflarestorage.com",
+				    s->source.account);
+	}
+	f->region = first(f->region, s->source.region);
+	f->bucket = first(f->bucket, s->source.bucket);
+	f->prefix = first(f->prefix, s->source.prefix);
+	f->fb_endpoint = first(f->fb_endpoint, s->fallback.endpoint);
+	f->fb_region = first(f->fb_region, s->fallback.region);
+	f->fb_bucket = first(f->fb_bucket, s->fallback.bucket);
+	f->fb_prefix = first(f->fb_prefix, s->fallback.prefix);
+}
+
 static int setup(int argc, const char **argv, struct cli_context *ctx,
 		 struct db_restore_opts *o, struct flags *f)
 {
 	struct strbuf err = STRBUF_INIT;
 
 	db_restore_opts_init(o);
+	o->jobs = 0; /* not given */
 	o->no_swap = env_flag("NO_SWAP");
 	o->no_deferred = env_flag("NO_DEFERRED");
 	o->keep_dump = env_flag("KEEP_DUMP");
 	o->file = getenv("BACKUP_FILE") && *getenv("BACKUP_FILE") ? getenv("BACKUP_FILE") : NULL;
-	o->workdir = "/var/tmp/berth-db";
 	o->self = "/proc/self/exe";
 	if (parse(argc, argv, o, f) < 0)
 		return -1;
+	load_settings(ctx, &f->cfg);
+	apply_settings(o, f);
 	if (!o->database)
-		die("no database: give --database NAME");
+		die("no database: give --database NAME (or x-berth.db.databases in config/deploy.yml)");
 	if (secrets_load(&f->secrets, ".", ctx->destination, &err) < 0)
 		die("%s", err.buf);
 	o->conninfo = secrets_get(f->secrets, "BERTH_DB_URL");
@@ -205,6 +282,7 @@ static int run_action(int argc, const char **argv, struct cli_context *ctx,
 
 	memset(&f, 0, sizeof(f));
 	strbuf_init(&f.r2_endpoint, 0);
+	db_settings_init(&f.cfg);
 	int rc;
 
 	if (cli_wants_help(argc, argv)) {
@@ -216,6 +294,7 @@ static int run_action(int argc, const char **argv, struct cli_context *ctx,
 	rc = action(&o) ? 1 : 0;
 	db_restore_opts_release(&o);
 	secrets_free(f.secrets);
+	db_settings_release(&f.cfg);
 	strbuf_release(&f.r2_endpoint);
 	return rc;
 }
