@@ -22,7 +22,8 @@ struct adapter {
 
 extern const struct adapter adapter_one_password, adapter_bitwarden,
 	adapter_last_pass, adapter_aws_secrets_manager, adapter_gcp_secret_manager,
-	adapter_doppler, adapter_bitwarden_secrets_manager, adapter_enpass;
+	adapter_doppler, adapter_bitwarden_secrets_manager, adapter_enpass,
+	adapter_passbolt;
 
 /*
  * Runs argv (with "NAME=value" env if env is set) and captures stdout;

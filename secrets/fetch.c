@@ -190,7 +190,7 @@ static const struct adapter *lookup_adapter(const char *name, struct strbuf *err
 		&adapter_one_password, &adapter_bitwarden, &adapter_last_pass,
 		&adapter_aws_secrets_manager, &adapter_gcp_secret_manager,
 		&adapter_doppler, &adapter_bitwarden_secrets_manager,
-		&adapter_enpass, &adapter_test,
+		&adapter_enpass, &adapter_passbolt, &adapter_test,
 	};
 	/* Kamal's aliases, compared case-insensitively like its lookup */
 	static const char *aliases[][2] = {

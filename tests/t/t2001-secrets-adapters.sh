@@ -172,4 +172,51 @@ test_expect_success 'enpass: a key present twice is an error' '
 	test_grep "Dup/X is present more than once" err
 '
 
+# ---- passbolt ----
+
+test_expect_success 'passbolt: verifies, then one filtered list of root resources' '
+	: >"$FAKE_LOG" &&
+	berth secrets fetch -a passbolt SECRET1 FSECRET1 >out &&
+	echo "{\"FSECRET1\":\"fsec\\\"ret1\",\"SECRET1\":\"secret1\"}" >expect &&
+	test_cmp expect out &&
+	cat >expect.log <<-\LOG &&
+	passbolt [--version]
+	passbolt [verify]
+	passbolt [list][resources][--filter][Name == "SECRET1" || Name == "FSECRET1"][--column][name][--column][password][--json]
+	LOG
+	test_cmp expect.log "$FAKE_LOG"
+'
+
+test_expect_success 'passbolt: folders from names and --from, each in its folder' '
+	: >"$FAKE_LOG" &&
+	berth secrets fetch -a passbolt --from my-project SECRET1 FSECRET1 >/dev/null &&
+	berth secrets fetch -a passbolt my-project/SECRET1 my-project/FSECRET1 other-project/FSECRET2 >out &&
+	echo "{\"FSECRET1\":\"fsecret1\",\"FSECRET2\":\"fsecret2\",\"SECRET1\":\"secret1\"}" >expect &&
+	test_cmp expect out &&
+	test_grep "^passbolt \\[list\\]\\[folders\\]\\[--filter\\]\\[Name == \"my-project\" || Name == \"other-project\"\\]\\[--json\\]\$" "$FAKE_LOG"
+'
+
+test_expect_success 'passbolt: a nested folder is looked up under its parent' '
+	: >"$FAKE_LOG" &&
+	berth secrets fetch -a passbolt --from my-project/subfolder SECRET1 FSECRET1 >out &&
+	echo "{\"FSECRET1\":\"fsecret1\",\"SECRET1\":\"secret1\"}" >expect &&
+	test_cmp expect out &&
+	test_grep "FolderParentID == \"dcbe0e39-42d8-42db-9637-8256b9f2f8e3\"\\]\\[--json\\]\$" "$FAKE_LOG"
+'
+
+test_expect_success 'passbolt: missing secrets, missing folders, failed login' '
+	! berth secrets fetch -a passbolt SECRET1 NOPE 2>err &&
+	test_grep "Could not find the following secrets in Passbolt: NOPE\$" err &&
+	! berth secrets fetch -a passbolt --from my-project/nosuch A 2>err &&
+	test_grep "Could not find the following folders in Passbolt: my-project/nosuch\$" err &&
+	! berth secrets fetch -a passbolt gone/A 2>err &&
+	test_grep "Could not find the following folders in Passbolt: gone\$" err &&
+	! berth secrets fetch -a passbolt OTHER 2>err &&
+	test_grep "Could not read \\[\"OTHER\"\\] from Passbolt" err &&
+	! FAKE_PASSBOLT_NO_LOGIN=1 berth secrets fetch -a passbolt SECRET1 2>err &&
+	test_grep "Failed to login to Passbolt" err &&
+	! berth secrets fetch -a passbolt 2>err &&
+	test_grep "No secrets given to fetch" err
+'
+
 test_done
