@@ -181,11 +181,9 @@ static void load_settings(struct cli_context *ctx, struct db_settings *s)
 	struct strbuf err = STRBUF_INIT;
 	struct config *cfg;
 
-	if (access(file, F_OK)) {
-		if (ctx->config_file)
-			die("cannot read config file '%s': %s", file, strerror(errno));
+	/* main.c fills in the default path, so a missing file just means none. */
+	if (access(file, F_OK))
 		return;
-	}
 	cfg = cli_load_config(ctx);
 	if (db_settings_read(cfg->raw, s, &err) < 0) {
 		fprintf(stderr, "%s\n", err.buf);
