@@ -14,23 +14,30 @@ static struct strbuf pending = STRBUF_INIT;
 void json_str(struct strbuf *sb, const char *p, size_t n)
 {
 	strbuf_addch(sb, '"');
+	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = p[i];
+		if (ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\')
+			continue;
+		strbuf_add(sb, p + run, i - run);
+		run = i + 1;
 		if (ch == '"' || ch == '\\') {
 			strbuf_addch(sb, '\\');
 			strbuf_addch(sb, ch);
-		} else if (ch < 0x20 || ch == 0x7f) {
-			strbuf_addf(sb, "\\u%04x", ch);
 		} else {
-			strbuf_addch(sb, ch);
+			strbuf_addstr(sb, "\\u00");
+			sb_add_hex(sb, ch, 2);
 		}
 	}
+	strbuf_add(sb, p + run, n - run);
 	strbuf_addch(sb, '"');
 }
 
 static void field(struct strbuf *sb, const char *key, struct slice v)
 {
-	strbuf_addf(sb, ",\"%s\":", key);
+	strbuf_addstr(sb, ",\"");
+	strbuf_addstr(sb, key);
+	strbuf_addstr(sb, "\":");
 	json_str(sb, v.p, v.n);
 }
 
@@ -65,23 +72,27 @@ void access_log_begin(struct conn *c, struct http_head *h)
 		return;
 	}
 	field(sb, "host", h->host);
-	strbuf_addf(sb, ",\"port\":%d", c->ln->port);
+	strbuf_addstr(sb, ",\"port\":");
+	sb_add_u64(sb, c->ln->port);
 	field(sb, "path", h->path);
 	field(sb, "method", h->method);
 	field(sb, "query", h->query);
 	field(sb, "user_agent", hdr(h, "user-agent"));
 	field(sb, "req_content_type", hdr(h, "content-type"));
-	strbuf_addf(sb, ",\"req_content_length\":%lld",
-		    h->body == BODY_LENGTH ? (long long)h->content_length :
-		    h->body == BODY_NONE ? 0LL : -1LL);
-	strbuf_addf(sb, ",\"client_addr\":\"%s\",\"client_port\":%d", c->addr, c->port);
+	strbuf_addstr(sb, ",\"req_content_length\":");
+	sb_add_i64(sb, h->body == BODY_LENGTH ? (long long)h->content_length :
+		       h->body == BODY_NONE ? 0LL : -1LL);
+	strbuf_addstr(sb, ",\"client_addr\":\"");
+	strbuf_addstr(sb, c->addr);
+	strbuf_addstr(sb, "\",\"client_port\":");
+	sb_add_u64(sb, c->port);
 	struct slice xff = hdr(h, "x-forwarded-for");
 	if (xff.n)
 		field(sb, "remote_addr", xff);
 	else
-		strbuf_addf(sb, ",\"remote_addr\":\"%s\"", c->addr);
-	strbuf_addf(sb, ",\"proto\":\"HTTP/1.%d\",\"scheme\":\"%s\"", h->minor,
-		    c->ln->tls ? "https" : "http");
+		field(sb, "remote_addr", (struct slice){ c->addr, strlen(c->addr) });
+	strbuf_addstr(sb, h->minor ? ",\"proto\":\"HTTP/1.1\"" : ",\"proto\":\"HTTP/1.0\"");
+	strbuf_addstr(sb, c->ln->tls ? ",\"scheme\":\"https\"" : ",\"scheme\":\"http\"");
 	struct slice id = hdr(h, "x-request-id");
 	if (id.n)
 		strbuf_add(&c->reqid, id.p, id.n);
@@ -113,17 +124,24 @@ void access_log(struct conn *c)
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		ts_sec = t;
 	}
-	strbuf_addf(sb, ",\"time\":\"%s\",\"status\":%d", ts, c->status);
+	strbuf_addstr(sb, ",\"time\":\"");
+	strbuf_addstr(sb, ts);
+	strbuf_addstr(sb, "\",\"status\":");
+	sb_add_u64(sb, c->status);
 	field(sb, "request_id", (struct slice){ c->reqid.buf, c->reqid.len });
 	field(sb, "service", c->svc ? (struct slice){ c->svc->name, strlen(c->svc->name) }
 				    : (struct slice){ "", 0 });
 	field(sb, "target", c->tgt ? (struct slice){ c->tgt->addr, strlen(c->tgt->addr) }
 				   : (struct slice){ "", 0 });
-	strbuf_addf(sb, ",\"duration\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-		    "\"resp_content_length\":%llu}\n",
-		    (unsigned long long)dur * 1000000ULL,
-		    (unsigned long long)c->body_in, (unsigned long long)c->bytes_out,
-		    (unsigned long long)c->bytes_out);
+	strbuf_addstr(sb, ",\"duration\":");
+	sb_add_u64(sb, dur * 1000000ULL);
+	strbuf_addstr(sb, ",\"bytes_in\":");
+	sb_add_u64(sb, c->body_in);
+	strbuf_addstr(sb, ",\"bytes_out\":");
+	sb_add_u64(sb, c->bytes_out);
+	strbuf_addstr(sb, ",\"resp_content_length\":");
+	sb_add_u64(sb, c->bytes_out);
+	strbuf_addstr(sb, "}\n");
 	if (c->status >= 100 && c->status < 600)
 		stats.responses[c->status / 100]++;
 	strbuf_addbuf(&pending, sb);

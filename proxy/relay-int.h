@@ -86,6 +86,36 @@ int proxyproto_trusted(const struct sockaddr_storage *ss);
 int step_proxyhdr(struct conn *c);
 struct target *all_targets(void);
 
+/* Fast formatting for the hot path (printf costs more than the proxying). */
+static inline void sb_add_u64(struct strbuf *sb, unsigned long long v)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+	do {
+		tmp[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	strbuf_add(sb, tmp + i, sizeof(tmp) - i);
+}
+
+static inline void sb_add_i64(struct strbuf *sb, long long v)
+{
+	if (v < 0) {
+		strbuf_addch(sb, '-');
+		sb_add_u64(sb, -(unsigned long long)v);
+	} else {
+		sb_add_u64(sb, v);
+	}
+}
+
+static inline void sb_add_hex(struct strbuf *sb, unsigned long long v, int digits)
+{
+	char tmp[16];
+	for (int i = digits - 1; i >= 0; i--, v >>= 4)
+		tmp[i] = "0123456789abcdef"[v & 15];
+	strbuf_add(sb, tmp, digits);
+}
+
 /* accesslog.c */
 void access_log_begin(struct conn *c, struct http_head *h);
 void access_log_response(struct conn *c, struct http_head *h);

@@ -405,10 +405,16 @@ static uint64_t rng_next(void)
 static void add_request_id(struct strbuf *sb)
 {
 	uint64_t a = rng_next(), b = rng_next();
-	strbuf_addf(sb, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
-		    (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
-		    (unsigned)((b >> 48) & 0x3fff) | 0x8000,
-		    (unsigned long long)(b & 0xffffffffffffULL));
+	/* a version-4 UUID */
+	sb_add_hex(sb, a >> 32, 8);
+	strbuf_addch(sb, '-');
+	sb_add_hex(sb, a >> 16, 4);
+	strbuf_addstr(sb, "-4");
+	sb_add_hex(sb, a, 3);
+	strbuf_addch(sb, '-');
+	sb_add_hex(sb, ((b >> 48) & 0x3fff) | 0x8000, 4);
+	strbuf_addch(sb, '-');
+	sb_add_hex(sb, b, 12);
 }
 
 static int hop_by_hop(struct slice n)
@@ -516,8 +522,11 @@ static void build_upstream_head(struct conn *c, struct http_head *h,
 		strbuf_addstr(sb, "\r\n");
 	}
 	if (!have_start)
-		strbuf_addf(sb, "X-Request-Start: t=%llu\r\n",
-			    (unsigned long long)wall_ms());
+	{
+		strbuf_addstr(sb, "X-Request-Start: t=");
+		sb_add_u64(sb, wall_ms());
+		strbuf_addstr(sb, "\r\n");
+	}
 	if (h->upgrade && c->minor0 == 0)
 		strbuf_addstr(sb, "Connection: Upgrade\r\n");
 	strbuf_addstr(sb, "\r\n");
@@ -847,7 +856,9 @@ static void upstream_failed(struct conn *c, const char *why)
 static void build_response_head(struct conn *c, struct http_head *h)
 {
 	struct strbuf *sb = &c->out;
-	strbuf_addf(sb, "HTTP/1.1 %03d ", h->status);
+	strbuf_addstr(sb, "HTTP/1.1 ");
+	sb_add_u64(sb, h->status);
+	strbuf_addch(sb, ' ');
 	strbuf_add(sb, h->reason.p, h->reason.n);
 	strbuf_addstr(sb, "\r\n");
 	int upgrade = h->status == 101;

@@ -19,6 +19,7 @@ s = socket.create_connection(('127.0.0.1', $HTTP_PORT))
 s.sendall(b'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n')
 s.settimeout(1)
 buf = s.recv(4096)
+open('ws.open', 'w').close()
 n = 0
 end = time.time() + $1
 while time.time() < end:
@@ -36,9 +37,10 @@ print(n)
 }
 
 test_expect_success '12 (beyond): a WebSocket lives on during a drain, until its timeout' '
+	rm -f ws.open &&
 	ws_session 6 >ws.count &
 	ws=$! &&
-	sleep 0.5 &&
+	for i in $(seq 1 50); do test -f ws.open && break; sleep 0.1; done &&
 	start=$(date +%s) &&
 	bp deploy app --target 127.0.0.1:$PORT_two --drain-timeout 2s &&
 	wait $ws &&
