@@ -144,18 +144,25 @@ int db_fetch(const struct db_restore_opts *o, struct strbuf *path,
 	}
 	for (size_t i = 0; i < o->sources_nr; i++) {
 		const struct db_source *s = &o->sources[i];
+		struct strbuf e = STRBUF_INIT;
+
 		if (o->source && strcmp(o->source, s->name))
 			continue;
 		tried++;
-		if (err->len)
-			strbuf_addch(err, '\n');
 		strbuf_reset(&local);
-		if (fetch_from(o, s, &local, err) == 0) {
+		if (fetch_from(o, s, &local, &e) == 0) {
+			strbuf_release(&e);
 			strbuf_reset(err);
 			rc = to_plain(o, local.buf, 1, path, temporary, err);
 			goto done;
 		}
-		log_warn("source '%s' failed, trying the next one", s->name);
+		/* Every source's reason is kept: the last one alone can mislead. */
+		if (err->len)
+			strbuf_addch(err, '\n');
+		strbuf_addbuf(err, &e);
+		if (i + 1 < o->sources_nr && !o->source)
+			log_warn("source '%s' failed: %s; trying the next one", s->name, e.buf);
+		strbuf_release(&e);
 	}
 	if (!tried)
 		strbuf_addf(err, "no dump source: give --file, or configure '%s'",
