@@ -163,4 +163,14 @@ test_expect_success 'a restore driven by config/deploy.yml and .kamal/secrets al
 	test "$(pgsql versions "SELECT count(*) FROM pg_indexes WHERE tablename = '"'"'events'"'"'")" = 3
 '
 
+test_expect_success 'flags override the config: a list flag replaces the list, --jobs the jobs' '
+	(cd proj && berth db restore --dry-run --file "$TRASH/prod.dump") >cfg.out 2>&1 &&
+	grep -A6 "^deferred list" cfg.out | grep -q "TABLE DATA public measurements_2024" &&
+	test_grep "run: .*pg_restore.* --jobs=2 " cfg.out &&
+	(cd proj && berth db restore --dry-run --file "$TRASH/prod.dump" --large-table events --jobs 3) >flag.out 2>&1 &&
+	! grep -A6 "^deferred list" flag.out | grep -q measurements &&
+	grep -A3 "^deferred list" flag.out | grep -q "TABLE DATA public events" &&
+	test_grep "run: .*pg_restore.* --jobs=3 " flag.out
+'
+
 test_done

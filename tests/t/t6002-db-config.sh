@@ -1,0 +1,77 @@
+#!/bin/sh
+# x-berth: db: in config/deploy.yml: wrong types and unknown keys are errors
+# naming file, line and key; credentials are refused there.
+. "$TOP/tests/lib/test-lib.sh"
+
+mkdir -p config
+write_config() {
+	cat >config/deploy.yml <<-YML
+	service: app
+	image: me/app
+	servers:
+	  - 127.0.0.1
+	registry:
+	  server: localhost:5555
+	builder:
+	  arch: amd64
+	x-berth:
+	  db:
+	YML
+	cat >>config/deploy.yml
+}
+
+test_expect_success 'a wrong type names file, line and key; all errors in one run' '
+	write_config <<-YML &&
+	    databases: [app]
+	    large_tables: 5
+	    jobs: many
+	    no_owner: "yes"
+	    source:
+	      bucket: [a, b]
+	YML
+	test_must_fail berth db restore --dry-run 2>err &&
+	test_grep "^config/deploy.yml:12: x-berth/db/large_tables: must be a list of names" err &&
+	test_grep "^config/deploy.yml:13: x-berth/db/jobs: must be a whole number" err &&
+	test_grep "^config/deploy.yml:14: x-berth/db/no_owner: must be true or false" err &&
+	test_grep "^config/deploy.yml:16: x-berth/db/source/bucket: must be a string" err
+'
+
+test_expect_success 'an unknown key is an error (typos do not pass silently)' '
+	write_config <<-YML &&
+	    databases: [app]
+	    large_table: [events]
+	YML
+	test_must_fail berth db restore --dry-run 2>err &&
+	test_grep "^config/deploy.yml:12: x-berth/db/large_table: unknown key" err
+'
+
+test_expect_success 'a list item of the wrong type is named by its index' '
+	write_config <<-YML &&
+	    databases: [app]
+	    critical_matviews: [ok_view, {a: b}]
+	YML
+	test_must_fail berth db restore --dry-run 2>err &&
+	test_grep "^config/deploy.yml:12: x-berth/db/critical_matviews\[1\]: must be a name" err
+'
+
+test_expect_success 'credentials in the config are refused, pointing at the secrets' '
+	write_config <<-YML &&
+	    databases: [app]
+	    source:
+	      bucket: dumps
+	      secret_access_key: hunter2
+	YML
+	test_must_fail berth db restore --dry-run 2>err &&
+	test_grep "x-berth/db/source/secret_access_key: credentials belong in .kamal/secrets" err &&
+	! grep -q hunter2 err
+'
+
+test_expect_success 'without databases in the config or --database, the error says where to put it' '
+	write_config <<-YML &&
+	    jobs: 2
+	YML
+	test_must_fail berth db restore --dry-run 2>err &&
+	test_grep "x-berth.db.databases" err
+'
+
+test_done
