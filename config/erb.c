@@ -1320,28 +1320,106 @@ void erb_disable_shell(int disable)
 	shell_disabled = disable;
 }
 
+/*
+ * Whether Ruby's `cmd` would hand cmd to /bin/sh (process.c,
+ * rb_exec_fillarg): a shell metacharacter anywhere, a "=" or in the first
+ * word before any "/", or a first word that is a shell reserved word or
+ * special built-in. Otherwise Ruby splits on blanks and execs directly.
+ */
+static int ruby_needs_shell(const char *cmd)
+{
+	static const char *const sh_words[] = {
+		"!", ".", ":", "break", "case", "continue", "do", "done", "elif",
+		"else", "esac", "eval", "exec", "exit", "export", "fi", "for", "if",
+		"in", "readonly", "return", "set", "shift", "then", "times", "trap",
+		"unset", "until", "while",
+	};
+	const char *p, *first = NULL;
+	size_t first_len = 0, i;
+	int first_done = 0;
+
+	for (p = cmd; *p; p++) {
+		if (*p == ' ' || *p == '\t') {
+			if (first && !first_done) {
+				first_len = p - first;
+				first_done = 1;
+			}
+		} else if (!first) {
+			first = p;
+		}
+		if (strchr("*?{}[]<>()~&|\\$;'`\"\n#", *p))
+			return 1;
+		if (!first_done) {
+			if (*p == '=')
+				return 1;
+			if (*p == '/')
+				first_done = 2; /* a path: never a shell word */
+		}
+	}
+	if (!first || first_done == 2)
+		return 0;
+	if (!first_done)
+		first_len = p - first;
+	for (i = 0; i < ARRAY_SIZE(sh_words); i++)
+		if (strlen(sh_words[i]) == first_len && !strncmp(first, sh_words[i], first_len))
+			return 1;
+	return 0;
+}
+
+/*
+ * Ruby's `cmd`: stdout is the value whatever the exit status (a shell's
+ * 127 for a missing command included). Only a command Ruby execs itself
+ * (no shell) and that cannot be started raises, as Errno::ENOENT (or
+ * EACCES ...) naming the program: "No such file or directory - ./x".
+ */
 static int run_shell(struct erb *e, const struct strbuf *cmd, struct value *out)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	struct strbuf sb = STRBUF_INIT;
-	int status;
+	int status, use_shell, exec_errno;
 
 	if (shell_disabled)
 		return eerr(e, 1, "shell commands are disabled here");
 	if (memchr(cmd->buf, '\0', cmd->len))
 		return eerr(e, 0, "string contains null byte");
-	strvec_pushl(&cp.args, "/bin/sh", "-c", cmd->buf, NULL);
+	use_shell = ruby_needs_shell(cmd->buf);
+	if (use_shell) {
+		strvec_pushl(&cp.args, "/bin/sh", "-c", cmd->buf, NULL);
+	} else {
+		const char *p = cmd->buf;
+		while (*p) {
+			size_t n;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			n = strcspn(p, " \t");
+			if (n) {
+				char *w = xstrndup(p, n);
+				strvec_push(&cp.args, w);
+				free(w);
+			}
+			p += n;
+		}
+		if (!cp.args.nr) {
+			child_process_clear(&cp);
+			return eerr(e, 0, "%s - %s", strerror(ENOENT), cmd->buf);
+		}
+	}
 	cp.dir = e->opts ? e->opts->workdir : NULL;
 	cp.inherit_stdin = 1;
 	cp.silent_exec_failure = 1;
+	errno = 0;
 	status = capture_command(&cp, &sb, NULL);
-	child_process_clear(&cp);
-	if (status < 0 || status == 127) {
+	exec_errno = errno ? errno : ENOENT;
+	if (status < 0) {
+		struct strbuf msg = STRBUF_INIT;
+		strbuf_addf(&msg, "%s - %s", strerror(exec_errno), cp.args.v[0]);
+		child_process_clear(&cp);
 		strbuf_release(&sb);
-		/* Ruby raises Errno::ENOENT for a command it cannot start. */
-		return eerr(e, 0, "command not found: %s", cmd->buf);
+		status = eerr(e, 0, "%s", msg.buf);
+		strbuf_release(&msg);
+		return status;
 	}
-	/* As in Ruby, a non-zero exit is no error: stdout is the value. */
+	child_process_clear(&cp);
 	*out = v_strbuf(&sb);
 	return 0;
 }

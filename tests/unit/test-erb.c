@@ -1,7 +1,9 @@
 /* test-erb.c - the ERB forms real Kamal configs use, and their errors. */
 #include "unit.h"
 #include "config/erb.h"
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 
@@ -81,8 +83,29 @@ static void shell_outs(void)
 	CHECK_STR(render("v: <%= %x{echo #{'in'}ter}.chomp %>"), "v: inter");
 	/* Like Ruby: a failing command is no error, its stdout is the value. */
 	CHECK_STR(render("v: <%= `echo part; exit 3`.strip %>"), "v: part");
+	/*
+	 * Ruby execs a command without shell metacharacters itself: one it
+	 * cannot start raises Errno::ENOENT naming the program...
+	 */
 	CHECK(starts_with(render("<%= `berth-no-such-command-x` %>"),
-			  "ERROR: config/deploy.yml:1: command not found: berth-no-such-command-x"));
+			  "ERROR: config/deploy.yml:1: No such file or directory - berth-no-such-command-x"));
+	CHECK(starts_with(render("x\n<%= %x(./registry_password.sh  --flag) %>"),
+			  "ERROR: config/deploy.yml:2: No such file or directory - ./registry_password.sh"));
+	/* ...but through /bin/sh a missing command is only a 127 exit */
+	CHECK_STR(render("<%= `berth-no-such-command-x 2>/dev/null` %>|"), "|");
+	CHECK_STR(render("<%= `berth-no-such-command-x 2>/dev/null; echo after` %>"), "after\n");
+	/* shell words and assignments go to /bin/sh too */
+	CHECK_STR(render("<%= `exit 3` %>|"), "|");
+	CHECK_STR(render("<%= `X=1 printenv X` %>"), "1\n");
+	/* a program that runs and exits 127 is no error either */
+	{
+		int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 2);
+		CHECK_STR(render("<%= `env berth-no-such-command-x` %>|"), "|");
+		dup2(saved, 2);
+		close(saved);
+		close(devnull);
+	}
 	erb_disable_shell(1);
 	CHECK(starts_with(render("<%= `echo hi` %>"),
 			  "ERROR: config/deploy.yml:1: shell commands are disabled"));
