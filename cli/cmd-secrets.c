@@ -2,14 +2,17 @@
  * cmd-secrets.c - `berth secrets fetch|extract|print`, as Kamal 2's
  * lib/kamal/cli/secrets.rb: fetch prints the vault's answer as one JSON
  * object, extract picks one value out of such JSON, print shows the
- * resolved .kamal/secrets* as KEY=VALUE lines (for debugging: it is the
- * one place berth prints secret values, because the user asked for them).
+ * resolved .kamal/secrets* (or the config's secrets_path) as KEY=VALUE
+ * lines (for debugging: it is the one place berth prints secret values,
+ * because the user asked for them).
  */
 #include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "secrets/fetch.h"
 #include "secrets/secrets.h"
+#include "config/model.h"
+#include <unistd.h>
 
 static const char *opt_value(int argc, const char **argv, int *i, const char *name,
 			     const char *alias)
@@ -90,12 +93,19 @@ static int secrets_print_cmd(int argc, const char **argv, struct cli_context *ct
 {
 	struct secrets *s;
 	struct strbuf err = STRBUF_INIT;
-	const char *name, *value;
+	const char *name, *value, *secrets_path = NULL;
 	size_t i;
 
 	if (argc > 1)
 		die("unexpected argument '%s'", argv[1]);
-	if (secrets_load(&s, ".", ctx->destination, &err) < 0)
+	/*
+	 * Kamal reads the secrets through the deploy config, whose
+	 * secrets_path may move them. Without a config file berth still
+	 * prints the default files (Kamal would stop at the missing config).
+	 */
+	if (!access(ctx->config_file ? ctx->config_file : "config/deploy.yml", F_OK))
+		secrets_path = config_get_str(cli_load_config(ctx), "secrets_path");
+	if (secrets_load_path(&s, ".", secrets_path, ctx->destination, &err) < 0)
 		die("%s", err.buf);
 	for (i = 0; secrets_at(s, i, &name, &value); i++)
 		printf("%s=%s\n", name, value);

@@ -1,6 +1,7 @@
 /*
  * secrets.c - loads .kamal/secrets-common, then .kamal/secrets.<dest> or
- * .kamal/secrets, as Kamal::Secrets does.
+ * .kamal/secrets (or the same under a config's secrets_path), as
+ * Kamal::Secrets does.
  *
  * Each file is parsed on its own (Kamal calls Dotenv.parse per file), so a
  * $VAR in one file does not see the keys of another - only the process
@@ -22,7 +23,7 @@ static int load_file(struct secrets *s, const char *project_dir,
 	struct dotenv_options opts = { NULL, project_dir, NULL };
 	int ret = 0;
 
-	if (project_dir && strcmp(project_dir, "."))
+	if (project_dir && strcmp(project_dir, ".") && name[0] != '/')
 		strbuf_addf(&path, "%s/", project_dir);
 	strbuf_addstr(&path, name);
 	opts.filename = path.buf;
@@ -42,19 +43,30 @@ static int load_file(struct secrets *s, const char *project_dir,
 int secrets_load(struct secrets **out, const char *project_dir,
 		 const char *destination, struct strbuf *err)
 {
+	return secrets_load_path(out, project_dir, NULL, destination, err);
+}
+
+int secrets_load_path(struct secrets **out, const char *project_dir,
+		      const char *secrets_path, const char *destination,
+		      struct strbuf *err)
+{
 	struct secrets *s = xcalloc(1, sizeof(*s));
-	struct strbuf second = STRBUF_INIT;
+	struct strbuf first = STRBUF_INIT, second = STRBUF_INIT;
 	size_t i;
 	int ret;
 
+	if (!secrets_path)
+		secrets_path = ".kamal/secrets";
 	strvec_init(&s->env.names);
 	strvec_init(&s->env.values);
-	strbuf_addstr(&second, ".kamal/secrets");
+	strbuf_addf(&first, "%s-common", secrets_path);
+	strbuf_addstr(&second, secrets_path);
 	if (destination)
 		strbuf_addf(&second, ".%s", destination);
-	ret = load_file(s, project_dir, ".kamal/secrets-common", err);
+	ret = load_file(s, project_dir, first.buf, err);
 	if (!ret)
 		ret = load_file(s, project_dir, second.buf, err);
+	strbuf_release(&first);
 	strbuf_release(&second);
 	if (ret < 0) {
 		secrets_free(s);

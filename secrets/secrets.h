@@ -3,7 +3,8 @@
  *
  * Files, in order, later ones overriding earlier keys:
  *   .kamal/secrets-common, then .kamal/secrets.<dest> when a destination
- *   is given, else .kamal/secrets.
+ *   is given, else .kamal/secrets. A deploy config's secrets_path replaces
+ *   ".kamal/secrets" in those names (secrets_load_path).
  * Each is dotenv syntax (secrets/dotenv.h). Every value loaded is
  * registered with log_redact_add(), so no log line ever shows it.
  *
@@ -24,6 +25,14 @@ struct secrets;
  */
 int secrets_load(struct secrets **out, const char *project_dir,
 		 const char *destination, struct strbuf *err);
+/*
+ * Like secrets_load, with the files named from secrets_path (the deploy
+ * config's secrets_path, relative to project_dir; NULL: ".kamal/secrets"):
+ * SECRETS_PATH-common, then SECRETS_PATH.<dest> or SECRETS_PATH.
+ */
+int secrets_load_path(struct secrets **out, const char *project_dir,
+		      const char *secrets_path, const char *destination,
+		      struct strbuf *err);
 void secrets_free(struct secrets *s);
 
 /* The value of name, or NULL when no file defines it. */

@@ -116,4 +116,39 @@ test_expect_success 'secrets files run kamal secrets fetch/extract inline' '
 	test_grep "^DB_PASSWORD=VAL\"UE2\$" out
 '
 
+test_expect_success 'print honours the config'"'"'s secrets_path' '
+	mkdir -p sp/config sp/vault &&
+	cat >sp/config/deploy.yml <<-\EOF &&
+	service: hey
+	image: me/hey
+	servers:
+	  - 10.0.0.1
+	registry:
+	  username: me
+	  password: [ KAMAL_REGISTRY_PASSWORD ]
+	builder:
+	  arch: amd64
+	secrets_path: vault/app
+	EOF
+	printf "servers:\n  - 10.0.0.2\n" >sp/config/deploy.staging.yml &&
+	printf "C=common\n" >sp/vault/app-common &&
+	printf "A=app\n" >sp/vault/app &&
+	printf "A=staging\n" >sp/vault/app.staging &&
+	mkdir -p sp/.kamal && printf "A=ignored\n" >sp/.kamal/secrets &&
+	(cd sp && berth secrets print) >out &&
+	printf "C=common\nA=app\n" >expect &&
+	test_cmp expect out &&
+	(cd sp && berth secrets print -d staging) >out &&
+	printf "C=common\nA=staging\n" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'print without secrets_path reads .kamal/secrets next to a config' '
+	sed /secrets_path/d sp/config/deploy.yml >sp/config/deploy.yml.new &&
+	mv sp/config/deploy.yml.new sp/config/deploy.yml &&
+	(cd sp && berth secrets print) >out &&
+	printf "A=ignored\n" >expect &&
+	test_cmp expect out
+'
+
 test_done
