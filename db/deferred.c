@@ -278,9 +278,10 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 			goto out;
 		}
 		cps[i] = init;
-		strvec_pushl(&cps[i].args, pg_restore, "-d", dbname, "--data-only",
-			     "--exit-on-error", "-L", path.buf, dump, NULL);
-		strvec_push(&cps[i].env, "PGOPTIONS=-c session_replication_role=replica");
+		/* One table per child: the parallelism is across children. */
+		db_pg_restore_argv(&cps[i].args, pg_restore, dbname, "--data-only", 1, 0,
+				   path.buf, dump);
+		strvec_push(&cps[i].env, DB_REPLICA_PGOPTIONS);
 		strbuf_init(&res[i].out, 0);
 		if (db_child_env(o->conninfo, &cps[i].env, err) < 0) {
 			rc = -1;

@@ -145,6 +145,23 @@ int db_run(const struct db_restore_opts *o, struct child_process *cp,
 	return status;
 }
 
+void db_pg_restore_argv(struct strvec *args, const char *pg_restore,
+			const char *dbname, const char *section, int jobs,
+			int no_owner, const char *list, const char *dump)
+{
+	strvec_pushl(args, pg_restore, "-d", dbname, NULL);
+	if (section)
+		strvec_push(args, section);
+	strvec_push(args, "--exit-on-error");
+	if (jobs > 1)
+		strvec_pushf(args, "--jobs=%d", jobs);
+	if (no_owner)
+		strvec_pushl(args, "--no-owner", "--no-acl", NULL);
+	if (list)
+		strvec_pushl(args, "-L", list, NULL);
+	strvec_push(args, dump);
+}
+
 void db_quote_ident(struct strbuf *sb, const char *name)
 {
 	strbuf_addch(sb, '"');

@@ -39,6 +39,18 @@ int db_child_env(const char *conninfo, struct strvec *env, struct strbuf *err);
 int db_run(const struct db_restore_opts *o, struct child_process *cp,
 	   struct strbuf *out, struct strbuf *err);
 
+/* The option that keeps a loading session's triggers and FK checks off. */
+#define DB_REPLICA_PGOPTIONS "PGOPTIONS=-c session_replication_role=replica"
+
+/*
+ * pg_restore's argv (pure): PG_RESTORE -d DBNAME [SECTION] --exit-on-error
+ * [--jobs=N when N > 1] [--no-owner --no-acl] [-L LIST] DUMP. section and
+ * list may be NULL. The connection never appears here (see above).
+ */
+void db_pg_restore_argv(struct strvec *args, const char *pg_restore,
+			const char *dbname, const char *section, int jobs,
+			int no_owner, const char *list, const char *dump);
+
 /* "schema.table" -> "schema"."table"; a bare name gets public. */
 void db_quote_qualified(struct strbuf *sb, const char *name);
 /* "name" with " doubled. */

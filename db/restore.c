@@ -226,13 +226,8 @@ static void print_lists(struct run *r)
 
 static void pg_restore_args(struct run *r, struct strvec *args, const char *section)
 {
-	strvec_pushl(args, r->pg_restore.buf, "-d", r->o->restore_db, section,
-		     "--exit-on-error", NULL);
-	if (r->o->jobs > 1)
-		strvec_pushf(args, "--jobs=%d", r->o->jobs);
-	if (r->o->no_owner)
-		strvec_pushl(args, "--no-owner", "--no-acl", NULL);
-	strvec_pushl(args, "-L", r->fast_list.buf, r->dump.buf, NULL);
+	db_pg_restore_argv(args, r->pg_restore.buf, r->o->restore_db, section, r->o->jobs,
+			   r->o->no_owner, r->fast_list.buf, r->dump.buf);
 }
 
 static int restore_schema(struct run *r, struct strbuf *err)
@@ -271,7 +266,7 @@ static int restore_fast_data(struct run *r, struct strbuf *err)
 	 * a key into a deferred table must load, and triggers must not fire on
 	 * data that already holds their effects.
 	 */
-	strvec_push(&cp.env, "PGOPTIONS=-c session_replication_role=replica");
+	strvec_push(&cp.env, DB_REPLICA_PGOPTIONS);
 	rc = db_run(r->o, &cp, NULL, err);
 	child_process_clear(&cp);
 	return rc ? -1 : 0;
