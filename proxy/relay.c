@@ -1384,7 +1384,9 @@ void relay_tick(void)
 			relay_close(c);
 		}
 	}
-	for (struct target *t = all_targets(); t; t = t->next) {
+	/* Closing a target's last pooled connection may free the target. */
+	for (struct target *t = all_targets(), *tn; t; t = tn) {
+		tn = t->next;
 		struct upstream *u = t->idle, *un;
 		for (; u; u = un) {
 			un = u->next_idle;
@@ -1425,7 +1427,8 @@ int relay_busy(void)
 
 void relay_release_held(struct service *s)
 {
-	for (struct conn *c = all_conns; c; c = c->next) {
+	for (struct conn *c = all_conns, *cn; c; c = cn) {
+		cn = c->next; /* closing c sends it to the grave list */
 		if (c->state != CS_HELD || c->svc != s)
 			continue;
 		c->svc = NULL;
@@ -1450,7 +1453,8 @@ void relay_release_held(struct service *s)
 
 void relay_abort_target(struct target *t)
 {
-	for (struct conn *c = all_conns; c; c = c->next) {
+	for (struct conn *c = all_conns, *cn; c; c = cn) {
+		cn = c->next;
 		if (c->tgt != t || c->dead)
 			continue;
 		if (c->state == CS_PROXY && !c->resp_head) {
@@ -1465,11 +1469,13 @@ void relay_abort_target(struct target *t)
 
 void relay_drop_service(struct service *s)
 {
-	for (struct conn *c = all_conns; c; c = c->next)
+	for (struct conn *c = all_conns, *cn; c; c = cn) {
+		cn = c->next;
 		if (c->svc == s && c->state != CS_PROXY && c->state != CS_TUNNEL) {
 			if (c->state == CS_HELD)
 				relay_close(c);
 			else
 				c->svc = NULL;
 		}
+	}
 }

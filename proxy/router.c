@@ -219,10 +219,15 @@ void target_drain(struct target *t, uint64_t timeout_ms)
 void router_tick(void)
 {
 	uint64_t now = now_ms();
-	for (struct target *t = targets_list; t; t = t->next) {
+	for (struct target *t = targets_list, *tn; t; t = tn) {
+		tn = t->next;
 		if (t->draining && t->active && t->drain_deadline <= now) {
 			t->drain_deadline = UINT64_MAX;
+			/* The requests ended here may hold the last references. */
+			t->refs++;
 			relay_abort_target(t);
+			tn = t->next;
+			target_put(t);
 		}
 	}
 }
