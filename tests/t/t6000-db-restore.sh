@@ -141,4 +141,16 @@ test_expect_success 'an interrupted deferred load resumes to completion' '
 	test "$(pgsql app "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0
 '
 
+test_expect_success 'the deferred load reports progress in rows and bytes' '
+	createdb slow -T prod &&
+	pgsql slow "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN PERFORM pg_sleep(0.0001); RETURN NEW; END\$\$;
+		CREATE TRIGGER slow_row BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION slow_row();
+		ALTER TABLE events ENABLE ALWAYS TRIGGER slow_row" &&
+	pg_dump -Fc -f slow.dump slow &&
+	BERTH_DB_PROGRESS=0.2 $R --file slow.dump >out 2>&1 &&
+	cat out &&
+	test_grep "loading: .*public.events [0-9][0-9]* rows ([0-9.]* MB)" out &&
+	test "$(pgsql app "SELECT count(*) FROM events")" = "$(pgsql prod "SELECT count(*) FROM events")"
+'
+
 test_done
