@@ -3,7 +3,8 @@
 #   . "$TOP/tests/db/pg.sh"
 #   pg_start "$TRASH/pg"     initdb + start, listening only on a unix socket
 #                            in that directory; exports PGHOST PGPORT PGUSER
-#   pg_stop                  stops it (call from the script's end and traps)
+#   pg_stop                  stops it (from the EXIT trap; works after the
+#                            trash is gone, and when called twice)
 #   pgsql DB SQL             runs SQL with psql, prints unaligned tuples
 #
 # CI runs as root and the server refuses to, so as root the cluster runs
@@ -27,13 +28,21 @@ pg_start() {
 	pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w \
 		-o "-c listen_addresses='' -k $PGDIR -p 5432 -c fsync=off -c full_page_writes=off -c synchronous_commit=off ${PG_EXTRA_OPTS:-}" \
 		start >/dev/null || { cat "$PGDIR/server.log"; return 1; }
+	PG_PID=$(head -n 1 "$PGDIR/data/postmaster.pid")
 	PGHOST=$PGDIR PGPORT=5432 PGUSER=postgres
 	export PGHOST PGPORT PGUSER PGDIR
 }
 
+# test_done removes the trash (and the data directory) before the EXIT trap
+# runs, so the server is stopped by its pid when pg_ctl has nothing to read.
 pg_stop() {
 	[ -n "${PGDIR:-}" ] && [ -f "$PGDIR/data/postmaster.pid" ] &&
 		pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate -w stop >/dev/null 2>&1
+	if [ -n "${PG_PID:-}" ] && kill -0 "$PG_PID" 2>/dev/null; then
+		kill -QUIT "$PG_PID" 2>/dev/null
+		for i in $(seq 50); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
+	fi
+	PG_PID=
 	return 0
 }
 

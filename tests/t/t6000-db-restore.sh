@@ -10,6 +10,7 @@ if [ ! -x "$PGBIN/initdb" ] || ! command -v pg_dump >/dev/null; then
 	test_done
 fi
 trap pg_stop EXIT
+trap 'exit 1' INT TERM HUP PIPE
 pg_start "$TRASH/pg" || exit 1
 W="$TRASH/work"
 mkdir -p "$W"

@@ -24,6 +24,7 @@ cleanup() {
 	pg_stop
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
 pg_start "$TRASH/pg" || exit 1
 
 AK=AKIDBERTHTEST
