@@ -55,13 +55,15 @@ static PGresult *query(PGconn *c, const char *sql, struct strbuf *err)
 static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 		     struct strbuf *later, struct strbuf *fks, struct strbuf *err)
 {
-	struct strbuf q = STRBUF_INIT, lit = STRBUF_INIT, s = STRBUF_INIT;
+	struct strbuf q = STRBUF_INIT, lit = STRBUF_INIT, s = STRBUF_INIT, reg = STRBUF_INIT;
 	PGresult *r = NULL;
 	int rc = -1;
 
 	db_quote_qualified(&lit, table);
+	/* The name goes into SQL as a literal cast to regclass: quote it as one. */
+	db_quote_literal(&reg, lit.buf);
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT c.relkind, c.relispartition FROM pg_class c WHERE c.oid = '%s'::regclass", lit.buf);
+	strbuf_addf(&q, "SELECT c.relkind, c.relispartition FROM pg_class c WHERE c.oid = %s::regclass", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), "r") ||
@@ -73,7 +75,7 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	/* Foreign keys pointing at the table depend on its unique index. */
 	strbuf_reset(&q);
 	strbuf_addf(&q, "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
-			"FROM pg_constraint WHERE contype = 'f' AND confrelid = '%s'::regclass ORDER BY 1, 2", lit.buf);
+			"FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass ORDER BY 1, 2", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -91,8 +93,8 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	strbuf_reset(&q);
 	strbuf_addf(&q, "SELECT quote_ident(conname), contype, pg_get_indexdef(conindid), conindid::regclass::text, "
 			"quote_ident((SELECT relname FROM pg_class WHERE oid = conindid)) "
-			"FROM pg_constraint WHERE conrelid = '%s'::regclass AND contype IN ('p', 'u') "
-			"AND NOT condeferrable ORDER BY 1", lit.buf);
+			"FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u') "
+			"AND NOT condeferrable ORDER BY 1", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -110,8 +112,8 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	/* Plain indexes (not behind a constraint). */
 	strbuf_reset(&q);
 	strbuf_addf(&q, "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-			"WHERE i.indrelid = '%s'::regclass AND NOT EXISTS "
-			"(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1", lit.buf);
+			"WHERE i.indrelid = %s::regclass AND NOT EXISTS "
+			"(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -128,6 +130,7 @@ out:
 	PQclear(r);
 	strbuf_release(&q);
 	strbuf_release(&lit);
+	strbuf_release(&reg);
 	strbuf_release(&s);
 	return rc;
 }
