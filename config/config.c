@@ -155,16 +155,40 @@ const char *config_get_str(const struct config *cfg, const char *path)
 	return ynode_stringish(n) ? ynode_str(n) : NULL;
 }
 
+/* Kamal's message for a missing secret names the files it looked in. */
+static void missing_secret(struct strbuf *err, const char *name, const char *path,
+			   const char *destination)
+{
+	struct strbuf common = STRBUF_INIT, main = STRBUF_INIT;
+	int has_common, has_main;
+
+	strbuf_addf(&common, "%s-common", path);
+	strbuf_addstr(&main, path);
+	if (destination)
+		strbuf_addf(&main, ".%s", destination);
+	has_common = !access(common.buf, F_OK);
+	has_main = !access(main.buf, F_OK);
+	if (has_common || has_main)
+		strbuf_addf(err, "Secret '%s' not found in %s%s%s\n", name,
+			    has_common ? common.buf : "",
+			    has_common && has_main ? ", " : "", has_main ? main.buf : "");
+	else
+		strbuf_addf(err, "Secret '%s' not found, no secret files (%s, %s) provided\n",
+			    name, common.buf, main.buf);
+	strbuf_release(&common);
+	strbuf_release(&main);
+}
+
 const char *config_secret(struct config *cfg, const char *name, struct strbuf *err)
 {
+	const char *path = config_get_str(cfg, "secrets_path");
 	const char *v;
 
-	if (!cfg->secrets && secrets_load(&cfg->secrets, ".", cfg->destination, err) < 0)
+	if (!cfg->secrets &&
+	    secrets_load_path(&cfg->secrets, ".", path, cfg->destination, err) < 0)
 		return NULL;
 	v = secrets_get(cfg->secrets, name);
 	if (!v)
-		strbuf_addf(err, "secret '%s' not found in .kamal/secrets%s%s\n", name,
-			    cfg->destination ? "." : "",
-			    cfg->destination ? cfg->destination : "");
+		missing_secret(err, name, path ? path : ".kamal/secrets", cfg->destination);
 	return v;
 }

@@ -32,10 +32,12 @@
  * An unsupported form inside a YAML comment line ("  # x: <%= ... %>")
  * renders as nothing: Ruby would evaluate it, but the result is a comment.
  *
- * Shell-outs (`cmd`, %x(cmd)) run through /bin/sh -c in workdir via
- * run-command, stdin and stderr inherited; their stdout is the value. As
- * with Ruby, a non-zero exit is not an error, but a command the shell
- * cannot find (status 127) is.
+ * Shell-outs (`cmd`, %x(cmd)) run in workdir via run-command, stdin and
+ * stderr inherited; their stdout is the value. As Ruby does, a command with
+ * shell syntax in it runs through /bin/sh -c, any other is split on blanks
+ * and run directly. Any exit status just yields stdout (as in Ruby); only
+ * a directly-run program that cannot be started is an error:
+ *   No such file or directory - PROGRAM
  */
 #ifndef BERTH_ERB_H
 #define BERTH_ERB_H
