@@ -42,20 +42,23 @@ $(PROXY_IMG)/berth-proxy: $(B)/obj/proxy/main.o $(B)/libberthproxy.a $(B)/libber
 	fi
 
 # rootfs/ then layer.tar: owners are set in the archive, so no root needed.
-$(PROXY_IMG)/layer.tar: $(PROXY_IMG)/berth-proxy proxy/proxy.mk
+# berth-proxy-acme (automatic TLS) ships beside the daemon, dynamically
+# linked: it needs libcurl, which has no static archive here.
+$(PROXY_IMG)/layer.tar: $(PROXY_IMG)/berth-proxy $(B)/berth-proxy-acme proxy/proxy.mk
 	@set -e; r=$(PROXY_IMG)/rootfs; rm -rf $$r; \
 	mkdir -p $$r/usr/local/bin $$r/etc/ssl/certs $$r/tmp \
 		$$r/home/kamal-proxy/.config/kamal-proxy; \
 	cp $(PROXY_IMG)/berth-proxy $$r/usr/local/bin/berth-proxy; \
 	ln $$r/usr/local/bin/berth-proxy $$r/usr/local/bin/kamal-proxy; \
+	cp $(B)/berth-proxy-acme $$r/usr/local/bin/berth-proxy-acme; \
 	cp $(PROXY_CA_BUNDLE) $$r/etc/ssl/certs/ca-certificates.crt; \
 	printf 'root:x:0:0:root:/:/nonexistent\nkamal-proxy:x:1000:1000::/home/kamal-proxy:/nonexistent\n' >$$r/etc/passwd; \
 	printf 'root:x:0:\nkamal-proxy:x:1000:\n' >$$r/etc/group; \
-	if [ "$$(cat $(PROXY_IMG)/linkage)" = dynamic ]; then \
-		for so in $$(ldd $(PROXY_IMG)/berth-proxy | grep -o '/[^ ]*'); do \
-			mkdir -p $$r$$(dirname $$so); cp -L $$so $$r$$so; \
-		done; \
-	fi; \
+	bins=$(B)/berth-proxy-acme; \
+	[ "$$(cat $(PROXY_IMG)/linkage)" = dynamic ] && bins="$$bins $(PROXY_IMG)/berth-proxy"; \
+	for so in $$(for b in $$bins; do ldd $$b; done | grep -o '/[^ ]*' | sort -u); do \
+		mkdir -p $$r$$(dirname $$so); cp -L $$so $$r$$so; \
+	done; \
 	chmod 1777 $$r/tmp; \
 	tar --sort=name --mtime=@0 --numeric-owner --owner=0 --group=0 \
 		--exclude=./home/kamal-proxy -C $$r -cf $@ .; \
