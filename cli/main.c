@@ -122,6 +122,14 @@ static int config_present(const struct cli_context *ctx)
 	return 1;
 }
 
+static void set_log_level(const struct cli_context *ctx)
+{
+	if (ctx->verbose)
+		log_set_level(LOG_VERBOSE);
+	else if (ctx->quiet)
+		log_set_level(LOG_QUIET);
+}
+
 int main(int argc, const char **argv)
 {
 	struct cli_context ctx = { 0 };
@@ -135,10 +143,7 @@ int main(int argc, const char **argv)
 	log_set_program(ctx.program);
 	ctx.config_file = "config/deploy.yml";
 	n = parse_globals(argc - 1, argv + 1, &ctx, args);
-	if (ctx.verbose)
-		log_set_level(LOG_VERBOSE);
-	else if (ctx.quiet)
-		log_set_level(LOG_QUIET);
+	set_log_level(&ctx);
 
 	if (!n) {
 		args[n++] = ctx.version ? "version" : "help";
@@ -158,11 +163,17 @@ int main(int argc, const char **argv)
 			for (int i = 1; i < n; i++)
 				strvec_push(&expanded, args[i]);
 			log_verbose("alias '%s' expands to '%s'", args[0], alias);
+			/*
+			 * As kamal does, start over on the expanded words: global
+			 * options inside the alias apply, and the configuration is
+			 * read again in case they name another destination or file.
+			 */
+			config_free(ctx.config);
+			ctx.config = NULL;
 			args = xrealloc(args, (expanded.nr + 1) * sizeof(*args));
-			for (size_t i = 0; i <= expanded.nr; i++)
-				args[i] = expanded.v[i];
-			n = (int)expanded.nr;
-			cmd = cli_find_command(args[0]);
+			n = parse_globals((int)expanded.nr, expanded.v, &ctx, args);
+			set_log_level(&ctx);
+			cmd = n ? cli_find_command(args[0]) : NULL;
 		}
 	}
 	if (cmd) {
