@@ -129,5 +129,5 @@ demo-stop:
 PREFIX ?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 build/berth build/berth-proxy $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 build/berth build/berth-proxy build/berth-proxy-acme $(DESTDIR)$(PREFIX)/bin/
 .PHONY: demo demo-stop install
