@@ -13,8 +13,31 @@ if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null
 	test_done
 fi
 
-# Ports from our pid, so parallel runs are unlikely to collide.
-base=$((20000 + ($$ % 400) * 100))
+# Eight consecutive ports below the kernel's ephemeral range (32768+), so
+# no outgoing connection can hold one; the first free block from our pid on.
+free_block() {
+	python3 -c '
+import socket, sys
+start = int(sys.argv[1])
+for k in range(110):
+    base = 20000 + ((start + k) % 120) * 100
+    try:
+        socks = []
+        for p in range(base + 1, base + 8):
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                s = socket.socket(socket.AF_INET, kind)
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+        print(base)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+' "$1"
+}
+base=$(free_block $$)
 acme_port=$((base + 1)) mgmt_port=$((base + 2)) dns_port=$((base + 3))
 cts_port=$((base + 4)) http_port=$((base + 5)) tls_port=$((base + 6))
 idle_port=$((base + 7))
