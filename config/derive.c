@@ -403,6 +403,18 @@ static int nodes_equal(const struct ynode *a, const struct ynode *b)
 	return !strcmp(ynode_str(a), ynode_str(b));
 }
 
+/* Records one host's proxy run settings; differing ones are a conflict. */
+static void note_proxy_run(const struct ynode *run, const struct ynode **first,
+			   int *seen, int *conflict)
+{
+	if (!ynode_present(run))
+		return;
+	if ((*seen)++ && !nodes_equal(*first, run))
+		*conflict = 1;
+	if (!*first)
+		*first = run;
+}
+
 static void check_ssl_roles(const struct config *cfg, struct strbuf *err)
 {
 	struct strvec hosts = STRVEC_INIT, dups = STRVEC_INIT;
@@ -441,29 +453,16 @@ static void check_proxy_runs(const struct config *cfg, struct strbuf *err)
 		int conflict = 0, seen = 0;
 		for (i = 0; i < cfg->roles_nr; i++) {
 			const struct config_role *r = &cfg->roles[i];
-			const struct ynode *run;
 			if (!r->running_proxy || strvec_find(&r->hosts, cfg->all_hosts.v[h]) < 0)
 				continue;
-			run = ynode_get(r->proxy, "run");
-			if (!ynode_present(run))
-				continue;
-			if (seen++ && !nodes_equal(first, run))
-				conflict = 1;
-			if (!first)
-				first = run;
+			note_proxy_run(ynode_get(r->proxy, "run"), &first, &seen, &conflict);
 		}
 		for (i = 0; i < cfg->accessories_nr; i++) {
 			const struct config_accessory *a = &cfg->accessories[i];
-			const struct ynode *p = ynode_get(a->node, "proxy"), *run;
+			const struct ynode *p = ynode_get(a->node, "proxy");
 			if (!ynode_present(p) || strvec_find(&a->hosts, cfg->all_hosts.v[h]) < 0)
 				continue;
-			run = ynode_get(p, "run");
-			if (!ynode_present(run))
-				continue;
-			if (seen++ && !nodes_equal(first, run))
-				conflict = 1;
-			if (!first)
-				first = run;
+			note_proxy_run(ynode_get(p, "run"), &first, &seen, &conflict);
 		}
 		if (conflict)
 			cerr(err, cfg, first, "Conflicting proxy run configurations for host %s",
