@@ -8,7 +8,10 @@
 #
 # Sources are found by folder, so a new file needs no Makefile edit:
 # every .c under the library folders goes into libberth.a, proxy/ into
-# libberthproxy.a; the programs' mains are cli/main.c and proxy/main.c.
+# libberthproxy.a, db/ and remote/ into libberthdb.a; the programs' mains
+# are cli/main.c, proxy/main.c and db/main.c. berth-db exists so that berth
+# never loads libpq and libcurl (gcc links --as-needed here; see
+# db/command.h).
 
 SAN ?=
 ifeq ($(SAN),1)
@@ -31,16 +34,18 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) -I. -Ilib $(PKG_CF
 LDLIBS = $(PKG_LIBS) -lpthread -lm
 override LDFLAGS += $(SANFLAGS)
 
-LIB_DIRS = lib config secrets commands remote cli db
+LIB_DIRS = lib config secrets commands cli
 LIB_SRC := $(filter-out cli/main.c,$(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
+DB_SRC := $(filter-out db/main.c,$(wildcard db/*.c remote/*.c))
 PROXY_SRC := $(filter-out proxy/main.c,$(wildcard proxy/*.c))
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz-*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 PROXY_OBJ := $(PROXY_SRC:%.c=$(B)/obj/%.o)
+DB_OBJ := $(DB_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-PROGRAMS = $(B)/berth $(B)/berth-proxy $(B)/kamal
+PROGRAMS = $(B)/berth $(B)/berth-db $(B)/berth-proxy $(B)/kamal
 
 all: $(PROGRAMS)
 
@@ -56,7 +61,14 @@ $(B)/libberthproxy.a: $(PROXY_OBJ) $(B)/obj/lib/compat.o
 	@mkdir -p $(B)
 	rm -f $@ && ar rcs $@ $^
 
+$(B)/libberthdb.a: $(DB_OBJ)
+	@mkdir -p $(B)
+	rm -f $@ && ar rcs $@ $^
+
 $(B)/berth: $(B)/obj/cli/main.o $(B)/libberth.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/berth-db: $(B)/obj/db/main.o $(B)/libberthdb.a $(B)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Invoked as "kamal", berth behaves as kamal (help and messages name it).
@@ -66,9 +78,9 @@ $(B)/kamal: $(B)/berth
 $(B)/berth-proxy: $(B)/obj/proxy/main.o $(B)/libberthproxy.a $(B)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libberthproxy.a $(B)/libberth.a
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libberthproxy.a $(B)/libberthdb.a $(B)/libberth.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libberthproxy.a $(B)/libberth.a $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libberthproxy.a $(B)/libberthdb.a $(B)/libberth.a $(LDLIBS)
 
 tests: $(PROGRAMS) $(UNIT_BIN)
 
@@ -80,7 +92,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I. -Ilib $(PKG_CFLAGS)
 # Harnesses drive library code only; the CLI layer stays out.
-FUZZ_LIB_SRC := $(filter-out cli/%,$(LIB_SRC)) $(PROXY_SRC)
+FUZZ_LIB_SRC := $(filter-out cli/%,$(LIB_SRC)) $(filter-out db/command.c,$(DB_SRC)) $(PROXY_SRC)
 FUZZ_OBJ := $(FUZZ_LIB_SRC:%.c=build-fuzz/obj/%.o)
 fuzz-build: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 build-fuzz/obj/%.o: %.c
@@ -129,5 +141,5 @@ demo-stop:
 PREFIX ?= /usr/local
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 build/berth build/berth-proxy build/berth-proxy-acme $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 build/berth build/berth-db build/berth-proxy build/berth-proxy-acme $(DESTDIR)$(PREFIX)/bin/
 .PHONY: demo demo-stop install

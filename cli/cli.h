@@ -60,6 +60,15 @@ int cmd_version(int argc, const char **argv, struct cli_context *ctx);
 int cmd_init(int argc, const char **argv, struct cli_context *ctx);
 int cmd_config(int argc, const char **argv, struct cli_context *ctx);
 int cmd_secrets(int argc, const char **argv, struct cli_context *ctx);
-int cmd_db(int argc, const char **argv, struct cli_context *ctx);
+
+/* The whole program: parses argv (argv[0] names it) and runs the command. */
+int cli_main(int argc, const char **argv);
+
+/*
+ * The `db` verbs' implementation. NULL in berth, which then execs berth-db
+ * (found beside its own executable) with the same command line; berth-db
+ * sets it before calling cli_main().
+ */
+extern cli_fn cli_db_command;
 
 #endif

@@ -17,10 +17,16 @@ for v in $(grep -h = expected/filled.env 2>/dev/null); do export "$v"; done
 export KAMAL_REGISTRY_PASSWORD=x RAILS_MASTER_KEY=x
 "$berth" config --version=bench >/dev/null 2>&1 || echo "# note: berth config exits non-zero on $case"
 if command -v hyperfine >/dev/null 2>&1; then
-	hyperfine -N -w 5 -r "$runs" --export-json "$work/h.json" \
-		"$berth config --version=bench" >/dev/null 2>&1
-	python3 -c "import json,sys; print('%.2f' % (json.load(open(sys.argv[1]))['results'][0]['median']*1000))" "$work/h.json" |
-		sed "s/^/berth config ($case): median /; s/\$/ ms/"
+	# hyperfine_ms LABEL CMD: the median of RUNS runs, without a shell.
+	hyperfine_ms() {
+		hyperfine -N -w 5 -r "$runs" --export-json "$work/h.json" "$2" >/dev/null 2>&1
+		python3 -c "import json,sys; print('%s: median %.2f ms over %d runs' % (sys.argv[2], json.load(open(sys.argv[1]))['results'][0]['median']*1000, $runs))" "$work/h.json" "$1"
+	}
+	hyperfine_ms "berth config ($case)" "$berth config --version=bench"
+	hyperfine_ms "berth version" "$berth version"
+	# What starting any process costs here, so the numbers above can be
+	# read against the machine's floor.
+	hyperfine_ms "baseline (/bin/true)" /bin/true
 	exit 0
 fi
 # median_ms LABEL CMD...: the median wall time of RUNS runs of CMD.

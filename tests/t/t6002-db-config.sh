@@ -74,4 +74,41 @@ test_expect_success 'without databases in the config or --database, the error sa
 	test_grep "x-berth.db.databases" err
 '
 
+# berth hands the db verbs to berth-db (so berth never loads libpq and
+# libcurl); what was given to berth must arrive there unchanged.
+test_expect_success 'berth itself does not load libpq or libcurl' '
+	ldd "$BUILD_DIR/berth" >libs &&
+	test_grep libyaml libs &&
+	! grep -E "libpq|libcurl" libs
+'
+
+test_expect_success '-c and -d given to berth reach the db command' '
+	mkdir -p other &&
+	write_config <<-YML &&
+	    databases: [app]
+	YML
+	mv config/deploy.yml other/base.yml &&
+	printf "x-berth:\n  db:\n    jobs: many\n" >other/base.staging.yml &&
+	test_must_fail berth db restore --dry-run -c other/base.yml -d staging 2>err &&
+	test_grep "^other/base.staging.yml:3: x-berth/db/jobs: must be a whole number" err
+'
+
+test_expect_success 'an alias that expands to a db command runs it' '
+	write_config <<-YML &&
+	    databases: [app]
+	    jobs: many
+	YML
+	printf "aliases:\n  restore: db restore --dry-run\n" >>config/deploy.yml &&
+	test_must_fail berth restore 2>err &&
+	test_grep "x-berth/db/jobs: must be a whole number" err
+'
+
+test_expect_success 'without berth-db beside berth, the error says what is missing' '
+	mkdir -p lonely &&
+	cp "$BUILD_DIR/berth" lonely/ &&
+	test_must_fail lonely/berth db restore --dry-run 2>err &&
+	test_grep "cannot run .*lonely/berth-db" err &&
+	test_grep "berth-db installed beside berth" err
+'
+
 test_done

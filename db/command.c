@@ -1,5 +1,6 @@
 /*
- * cmd-db.c - `berth db restore|resume|undo|drop-old`.
+ * command.c - `berth db restore|resume|undo|drop-old`, as run by berth-db
+ * (db/main.c); berth itself hands these verbs over (cli/db-forward.c).
  *
  * Settings come from `x-berth: db:` in config/deploy.yml (db/settings.h)
  * when that file exists, overridden by flags, each with the seed's
@@ -11,8 +12,9 @@
  *   BERTH_DB_URL   the connection (postgres://user:pass@host/...), optional:
  *                  without it libpq's PGHOST/PGPORT/PGUSER or the local socket
  */
-#include "cli.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "db/command.h"
 #include "config/model.h"
 #include "db/restore.h"
 #include "db/settings.h"
@@ -297,30 +299,20 @@ static int run_action(int argc, const char **argv, struct cli_context *ctx,
 	return rc;
 }
 
-static int cmd_db_restore(int argc, const char **argv, struct cli_context *ctx)
+int db_command(int argc, const char **argv, struct cli_context *ctx)
 {
-	return run_action(argc, argv, ctx, db_restore);
+	static const struct {
+		const char *verb;
+		db_action action;
+	} actions[] = {
+		{ "restore", db_restore },
+		{ "resume", db_resume },
+		{ "undo", db_undo },
+		{ "drop-old", db_drop_old },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
+		if (!strcmp(argv[0], actions[i].verb))
+			return run_action(argc, argv, ctx, actions[i].action);
+	error("db: unknown verb '%s'", argv[0]);
+	return 2;
 }
-
-static int cmd_db_resume(int argc, const char **argv, struct cli_context *ctx)
-{
-	return run_action(argc, argv, ctx, db_resume);
-}
-
-static int cmd_db_undo(int argc, const char **argv, struct cli_context *ctx)
-{
-	return run_action(argc, argv, ctx, db_undo);
-}
-
-static int cmd_db_drop_old(int argc, const char **argv, struct cli_context *ctx)
-{
-	return run_action(argc, argv, ctx, db_drop_old);
-}
-
-const struct cli_verb db_verbs[] = {
-	{ "restore", cmd_db_restore, "restore --database NAME [OPTIONS]", "Restore the newest dump: core tables live first, large tables after the swap" },
-	{ "resume", cmd_db_resume, "resume --database NAME", "Finish an interrupted deferred load" },
-	{ "undo", cmd_db_undo, "undo --database NAME", "Swap back to the database the last restore replaced" },
-	{ "drop-old", cmd_db_drop_old, "drop-old --database NAME", "Drop the database the last restore replaced" },
-	{ NULL, NULL, NULL, NULL },
-};

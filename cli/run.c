@@ -1,0 +1,192 @@
+/*
+ * run.c - berth's command line: global options, aliases, dispatch.
+ *
+ * The command table is sorted and mirrors `kamal help`. Commands whose
+ * function is NULL are known but not implemented yet: they answer with a
+ * clear message and exit status 2, and help lists them apart.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "config/config.h"
+#include "log.h"
+#include "strbuf.h"
+#include "strvec.h"
+
+#include <libgen.h>
+
+/* Takes the value of an option given as "-x V", "-xV", "--long V" or "--long=V". */
+static int take_value(const char **argv, int *i, const char *shrt,
+		      const char *lng, const char **value)
+{
+	const char *a = argv[*i], *rest;
+	size_t ln = strlen(lng);
+
+	if (!strcmp(a, shrt) || !strcmp(a, lng)) {
+		if (!argv[*i + 1])
+			die("option '%s' needs a value", a);
+		*value = argv[++*i];
+		return 1;
+	}
+	if (!strncmp(a, lng, ln) && a[ln] == '=') {
+		*value = a + ln + 1;
+		return 1;
+	}
+	if (shrt[0] && skip_prefix(a, shrt, &rest) && *rest) {
+		*value = *rest == '=' ? rest + 1 : rest;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Removes Kamal's global (class) options from argv wherever they stand,
+ * as Thor does, and records them in ctx. Stops at "--".
+ */
+static int parse_globals(int argc, const char **argv, struct cli_context *ctx,
+			 const char **out)
+{
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			while (i < argc)
+				out[n++] = argv[i++];
+			break;
+		}
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+			ctx->verbose = 1;
+		else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+			ctx->quiet = 1;
+		else if (!strcmp(a, "-p") || !strcmp(a, "--primary"))
+			ctx->primary = 1;
+		else if (!strcmp(a, "-H") || !strcmp(a, "--skip-hooks"))
+			ctx->skip_hooks = 1;
+		else if (take_value(argv, &i, "-d", "--destination", &ctx->destination) ||
+			 take_value(argv, &i, "-c", "--config-file", &ctx->config_file) ||
+			 take_value(argv, &i, "-r", "--roles", &ctx->roles) ||
+			 take_value(argv, &i, "-h", "--hosts", &ctx->hosts))
+			;
+		else if (!strncmp(a, "--version=", 10))
+			ctx->version = a + 10;
+		else if (!strcmp(a, "--version") && n > 0 && argv[i + 1])
+			ctx->version = argv[++i];
+		else
+			out[n++] = a;
+	}
+	out[n] = NULL;
+	return n;
+}
+
+/* Splits an alias expansion into words, honouring quotes like Shellwords. */
+static int split_words(const char *s, struct strvec *out)
+{
+	struct strbuf w = STRBUF_INIT;
+	int in_word = 0;
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n') {
+			if (in_word)
+				strvec_push(out, w.buf);
+			strbuf_reset(&w);
+			in_word = 0;
+		} else if (*s == '"' || *s == '\'') {
+			char q = *s++;
+			in_word = 1;
+			for (; *s && *s != q; s++) {
+				if (q == '"' && *s == '\\' && s[1])
+					s++;
+				strbuf_addch(&w, *s);
+			}
+			if (!*s) {
+				strbuf_release(&w);
+				return -1;
+			}
+		} else {
+			if (*s == '\\' && s[1])
+				s++;
+			strbuf_addch(&w, *s);
+			in_word = 1;
+		}
+	}
+	if (in_word)
+		strvec_push(out, w.buf);
+	strbuf_release(&w);
+	return 0;
+}
+
+static int config_present(const struct cli_context *ctx)
+{
+	FILE *fp = fopen(ctx->config_file, "r");
+	if (!fp)
+		return 0;
+	fclose(fp);
+	return 1;
+}
+
+static void set_log_level(const struct cli_context *ctx)
+{
+	if (ctx->verbose)
+		log_set_level(LOG_VERBOSE);
+	else if (ctx->quiet)
+		log_set_level(LOG_QUIET);
+}
+
+int cli_main(int argc, const char **argv)
+{
+	struct cli_context ctx = { 0 };
+	const char **args = xcalloc((size_t)argc + 1, sizeof(*args));
+	const struct cli_command *cmd;
+	struct strvec expanded = STRVEC_INIT;
+	char *self = xstrdup(argv[0]);
+	int n, ret;
+
+	ctx.program = !strcmp(basename(self), "kamal") ? "kamal" : "berth";
+	log_set_program(ctx.program);
+	ctx.config_file = "config/deploy.yml";
+	n = parse_globals(argc - 1, argv + 1, &ctx, args);
+	set_log_level(&ctx);
+
+	if (!n) {
+		args[n++] = ctx.version ? "version" : "help";
+		args[n] = NULL;
+	}
+	if (!strcmp(args[0], "--help") || !strcmp(args[0], "-?"))
+		args[0] = "help";
+	else if (!strcmp(args[0], "--version"))
+		args[0] = "version";
+
+	cmd = cli_find_command(args[0]);
+	if (!cmd && config_present(&ctx)) {
+		const char *alias = config_alias(cli_load_config(&ctx), args[0]);
+		if (alias) {
+			if (split_words(alias, &expanded) < 0 || !expanded.nr)
+				die("alias '%s' has an unterminated quote: %s", args[0], alias);
+			for (int i = 1; i < n; i++)
+				strvec_push(&expanded, args[i]);
+			log_verbose("alias '%s' expands to '%s'", args[0], alias);
+			/*
+			 * As kamal does, start over on the expanded words: global
+			 * options inside the alias apply, and the configuration is
+			 * read again in case they name another destination or file.
+			 */
+			config_free(ctx.config);
+			ctx.config = NULL;
+			args = xrealloc(args, (expanded.nr + 1) * sizeof(*args));
+			n = parse_globals((int)expanded.nr, expanded.v, &ctx, args);
+			set_log_level(&ctx);
+			cmd = n ? cli_find_command(args[0]) : NULL;
+		}
+	}
+	if (cmd) {
+		ret = cli_run_command(cmd, n, args, &ctx);
+	} else {
+		fprintf(stderr, "%s: '%s' is not a %s command. See '%s help'.\n",
+			ctx.program, args[0], ctx.program, ctx.program);
+		ret = 2;
+	}
+	if (ctx.config)
+		config_free(ctx.config);
+	strvec_clear(&expanded);
+	free(args);
+	free(self);
+	return ret;
+}
