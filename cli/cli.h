@@ -1,7 +1,7 @@
 /*
  * cli.h - what every berth command receives.
  *
- * cli/main.c parses Kamal's global options wherever they appear on the
+ * cli/run.c parses Kamal's global options wherever they appear on the
  * command line (Thor accepts them anywhere before "--"), expands aliases
  * from the config, and calls the command's function with the remaining
  * words: argv[0] is the command name, then its own arguments and options.
