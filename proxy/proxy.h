@@ -87,6 +87,7 @@ struct service {
 	uint64_t target_timeout_ms, writer_affinity_ms;
 	uint64_t max_req_body, max_resp_body;
 	int buffer_requests, buffer_responses;
+	int readers_take_websockets; /* --read-target-websockets */
 	struct target **targets, **readers;
 	int ntargets, nreaders;
 	unsigned rr;

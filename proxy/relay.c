@@ -553,6 +553,23 @@ static void redirect(struct conn *c, const char *scheme, struct slice host,
 }
 
 /* Handles a parsed request head of length hl at c->in.pos. */
+/*
+ * Reads (GET, HEAD) may go to read targets; as in kamal-proxy, a WebSocket
+ * is a write unless the service lets readers take them.
+ */
+static int is_read_request(const struct service *s, const struct http_head *h,
+			   int is_head)
+{
+	if (is_head)
+		return 1;
+	if (!slice_eq(h->method, "GET"))
+		return 0;
+	if (!h->upgrade || s->readers_take_websockets)
+		return 1;
+	const struct slice *up = http_find(h, "upgrade");
+	return !up || !slice_caseeq(*up, "websocket");
+}
+
 static void start_request(struct conn *c, struct http_head *h, int hl)
 {
 	size_t prefix_len = 0;
@@ -627,7 +644,7 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 		return;
 	}
 	const struct slice *cookie = http_find(h, "cookie");
-	c->is_write = !slice_eq(h->method, "GET") && !c->is_head;
+	c->is_write = !is_read_request(s, h, c->is_head);
 	struct target *t = service_pick(s, !c->is_write,
 					cookie ? *cookie : (struct slice){ "", 0 });
 	if (!t) {

@@ -113,6 +113,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(101)
             self.send_header("Upgrade", "websocket")
             self.send_header("Connection", "Upgrade")
+            self.send_header("X-Backend", name)
             self.end_headers()
             self.wfile.flush()
             while True:

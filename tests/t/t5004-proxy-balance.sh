@@ -21,6 +21,21 @@ test_expect_success '25: with --read-target, GET goes to readers and POST to wri
 	get / -X POST -d x=1 >out && test_grep "\"backend\": \"one\"" out
 '
 
+# ws_backend: which backend answered a WebSocket upgrade.
+ws_backend() {
+	$PYTHON "$TOP/tests/proxy/raw.py" $HTTP_PORT \
+		"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" 1 |
+		sed -n "s/^X-Backend: \([a-z]*\).*/\1/p"
+}
+
+test_expect_success '25: WebSockets go to writers unless --read-target-websockets' '
+	test "$(ws_backend)" = one &&
+	bp deploy app --target 127.0.0.1:$PORT_one --read-target 127.0.0.1:$PORT_two \
+		--read-target-websockets &&
+	test "$(ws_backend)" = two &&
+	get / >out && test_grep "\"backend\": \"two\"" out
+'
+
 test_expect_success '25: a write sets the writer-affinity cookie that pins reads to writers' '
 	bp deploy app --target 127.0.0.1:$PORT_one --read-target 127.0.0.1:$PORT_two --writer-affinity-timeout 2s &&
 	curl -s -c jar -o /dev/null -X POST -d x=1 "http://127.0.0.1:$HTTP_PORT/" &&
