@@ -10,8 +10,7 @@
 # every .c under the library folders goes into libberth.a, proxy/ into
 # libberthproxy.a, db/ and remote/ into libberthdb.a; the programs' mains
 # are cli/main.c, proxy/main.c and db/main.c. berth-db exists so that berth
-# never loads libpq and libcurl (gcc links --as-needed here; see
-# db/command.h).
+# never loads libpq and libcurl (see db/command.h).
 
 SAN ?=
 ifeq ($(SAN),1)
@@ -32,6 +31,12 @@ CFLAGS ?= $(OPT)
 WARN = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
 override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) -I. -Ilib $(PKG_CFLAGS) -MMD -MP
 LDLIBS = $(PKG_LIBS) -lpthread -lm
+# Each program links only what it uses: berth starts faster without libpq's
+# and libcurl's dependency trees, and the sanitizers turn --as-needed off.
+pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null) -lpthread -lm
+BERTH_LIBS := $(call pkg_libs,yaml-0.1 libcjson)
+DB_LIBS := $(call pkg_libs,yaml-0.1 libcjson libcurl openssl libpq)
+PROXY_LIBS := $(call pkg_libs,libcjson openssl)
 override LDFLAGS += $(SANFLAGS)
 
 LIB_DIRS = lib config secrets commands cli
@@ -66,17 +71,17 @@ $(B)/libberthdb.a: $(DB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/berth: $(B)/obj/cli/main.o $(B)/libberth.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BERTH_LIBS)
 
 $(B)/berth-db: $(B)/obj/db/main.o $(B)/libberthdb.a $(B)/libberth.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DB_LIBS)
 
 # Invoked as "kamal", berth behaves as kamal (help and messages name it).
 $(B)/kamal: $(B)/berth
 	ln -sf berth $@
 
 $(B)/berth-proxy: $(B)/obj/proxy/main.o $(B)/libberthproxy.a $(B)/libberth.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PROXY_LIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libberthproxy.a $(B)/libberthdb.a $(B)/libberth.a
 	@mkdir -p $(dir $@)
