@@ -78,6 +78,7 @@ static void service_free(struct service *s)
 	free(s->canonical_host);
 	free(s->client_ip_header);
 	free(s->health_path);
+	free(s->health_host);
 	free(s->error_pages);
 	free(s->acme_cache);
 	if (s->ssl_ctx)
@@ -127,6 +128,11 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 	if ((v = jstr(args, "client_ip_header", NULL)))
 		s->client_ip_header = xstrdup(v);
 	s->health_path = xstrdup(jstr(args, "health_check_path", "/up"));
+	const char *hh = jstr(args, "health_check_host", NULL);
+	s->health_host = hh ? xstrdup(hh) : NULL;
+	s->health_interval_ms = (uint64_t)jnum(args, "health_check_interval_ms", 1000);
+	s->health_timeout_ms = (uint64_t)jnum(args, "health_check_timeout_ms", 5000);
+	s->health_port = (int)jnum(args, "health_check_port", 0);
 	s->target_timeout_ms = (uint64_t)jnum(args, "target_timeout_ms", 30000);
 	s->writer_affinity_ms = (uint64_t)jnum(args, "writer_affinity_timeout_ms", 1000);
 	s->readers_take_websockets = jbool(args, "read_target_websockets", 0);

@@ -107,6 +107,7 @@ void loop_run(volatile int *stop)
 			relay_tick();
 			health_tick();
 			deploy_tick();
+			monitor_tick();
 			control_tick();
 			autotls_tick();
 		}

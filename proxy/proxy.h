@@ -72,6 +72,10 @@ struct target {
 	uint64_t drain_deadline;
 	struct upstream *idle;
 	int nidle;
+	/* Between deploys (monitor.c): out of rotation after a failed check. */
+	int unhealthy;
+	struct health_check *mon;
+	uint64_t mon_next;
 	struct target *next; /* all targets */
 };
 
@@ -82,7 +86,9 @@ struct service {
 	cJSON *args; /* the deploy arguments, as saved in the state file */
 	struct strvec hosts, prefixes;
 	int strip_prefix, tls, tls_redirect, forward_headers;
-	char *canonical_host, *client_ip_header, *health_path;
+	char *canonical_host, *client_ip_header, *health_path, *health_host;
+	uint64_t health_interval_ms, health_timeout_ms;
+	int health_port;
 	struct strvec log_req, log_resp;
 	uint64_t target_timeout_ms, writer_affinity_ms;
 	uint64_t max_req_body, max_resp_body;
@@ -142,6 +148,15 @@ void health_cancel(struct health_check *hc);
 int health_is_done(struct health_check *hc);
 void health_event(struct ev *ev, uint32_t events);
 void health_tick(void);
+
+/*
+ * ---- monitor.c ----
+ * Keeps checking the targets of services that have more than one, as
+ * kamal-proxy does, so a failing target leaves the rotation and a
+ * recovered one returns. A single target is never taken out: with no
+ * other to send to, a 502 says more than a 503.
+ */
+void monitor_tick(void);
 
 /* ---- control.c ---- */
 int control_listen(const char *path);

@@ -132,11 +132,15 @@ static int writer_cookie_valid(struct slice cookie)
 	return wall_ms() < until;
 }
 
+/* Round-robin over the targets in rotation (monitor.c); NULL if none. */
 static struct target *rr(struct target **t, int n, unsigned *ctr)
 {
-	if (!n)
-		return NULL;
-	return t[(*ctr)++ % n];
+	for (int i = 0; i < n; i++) {
+		struct target *x = t[(*ctr)++ % n];
+		if (!x->unhealthy)
+			return x;
+	}
+	return NULL;
 }
 
 struct target *service_pick(struct service *s, int is_read, struct slice cookie)
@@ -154,11 +158,16 @@ struct target *service_pick(struct service *s, int is_read, struct slice cookie)
 				h = (h ^ (unsigned char)v.p[i]) * 16777619u;
 			hit = (int)(h % 100) < s->rollout_percent;
 		}
-		if (hit)
-			return rr(s->rollout, s->nrollout, &s->rr);
+		struct target *t = hit ? rr(s->rollout, s->nrollout, &s->rr) : NULL;
+		if (t)
+			return t;
 	}
-	if (is_read && s->nreaders && !writer_cookie_valid(cookie))
-		return rr(s->readers, s->nreaders, &s->rr);
+	/* With every reader out of rotation, reads go to the writers. */
+	if (is_read && s->nreaders && !writer_cookie_valid(cookie)) {
+		struct target *t = rr(s->readers, s->nreaders, &s->rr);
+		if (t)
+			return t;
+	}
 	return rr(s->targets, s->ntargets, &s->rr);
 }
 

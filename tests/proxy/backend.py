@@ -2,9 +2,11 @@
 """A test target for berth-proxy: HTTP/1.1 keep-alive, on 127.0.0.1.
 
   backend.py PORT NAME [--health STATUS] [--health-delay SECONDS]
+             [--health-file PATH]
 
 Routes:
-  /up             health path: STATUS (default 200)
+  /up             health path: STATUS (default 200); with --health-file,
+                  503 while PATH does not exist
   /slow?ms=N      answers after N milliseconds; touches NAME.cancelled if
                   the client went away first
   /stream         a chunked response in three pieces
@@ -14,6 +16,7 @@ Routes:
                   headers, body length
 """
 import json
+import os
 import socket
 import sys
 import time
@@ -22,12 +25,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 port, name = int(sys.argv[1]), sys.argv[2]
 health = 200
 health_delay = 0.0
+health_file = None
 args = sys.argv[3:]
 while args:
     if args[0] == "--health":
         health = int(args[1]); args = args[2:]
     elif args[0] == "--health-delay":
         health_delay = float(args[1]); args = args[2:]
+    elif args[0] == "--health-file":
+        health_file = args[1]; args = args[2:]
     else:
         sys.exit("unknown option " + args[0])
 
@@ -74,6 +80,8 @@ class Handler(BaseHTTPRequestHandler):
         query = self.path[len(path) + 1:] if "?" in self.path else ""
         if path == "/up":
             time.sleep(health_delay)
+            if health_file and not os.path.exists(health_file):
+                return self.reply(503, "down " + name, "text/plain")
             return self.reply(health, "up " + name, "text/plain")
         if path == "/slow":
             ms = int(dict(p.split("=") for p in query.split("&") if "=" in p).get("ms", "1000"))

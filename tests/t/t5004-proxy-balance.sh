@@ -7,6 +7,7 @@ proxy_start
 backend_start one
 backend_start two
 backend_start three
+backend_start four --health-file "$TRASH/four.ok"
 
 test_expect_success '25: several --target share traffic round-robin' '
 	bp deploy app --target 127.0.0.1:$PORT_one --target 127.0.0.1:$PORT_two &&
@@ -62,6 +63,43 @@ test_expect_success '26: rollout by percent: 100% sends every cookie holder ther
 test_expect_success '26: after rollout stop all traffic goes to the active target' '
 	bp rollout stop app &&
 	get / -H "Cookie: kamal-rollout=alpha" >out && test_grep "\"backend\": \"one\"" out
+'
+
+# backends: prints the sorted set of backends that answered N requests.
+backends() {
+	for i in $(seq 1 $1); do get /; echo; done |
+		sed -n "s/.*\"backend\": \"\([a-z]*\)\".*/\1/p" | sort -u | tr "\n" " "
+}
+
+test_expect_success 'between deploys a target failing its health check leaves the rotation, and comes back' '
+	touch "$TRASH/four.ok" &&
+	bp deploy app --target 127.0.0.1:$PORT_one --target 127.0.0.1:$PORT_four \
+		--health-check-interval 200ms &&
+	test "$(backends 4)" = "four one " &&
+	rm "$TRASH/four.ok" &&
+	sleep 1 &&
+	test "$(backends 6)" = "one " &&
+	test_grep "127.0.0.1:$PORT_four.* out of rotation" "$TRASH/proxy.err" &&
+	touch "$TRASH/four.ok" &&
+	sleep 1 &&
+	test "$(backends 4)" = "four one "
+'
+
+test_expect_success 'a lone target stays in rotation even when its health check fails' '
+	bp deploy app --target 127.0.0.1:$PORT_four --health-check-interval 200ms &&
+	rm "$TRASH/four.ok" &&
+	sleep 1 &&
+	test "$(backends 2)" = "four "
+'
+
+test_expect_success 'with every reader out of rotation, reads go to the writers' '
+	touch "$TRASH/four.ok" &&
+	bp deploy app --target 127.0.0.1:$PORT_one --read-target 127.0.0.1:$PORT_four \
+		--health-check-interval 200ms &&
+	test "$(backends 2)" = "four " &&
+	rm "$TRASH/four.ok" &&
+	sleep 1 &&
+	test "$(backends 2)" = "one "
 '
 
 test_expect_success 'deploy flags are checked like kamal-proxy checks them' '
