@@ -80,6 +80,7 @@ void loop_run(volatile int *stop)
 {
 	struct epoll_event evs[256];
 	uint64_t last_tick = 0, stop_deadline = 0;
+	int queued = 0;
 	for (;;) {
 		/*
 		 * On SIGTERM/SIGINT: stop accepting, let requests in flight
@@ -92,7 +93,8 @@ void loop_run(volatile int *stop)
 		}
 		if (stop_deadline && (relay_busy() == 0 || now_ms() >= stop_deadline))
 			break;
-		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), 100);
+		/* Queued connections have work now: look for events, don't wait. */
+		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), queued ? 0 : 100);
 		cached_now = mono_ms();
 		if (n < 0 && errno != EINTR) {
 			error_errno("epoll_wait");
@@ -100,6 +102,7 @@ void loop_run(volatile int *stop)
 		}
 		for (int i = 0; i < n; i++)
 			dispatch(evs[i].data.ptr, evs[i].events);
+		queued = relay_run_queued();
 		relay_reap();
 		access_log_flush();
 		if (cached_now - last_tick >= 100) {

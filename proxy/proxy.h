@@ -135,6 +135,11 @@ int relay_count_conns(void);
 /* Graceful stop: close listeners and idle clients; busy: requests left. */
 void relay_shutdown_begin(void);
 int relay_busy(void);
+/*
+ * Gives connections that used up their turn another one; returns whether
+ * some still have work (then the loop must not sleep). Before relay_reap().
+ */
+int relay_run_queued(void);
 /* Frees connections closed during this loop iteration. */
 void relay_reap(void);
 

@@ -26,8 +26,14 @@ struct upstream {
 	struct target *tgt;
 	struct conn *c; /* NULL while idle in the pool */
 	struct rbuf in;
-	unsigned readable, writable; /* edge-triggered readiness we remember */
-	unsigned eof : 1, connecting : 1, dead : 1, reused : 1, got_bytes : 1;
+	/*
+	 * Edge-triggered readiness we remember. rdhup: the peer has closed
+	 * its side, so a short read does not mean drained; read on to the 0
+	 * (data and FIN often come in one event, and no event follows).
+	 */
+	unsigned readable, writable;
+	unsigned eof : 1, connecting : 1, dead : 1, reused : 1, got_bytes : 1,
+		rdhup : 1;
 	struct upstream *next_idle;
 	uint64_t idle_deadline;
 };
@@ -37,16 +43,17 @@ struct conn {
 	struct listener *ln;
 	SSL *ssl;
 	struct rbuf in;
-	unsigned readable, writable;
-	unsigned eof : 1, hup : 1, dead : 1,
+	unsigned readable, writable; /* as in struct upstream */
+	unsigned eof : 1, hup : 1, rdhup : 1, dead : 1,
 		keep_alive : 1, is_head : 1, minor0 : 1, in_request : 1,
 		resp_head : 1, resp_done : 1, req_done : 1, req_bad : 1,
 		req_too_big : 1, write_error : 1, is_upgrade : 1, resp_keep : 1,
-		is_write : 1;
+		is_write : 1, queued : 1;
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
 	uint64_t idle_since; /* when the last request ended */
 	struct conn *prev, *next;
+	struct conn *next_ready; /* on the run queue (queued), see relay_run() */
 	struct service *svc;
 	struct target *tgt;
 	struct upstream *up;

@@ -7,7 +7,9 @@
  * response travels the same way back: its head is rewritten into c->out,
  * its body goes from the upstream's buffer to the client with writev.
  * Each side remembers whether its socket is readable/writable (epoll is
- * edge triggered); relay_run() advances the pair until nothing can move.
+ * edge triggered); relay_run() advances the pair until nothing can move,
+ * or until its turn is used up, and then the connection waits on the run
+ * queue rather than for an event that will not come.
  * Back-pressure comes for free: a side is only read when its buffer has
  * been fully written to the other side.
  *
@@ -37,6 +39,7 @@ struct proxy_stats stats;
 static struct conn *all_conns;
 static struct conn *grave_conns;
 static struct upstream *grave_ups;
+static struct conn *run_queue;
 static int nconns;
 static uint64_t last_refusal_log;
 static int shutting_down; /* SIGTERM: finish what runs, take nothing new */
@@ -71,8 +74,13 @@ static void buf_free(struct rbuf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Reads into b. >0 bytes read, 0 EOF, -1 would block, -2 error. */
-static ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable)
+/*
+ * Reads into b. >0 bytes read, 0 EOF, -1 would block, -2 error. A short
+ * read means the socket is drained, unless the peer has closed (rdhup):
+ * then the EOF is still to be read, and no event will announce it.
+ */
+static ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable,
+			 int rdhup)
 {
 	size_t room = b->cap - b->len;
 	ssize_t n;
@@ -98,7 +106,7 @@ static ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable)
 		}
 		return -2;
 	}
-	if ((size_t)n < room)
+	if ((size_t)n < room && !rdhup)
 		*readable = 0;
 	b->len += n;
 	return n;
@@ -190,7 +198,7 @@ static struct upstream *upstream_get(struct target *t)
 		struct upstream *u = t->idle;
 		t->idle = u->next_idle;
 		t->nidle--;
-		if (u->eof || u->dead) {
+		if (u->eof || u->rdhup || u->dead) {
 			upstream_close(u);
 			target_put(t);
 			continue;
@@ -235,6 +243,33 @@ static void conn_unlink(struct conn *c)
 		c->next->prev = c->prev;
 }
 
+/*
+ * The run queue: connections that used up their turn in relay_run() with
+ * work left. Their readiness is already known (readable/writable), and an
+ * edge-triggered epoll does not report it again, so only the queue brings
+ * them back. Rarely more than a few entries: a list is enough.
+ */
+static void run_queue_add(struct conn *c)
+{
+	if (c->queued)
+		return;
+	c->queued = 1;
+	c->next_ready = run_queue;
+	run_queue = c;
+}
+
+static void run_queue_remove(struct conn *c)
+{
+	struct conn **pp = &run_queue;
+	if (!c->queued)
+		return;
+	while (*pp && *pp != c)
+		pp = &(*pp)->next_ready;
+	if (*pp)
+		*pp = c->next_ready;
+	c->queued = 0;
+}
+
 static void request_release(struct conn *c, int reuse_upstream)
 {
 	if (c->up) {
@@ -263,6 +298,7 @@ void relay_close(struct conn *c)
 		access_log(c);
 	}
 	request_release(c, 0);
+	run_queue_remove(c);
 	c->dead = 1;
 	loop_del(&c->ev);
 	if (c->ssl) {
@@ -715,7 +751,7 @@ static int step_head(struct conn *c)
 		}
 	}
 	int was_empty = b->len == b->pos;
-	ssize_t n = sock_fill(c->ev.fd, c->ssl, b, &c->readable);
+	ssize_t n = sock_fill(c->ev.fd, c->ssl, b, &c->readable, c->rdhup);
 	if (n == 0 || n == -2) {
 		c->eof = 1;
 		relay_close(c);
@@ -919,7 +955,7 @@ static int read_upstream(struct conn *c, struct upstream *u)
 {
 	if (!u->readable || !buf_room(&u->in, 16384))
 		return 0;
-	ssize_t n = sock_fill(u->ev.fd, NULL, &u->in, &u->readable);
+	ssize_t n = sock_fill(u->ev.fd, NULL, &u->in, &u->readable, u->rdhup);
 	if (n > 0) {
 		u->got_bytes = 1;
 		return 1;
@@ -1043,7 +1079,7 @@ static int step_request_body(struct conn *c, struct upstream *u)
 	if (!c->req_done && !c->req_pend && c->in.pos == c->in.len &&
 	    c->readable && !c->eof) {
 		buf_room(&c->in, 8192);
-		ssize_t n = sock_fill(c->ev.fd, c->ssl, &c->in, &c->readable);
+		ssize_t n = sock_fill(c->ev.fd, c->ssl, &c->in, &c->readable, c->rdhup);
 		if (n > 0) {
 			stats.bytes_in += n;
 			progress = 1;
@@ -1130,7 +1166,8 @@ static int step_proxy(struct conn *c)
 		progress = 1;
 	}
 	int reuse = c->resp_keep && c->req_done && !c->req_pend &&
-		    c->uhead_off == c->uhead.len && u->in.pos == u->in.len && !u->eof;
+		    c->uhead_off == c->uhead.len && u->in.pos == u->in.len &&
+		    !u->eof && !u->rdhup;
 	if (!c->req_done)
 		c->keep_alive = 0;
 	finish_request(c, reuse);
@@ -1156,7 +1193,7 @@ static int step_tunnel(struct conn *c)
 	}
 	if ((!c->in.p || c->in.len == c->in.pos) && c->readable && !c->eof) {
 		buf_room(&c->in, 8192);
-		ssize_t n = sock_fill(c->ev.fd, c->ssl, &c->in, &c->readable);
+		ssize_t n = sock_fill(c->ev.fd, c->ssl, &c->in, &c->readable, c->rdhup);
 		if (n > 0)
 			progress = 1;
 		else if (n == 0 || n == -2) {
@@ -1187,10 +1224,19 @@ static int step_tunnel(struct conn *c)
 	return progress;
 }
 
+/*
+ * Advances c until nothing can move. A connection gets RUN_ROUNDS steps
+ * per turn so that one fast transfer cannot starve the others; one with
+ * work left after its turn goes on the run queue (relay_run_queued()).
+ */
+#define RUN_ROUNDS 64
+
 void relay_run(struct conn *c)
 {
-	for (int rounds = 0; rounds < 64 && !c->dead; rounds++) {
+	for (int rounds = 0; rounds < RUN_ROUNDS; rounds++) {
 		int p = 0;
+		if (c->dead)
+			return;
 		switch (c->state) {
 		case CS_PROXYHDR:
 			p = step_proxyhdr(c);
@@ -1216,8 +1262,25 @@ void relay_run(struct conn *c)
 			break;
 		}
 		if (!p)
-			break;
+			return;
 	}
+	if (!c->dead)
+		run_queue_add(c);
+}
+
+int relay_run_queued(void)
+{
+	/* This round's queue; whoever uses up its turn again joins the next. */
+	struct conn *c = run_queue;
+	run_queue = NULL;
+	while (c) {
+		struct conn *next = c->next_ready;
+		c->queued = 0;
+		c->next_ready = NULL;
+		relay_run(c); /* a no-op if c was closed meanwhile */
+		c = next;
+	}
+	return run_queue != NULL;
 }
 
 /* ---------- events ---------- */
@@ -1301,6 +1364,8 @@ static void upstream_event(struct upstream *u, uint32_t events)
 {
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
 		u->readable = 1;
+	if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+		u->rdhup = 1;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		u->writable = 1;
 	if (u->connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
@@ -1352,6 +1417,7 @@ void relay_event(struct ev *ev, uint32_t events)
 		c->writable = 1;
 	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 		c->readable = 1;
+		c->rdhup = 1;
 		if (c->state == CS_PROXY || c->state == CS_HELD)
 			c->hup = 1;
 	}

@@ -12,9 +12,18 @@ Routes:
   /stream         a chunked response in three pieces
   /status/N       answers status N
   /ws             101 upgrade, then echoes bytes until EOF
+  /close          200 without a length: the body ends with the connection
+                  (head, body and FIN leave together)
+  /bytes?n=N      N bytes of a fixed pattern (&chunked=1: chunked, in
+                  64 KiB pieces); X-Sha256 carries their digest
   anything else   200, JSON: backend name, method, path, raw target,
-                  headers, body length
+                  headers, body length and sha256; with ?read_delay_ms=N
+                  the body is read only after N milliseconds (so the
+                  proxy's writes to us back up); NAME.arrivals gets one
+                  line per request: the time its head arrived and the
+                  time its body was complete (seconds, float)
 """
+import hashlib
 import json
 import os
 import socket
@@ -62,15 +71,15 @@ class Handler(BaseHTTPRequestHandler):
     def read_body(self):
         te = self.headers.get("Transfer-Encoding", "")
         if te.lower() == "chunked":
-            total = b""
+            pieces = []
             while True:
                 line = self.rfile.readline()
                 size = int(line.split(b";")[0], 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b""):
                         pass
-                    return total
-                total += self.rfile.read(size)
+                    return b"".join(pieces)
+                pieces.append(self.rfile.read(size))
                 self.rfile.readline()
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
@@ -78,13 +87,14 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         path = self.path.split("?")[0]
         query = self.path[len(path) + 1:] if "?" in self.path else ""
+        args = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
         if path == "/up":
             time.sleep(health_delay)
             if health_file and not os.path.exists(health_file):
                 return self.reply(503, "down " + name, "text/plain")
             return self.reply(health, "up " + name, "text/plain")
         if path == "/slow":
-            ms = int(dict(p.split("=") for p in query.split("&") if "=" in p).get("ms", "1000"))
+            ms = int(args.get("ms", "1000"))
             end = time.time() + ms / 1000.0
             self.connection.setblocking(True)
             while time.time() < end:
@@ -115,6 +125,14 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.2)
             self.wfile.write(b"0\r\n\r\n")
             return
+        if path == "/close":
+            self.connection.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
+                                    b"until close " + name.encode() + b"\n")
+            self.connection.shutdown(socket.SHUT_WR)
+            self.close_connection = True
+            return
+        if path == "/bytes":
+            return self.send_bytes(args)
         if path.startswith("/status/"):
             return self.reply(int(path[8:]), "status", "text/plain")
         if path == "/ws":
@@ -131,14 +149,43 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.sendall(data)
             self.close_connection = True
             return
+        arrived = time.time()
+        time.sleep(int(args.get("read_delay_ms", "0")) / 1000.0)
         body = self.read_body()
+        with open(name + ".arrivals", "a") as f:
+            f.write("%.3f %.3f\n" % (arrived, time.time()))
         info = {"backend": name, "method": self.command, "path": path,
                 "target": self.path, "query": query,
                 "headers": [[k, v] for k, v in self.headers.items()],
-                "body_length": len(body)}
+                "body_length": len(body),
+                "sha256": hashlib.sha256(body).hexdigest()}
         self.reply(200, json.dumps(info))
 
+    def send_bytes(self, args):
+        n = int(args.get("n", "0"))
+        data = pattern(n)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("X-Sha256", hashlib.sha256(data).hexdigest())
+        if args.get("chunked") == "1":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, n, 65536):
+                piece = data[i:i + 65536]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            self.wfile.write(data)
+
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
+
+
+def pattern(n):
+    """n bytes that are not all alike, so a misplaced byte changes the digest."""
+    unit = bytes(range(256)) * 256
+    return (unit * (n // len(unit) + 1))[:n]
 
 
 class Server(ThreadingHTTPServer):
