@@ -92,7 +92,8 @@ void loop_run(volatile int *stop)
 		}
 		if (stop_deadline && (relay_busy() == 0 || now_ms() >= stop_deadline))
 			break;
-		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), 100);
+		/* An HTTP/2 connection that yielded to others goes on at once. */
+		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), h2_pending() ? 0 : 100);
 		cached_now = mono_ms();
 		if (n < 0 && errno != EINTR) {
 			error_errno("epoll_wait");
@@ -100,8 +101,6 @@ void loop_run(volatile int *stop)
 		}
 		for (int i = 0; i < n; i++)
 			dispatch(evs[i].data.ptr, evs[i].events);
-		relay_reap();
-		access_log_flush();
 		if (cached_now - last_tick >= 100) {
 			last_tick = cached_now;
 			relay_tick();
@@ -110,5 +109,9 @@ void loop_run(volatile int *stop)
 			control_tick();
 			autotls_tick();
 		}
+		/* Frames that events and timers queued on HTTP/2 connections. */
+		h2_flush_pending();
+		relay_reap();
+		access_log_flush();
 	}
 }
