@@ -9,6 +9,8 @@ Routes:
                   the client went away first
   /stream         a chunked response in three pieces
   /status/N       answers status N
+  /bytes?n=N      N bytes of "x" (Content-Length)
+  /echo           the request body back (Content-Length)
   /ws             101 upgrade, then echoes bytes until EOF
   anything else   200, JSON: backend name, method, path, raw target,
                   headers, body length
@@ -107,6 +109,11 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.2)
             self.wfile.write(b"0\r\n\r\n")
             return
+        if path == "/bytes":
+            n = int(dict(p.split("=") for p in query.split("&") if "=" in p).get("n", "0"))
+            return self.reply(200, b"x" * n, "application/octet-stream")
+        if path == "/echo":
+            return self.reply(200, self.read_body(), "application/octet-stream")
         if path.startswith("/status/"):
             return self.reply(int(path[8:]), "status", "text/plain")
         if path == "/ws":
