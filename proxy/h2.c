@@ -9,10 +9,16 @@
 #include "log.h"
 #include <nghttp2/nghttp2.h>
 
-#define STREAM_WINDOW (256 * 1024)    /* request bytes a stream may have unread */
-#define CONN_WINDOW (16 * 1024 * 1024) /* all of a connection's streams together */
-#define RESP_BUF (64 * 1024)	      /* response bytes waiting for DATA frames */
-#define OUT_MAX (64 * 1024)	      /* frames queued for the socket */
+/*
+ * Memory per connection is bounded by these: unread request bytes by the
+ * windows (as Go's server: 1 MiB for the connection; several stalled
+ * uploads can stall the others' uploads, never their GETs), response bytes
+ * by RESP_BUF per stream and OUT_MAX for the socket.
+ */
+#define STREAM_WINDOW (256 * 1024)
+#define CONN_WINDOW (1024 * 1024)
+#define RESP_BUF (32 * 1024)
+#define OUT_MAX (64 * 1024)
 #define READ_BUF 16384
 #define CLOSE_GRACE_MS 5000 /* for a GOAWAY to leave before the socket closes */
 
@@ -25,8 +31,8 @@ struct h2_stream {
 	size_t body_off;
 	struct h2_resp resp;
 	struct rbuf data; /* response payload not yet in DATA frames */
-	unsigned chunked : 1, req_ended : 1, last_chunk : 1, kick : 1, closed : 1,
-		resp_started : 1, resp_ended : 1, deferred : 1;
+	unsigned started : 1, chunked : 1, req_ended : 1, last_chunk : 1, kick : 1,
+		closed : 1, resp_started : 1, resp_ended : 1, deferred : 1;
 	struct h2_stream *prev, *next;
 };
 
@@ -34,7 +40,8 @@ struct h2_session {
 	nghttp2_session *ng;
 	struct conn *c;
 	struct h2_stream *streams;
-	int nopen; /* streams nghttp2 has open */
+	int nopen;    /* streams nghttp2 has open */
+	int nwaiting; /* of which the headers are not complete yet */
 	unsigned pending : 1, kicked : 1, dead : 1, closing : 1;
 	struct h2_session *next_pending;
 };
@@ -122,6 +129,8 @@ static void stream_start(struct h2_session *s, struct h2_stream *st)
 	struct conn *sc = relay_stream_conn(s->c);
 	sc->h2s = st;
 	st->sc = sc;
+	st->started = 1;
+	s->nwaiting--;
 	sc->start_us = now_ms();
 	if (st->req.too_big) {
 		reject(sc, 431);
@@ -326,6 +335,9 @@ static int on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *u
 		s->streams->prev = st;
 	s->streams = st;
 	s->nopen++;
+	s->nwaiting++;
+	if (!s->closing)
+		s->c->deadline = 0; /* settle_deadline() gives it header time */
 	nghttp2_session_set_stream_user_data(ng, st->id, st);
 	return 0;
 }
@@ -399,6 +411,8 @@ static int on_stream_close(nghttp2_session *ng, int32_t id, uint32_t err, void *
 	if (st->next)
 		st->next->prev = st->prev;
 	s->nopen--;
+	if (!st->started)
+		s->nwaiting--;
 	nghttp2_session_set_stream_user_data(ng, id, NULL);
 	stream_free(st);
 	return 0;
@@ -535,6 +549,29 @@ static int run_streams(struct h2_session *s)
 	return progress;
 }
 
+/*
+ * Idle from the moment the last stream closed; and a connection whose only
+ * streams still send their headers gets --header-timeout, as HTTP/1 does.
+ * When the deadline passes, h2_timeout() says GOAWAY.
+ */
+static void settle_deadline(struct conn *c, struct h2_session *s)
+{
+	if (s->nopen > s->nwaiting || s->closing) {
+		if (!s->closing)
+			c->deadline = 0;
+		return;
+	}
+	if (!s->nopen) {
+		/* Nothing in flight holds buffers for this client now. */
+		buf_free(&c->in);
+		if (c->out_off == c->out.len)
+			strbuf_release(&c->out);
+		c->out_off = 0;
+	}
+	if (!c->deadline)
+		c->deadline = now_ms() + (s->nopen ? cfg.header_timeout_ms : cfg.idle_timeout_ms);
+}
+
 int h2_step(struct conn *c)
 {
 	struct h2_session *s = c->h2;
@@ -558,11 +595,7 @@ int h2_step(struct conn *c)
 		relay_close(c); /* GOAWAY sent and no stream left */
 		return 0;
 	}
-	/* Idle from the moment the last stream closed. */
-	if (s->nopen)
-		c->deadline = 0;
-	else if (!c->deadline)
-		c->deadline = now_ms() + cfg.idle_timeout_ms;
+	settle_deadline(c, s);
 	return 0;
 }
 

@@ -14,6 +14,7 @@ Scenarios:
   upgrade   an Upgrade request, an RFC 8441 extended CONNECT, a plain
             CONNECT, then a plain GET on the same connection
   idle      nothing: waits for the server's GOAWAY and close
+  slowhead  a HEADERS frame whose CONTINUATION never comes; waits as idle
 Header blocks use HPACK literals only (no table, no Huffman), so no HPACK
 library is needed; responses are not decoded, only their frames counted.
 """
@@ -161,6 +162,14 @@ def idle(c):
     return c.run_until(lambda: False, 10) or c.closed
 
 
+def slowhead(c):
+    c.run_until(lambda: False, 0.3)  # SETTINGS acknowledged first: only
+    # CONTINUATION may follow the HEADERS frame.
+    c.frame(HEADERS, 0, 1, hpack([(":method", "GET"), (":scheme", "https")]))
+    return idle(c)
+
+
 c = Client()
-ok = {"cancel": cancel, "window": window, "upgrade": upgrade, "idle": idle}[scenario](c)
+ok = {"cancel": cancel, "window": window, "upgrade": upgrade, "idle": idle,
+      "slowhead": slowhead}[scenario](c)
 sys.exit(0 if ok else 1)

@@ -277,14 +277,19 @@ else
 	test_skip 'deploys under h2 load' 'no h2load'
 fi
 
-# The rest needs a short idle timeout: the daemon restarts with it (the
+# The rest needs short timeouts: the daemon restarts with them (the
 # services come back from the state file).
 proxy_stop
-proxy_start --idle-timeout 1s
+proxy_start --idle-timeout 1s --header-timeout 1s
 wait_port "$HTTPS_PORT"
 
 test_expect_success 'an idle h2 connection gets GOAWAY after --idle-timeout' '
 	h2raw a.example.com idle >out &&
+	test_grep "goaway 0" out && test_grep "^eof" out
+'
+
+test_expect_success 'headers that never complete: GOAWAY after --header-timeout' '
+	h2raw a.example.com slowhead >out &&
 	test_grep "goaway 0" out && test_grep "^eof" out
 '
 
