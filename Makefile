@@ -25,7 +25,7 @@ endif
 
 CC ?= cc
 PKGS = yaml-0.1 libcjson libcurl openssl libpq
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libnghttp2 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= $(OPT)
 WARN = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
@@ -36,7 +36,8 @@ LDLIBS = $(PKG_LIBS) -lpthread -lm
 pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null) -lpthread -lm
 BERTH_LIBS := $(call pkg_libs,yaml-0.1 libcjson)
 DB_LIBS := $(call pkg_libs,yaml-0.1 libcjson libcurl openssl libpq)
-PROXY_LIBS := $(call pkg_libs,libcjson openssl)
+# HTTP/2 (libnghttp2) is berth-proxy's alone.
+PROXY_LIBS := $(call pkg_libs,libcjson openssl libnghttp2)
 override LDFLAGS += $(SANFLAGS)
 
 LIB_DIRS = lib config secrets commands cli
@@ -85,7 +86,7 @@ $(B)/berth-proxy: $(B)/obj/proxy/main.o $(B)/libberthproxy.a $(B)/libberth.a
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libberthproxy.a $(B)/libberthdb.a $(B)/libberth.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libberthproxy.a $(B)/libberthdb.a $(B)/libberth.a $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libberthproxy.a $(B)/libberthdb.a $(B)/libberth.a $(LDLIBS) $(PROXY_LIBS)
 
 tests: $(PROGRAMS) $(UNIT_BIN)
 
@@ -106,7 +107,7 @@ build-fuzz/obj/%.o: %.c
 build-fuzz/libfuzz.a: $(FUZZ_OBJ)
 	rm -f $@ && ar rcs $@ $^
 build-fuzz/%: fuzz/%.c build-fuzz/libfuzz.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< build-fuzz/libfuzz.a $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< build-fuzz/libfuzz.a $(LDLIBS) $(PROXY_LIBS)
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 

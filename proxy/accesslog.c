@@ -91,7 +91,8 @@ void access_log_begin(struct conn *c, struct http_head *h)
 		field(sb, "remote_addr", xff);
 	else
 		field(sb, "remote_addr", (struct slice){ c->addr, strlen(c->addr) });
-	strbuf_addstr(sb, h->minor ? ",\"proto\":\"HTTP/1.1\"" : ",\"proto\":\"HTTP/1.0\"");
+	strbuf_addstr(sb, c->h2s ? ",\"proto\":\"HTTP/2.0\"" : h->minor ? ",\"proto\":\"HTTP/1.1\""
+								   : ",\"proto\":\"HTTP/1.0\"");
 	strbuf_addstr(sb, c->ln->tls ? ",\"scheme\":\"https\"" : ",\"scheme\":\"http\"");
 	struct slice id = hdr(h, "x-request-id");
 	if (id.n)

@@ -261,8 +261,8 @@ static void install(struct service *ns, uint64_t drain_ms, struct target ***old,
 	tmp.stop_message = NULL;
 	struct service *husk = xmalloc(sizeof(*husk));
 	*husk = tmp;
-	/* Requests in flight may still point at the old SSL_CTX: keep it. */
-	husk->ssl_ctx = NULL;
+	/* Connections using the old SSL_CTX hold their own reference (taken
+	 * by SSL_set_SSL_CTX), so the service's can go. */
 	service_free(husk);
 	free(ns);
 	for (int i = 0; i < *nold; i++) {

@@ -401,3 +401,8 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 	}
 	return i;
 }
+
+uint64_t http_chunked_data_left(const struct http_chunked *c)
+{
+	return c->state == C_DATA ? c->left : 0;
+}

@@ -93,5 +93,10 @@ struct http_chunked {
 };
 ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 			  int *done);
+/*
+ * Payload bytes left in the chunk the scanner stands in, 0 while it reads
+ * framing: lets a decoder (h2msg.c) tell data from chunk sizes and CRLFs.
+ */
+uint64_t http_chunked_data_left(const struct http_chunked *c);
 
 #endif

@@ -93,8 +93,12 @@ void loop_run(volatile int *stop)
 		}
 		if (stop_deadline && (relay_busy() == 0 || now_ms() >= stop_deadline))
 			break;
-		/* Queued connections have work now: look for events, don't wait. */
-		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), queued ? 0 : 100);
+		/*
+		 * Queued connections have work now, and an HTTP/2 connection that
+		 * yielded to others goes on at once: look for events, don't wait.
+		 */
+		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs),
+				   queued || h2_pending() ? 0 : 100);
 		cached_now = mono_ms();
 		if (n < 0 && errno != EINTR) {
 			error_errno("epoll_wait");
@@ -103,8 +107,6 @@ void loop_run(volatile int *stop)
 		for (int i = 0; i < n; i++)
 			dispatch(evs[i].data.ptr, evs[i].events);
 		queued = relay_run_queued();
-		relay_reap();
-		access_log_flush();
 		if (cached_now - last_tick >= 100) {
 			last_tick = cached_now;
 			relay_tick();
@@ -114,5 +116,9 @@ void loop_run(volatile int *stop)
 			control_tick();
 			autotls_tick();
 		}
+		/* Frames that events and timers queued on HTTP/2 connections. */
+		h2_flush_pending();
+		relay_reap();
+		access_log_flush();
 	}
 }

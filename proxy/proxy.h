@@ -143,6 +143,11 @@ int relay_run_queued(void);
 /* Frees connections closed during this loop iteration. */
 void relay_reap(void);
 
+/* ---- h2.c: HTTP/2 connections (h2.h) ---- */
+/* Runs the ones with frames to send; once per loop iteration, before reap. */
+void h2_flush_pending(void);
+int h2_pending(void); /* some yielded with work left: don't sleep */
+
 /* ---- health.c ---- */
 struct health_check;
 typedef void (*health_cb)(void *data, int ok, const char *why);

@@ -24,7 +24,7 @@ PROXY_STATIC ?= 1
 DOCKER ?= docker
 PROXY_IMG = $(B)/proxy-image
 PROXY_CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
-PROXY_STATIC_LIBS = $(shell pkg-config --static --libs libcjson libcurl openssl 2>/dev/null) -lpthread -lm
+PROXY_STATIC_LIBS = $(shell pkg-config --static --libs libcjson libcurl openssl libnghttp2 2>/dev/null) -lpthread -lm
 
 # The binary that goes in the image: static if it links, else dynamic.
 $(PROXY_IMG)/berth-proxy: $(B)/obj/proxy/main.o $(B)/libberthproxy.a $(B)/libberth.a $(B)/berth-proxy

@@ -6,6 +6,7 @@
 #define BERTH_PROXY_RELAY_INT_H
 
 #include "proxy.h"
+#include <sys/uio.h>
 
 /* A read buffer: bytes [pos, len) are unconsumed. */
 struct rbuf {
@@ -19,7 +20,8 @@ struct listener {
 	struct listener *next;
 };
 
-enum conn_state { CS_PROXYHDR, CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL };
+enum conn_state { CS_PROXYHDR, CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL,
+		  CS_H2 };
 
 struct upstream {
 	struct ev ev;
@@ -78,10 +80,24 @@ struct conn {
 	struct strbuf log, reqid;
 	char addr[64];
 	int port;
+	/* HTTP/2 (h2.h): the session of an h2 connection, or the stream a
+	 * socketless stream conn carries. */
+	struct h2_session *h2;
+	struct h2_stream *h2s;
 };
 
 void relay_run(struct conn *c);
 void relay_close(struct conn *c);
+/* A conn without a socket for one HTTP/2 stream (h2.c feeds its I/O). */
+struct conn *relay_stream_conn(struct conn *parent);
+/* Buffers and socket I/O, shared with h2.c. */
+int buf_room(struct rbuf *b, size_t want_cap);
+void buf_free(struct rbuf *b);
+/* >0 bytes read, 0 EOF, -1 would block (readable=0), -2 error. */
+ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable,
+		  int rdhup);
+/* Bytes written, -1 would block (writable=0), -2 error. */
+ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n, unsigned *writable);
 void relay_drop_service(struct service *s);
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body);

@@ -19,6 +19,7 @@
 #include "proxy.h"
 #include "log.h"
 #include "relay-int.h"
+#include "h2.h"
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -51,7 +52,7 @@ int relay_count_conns(void)
 
 /* ---------- buffers and I/O ---------- */
 
-static int buf_room(struct rbuf *b, size_t want_cap)
+int buf_room(struct rbuf *b, size_t want_cap)
 {
 	if (!b->p) {
 		b->cap = want_cap;
@@ -68,7 +69,7 @@ static int buf_room(struct rbuf *b, size_t want_cap)
 	return b->len < b->cap;
 }
 
-static void buf_free(struct rbuf *b)
+void buf_free(struct rbuf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));
@@ -79,8 +80,8 @@ static void buf_free(struct rbuf *b)
  * read means the socket is drained, unless the peer has closed (rdhup):
  * then the EOF is still to be read, and no event will announce it.
  */
-static ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable,
-			 int rdhup)
+ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable,
+		  int rdhup)
 {
 	size_t room = b->cap - b->len;
 	ssize_t n;
@@ -112,8 +113,8 @@ static ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable,
 	return n;
 }
 
-static ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n,
-			   unsigned *writable)
+ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n,
+		    unsigned *writable)
 {
 	if (ssl) {
 		ssize_t total = 0;
@@ -146,6 +147,21 @@ static ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n,
 		return -2;
 	}
 	return w;
+}
+
+/* A client's bytes: its socket, or for an HTTP/2 stream conn its stream. */
+static ssize_t client_fill(struct conn *c, struct rbuf *b)
+{
+	if (c->h2s)
+		return h2_stream_read(c, b);
+	return sock_fill(c->ev.fd, c->ssl, b, &c->readable, c->rdhup);
+}
+
+static ssize_t client_writev(struct conn *c, struct iovec *iov, int n)
+{
+	if (c->h2s)
+		return h2_stream_writev(c, iov, n);
+	return sock_writev(c->ev.fd, c->ssl, iov, n, &c->writable);
 }
 
 /* ---------- upstreams ---------- */
@@ -233,6 +249,38 @@ static struct upstream *upstream_get(struct target *t)
 
 /* ---------- connection bookkeeping ---------- */
 
+static struct conn *conn_new(int fd, struct listener *ln)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	c->ev.type = EV_CLIENT;
+	c->ev.fd = fd;
+	c->ln = ln;
+	c->writable = 1;
+	strbuf_init(&c->out, 0);
+	strbuf_init(&c->uhead, 0);
+	strbuf_init(&c->log, 0);
+	strbuf_init(&c->reqid, 0);
+	return c;
+}
+
+static void conn_link(struct conn *c)
+{
+	c->next = all_conns;
+	if (all_conns)
+		all_conns->prev = c;
+	all_conns = c;
+}
+
+struct conn *relay_stream_conn(struct conn *parent)
+{
+	struct conn *c = conn_new(-1, parent->ln);
+	memcpy(c->addr, parent->addr, sizeof(c->addr));
+	c->port = parent->port;
+	c->state = CS_HEAD;
+	conn_link(c);
+	return c;
+}
+
 static void conn_unlink(struct conn *c)
 {
 	if (c->prev)
@@ -300,14 +348,20 @@ void relay_close(struct conn *c)
 	request_release(c, 0);
 	run_queue_remove(c);
 	c->dead = 1;
-	loop_del(&c->ev);
-	if (c->ssl) {
-		SSL_free(c->ssl);
-		c->ssl = NULL;
+	if (c->h2)
+		h2_conn_closed(c); /* its streams end first */
+	if (c->h2s)
+		h2_stream_detach(c);
+	if (c->ev.fd >= 0) { /* HTTP/2 stream conns have no socket */
+		loop_del(&c->ev);
+		if (c->ssl) {
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+		}
+		close(c->ev.fd);
+		nconns--;
 	}
-	close(c->ev.fd);
 	conn_unlink(c);
-	nconns--;
 	c->next = grave_conns;
 	grave_conns = c;
 }
@@ -317,6 +371,8 @@ void relay_reap(void)
 	while (grave_conns) {
 		struct conn *c = grave_conns;
 		grave_conns = c->next;
+		if (c->h2)
+			h2_free(c);
 		buf_free(&c->in);
 		strbuf_release(&c->out);
 		strbuf_release(&c->uhead);
@@ -751,7 +807,7 @@ static int step_head(struct conn *c)
 		}
 	}
 	int was_empty = b->len == b->pos;
-	ssize_t n = sock_fill(c->ev.fd, c->ssl, b, &c->readable, c->rdhup);
+	ssize_t n = client_fill(c, b);
 	if (n == 0 || n == -2) {
 		c->eof = 1;
 		relay_close(c);
@@ -780,7 +836,7 @@ static int flush_client(struct conn *c, const char *body, size_t *pend)
 			iov[n++] = (struct iovec){ c->out.buf + c->out_off, head };
 		if (pend && *pend)
 			iov[n++] = (struct iovec){ (void *)body, *pend };
-		ssize_t w = sock_writev(c->ev.fd, c->ssl, iov, n, &c->writable);
+		ssize_t w = client_writev(c, iov, n);
 		if (w == -1)
 			break;
 		if (w == -2) {
@@ -817,7 +873,8 @@ static void finish_request(struct conn *c, int reuse)
 	c->start_us = 0;
 	c->bytes_out = c->body_in = 0;
 	if (!c->keep_alive || (shutting_down && c->in.pos == c->in.len)) {
-		shutdown(c->ev.fd, SHUT_WR);
+		if (c->ev.fd >= 0)
+			shutdown(c->ev.fd, SHUT_WR);
 		relay_close(c);
 		return;
 	}
@@ -1079,7 +1136,7 @@ static int step_request_body(struct conn *c, struct upstream *u)
 	if (!c->req_done && !c->req_pend && c->in.pos == c->in.len &&
 	    c->readable && !c->eof) {
 		buf_room(&c->in, 8192);
-		ssize_t n = sock_fill(c->ev.fd, c->ssl, &c->in, &c->readable, c->rdhup);
+		ssize_t n = client_fill(c, &c->in);
 		if (n > 0) {
 			stats.bytes_in += n;
 			progress = 1;
@@ -1193,7 +1250,7 @@ static int step_tunnel(struct conn *c)
 	}
 	if ((!c->in.p || c->in.len == c->in.pos) && c->readable && !c->eof) {
 		buf_room(&c->in, 8192);
-		ssize_t n = sock_fill(c->ev.fd, c->ssl, &c->in, &c->readable, c->rdhup);
+		ssize_t n = client_fill(c, &c->in);
 		if (n > 0)
 			progress = 1;
 		else if (n == 0 || n == -2) {
@@ -1256,6 +1313,9 @@ void relay_run(struct conn *c)
 		case CS_TUNNEL:
 			p = step_tunnel(c);
 			break;
+		case CS_H2:
+			p = h2_step(c);
+			break;
 		case CS_HELD:
 			if (c->hup || c->eof)
 				relay_close(c);
@@ -1311,15 +1371,7 @@ static void accept_all(struct listener *ln)
 			close(fd);
 			continue;
 		}
-		struct conn *c = xcalloc(1, sizeof(*c));
-		c->ev.type = EV_CLIENT;
-		c->ev.fd = fd;
-		c->ln = ln;
-		c->writable = 1;
-		strbuf_init(&c->out, 0);
-		strbuf_init(&c->uhead, 0);
-		strbuf_init(&c->log, 0);
-		strbuf_init(&c->reqid, 0);
+		struct conn *c = conn_new(fd, ln);
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 			inet_ntop(AF_INET, &sin->sin_addr, c->addr, sizeof(c->addr));
@@ -1351,10 +1403,7 @@ static void accept_all(struct listener *ln)
 			free(c);
 			continue;
 		}
-		c->next = all_conns;
-		if (all_conns)
-			all_conns->prev = c;
-		all_conns = c;
+		conn_link(c);
 		nconns++;
 		stats.conns_accepted++;
 	}
@@ -1463,6 +1512,9 @@ void relay_tick(void)
 			send_local(c, 504, NULL, NULL, NULL, NULL);
 			relay_run(c);
 			break;
+		case CS_H2:
+			h2_timeout(c);
+			break;
 		default:
 			relay_close(c);
 		}
@@ -1496,6 +1548,8 @@ void relay_shutdown_begin(void)
 		next = c->next;
 		if (conn_idle(c) || c->state == CS_TLS || c->state == CS_PROXYHDR)
 			relay_close(c);
+		else if (c->state == CS_H2)
+			h2_shutdown(c); /* GOAWAY; its streams finish */
 	}
 }
 

@@ -7,6 +7,7 @@
  * deploy time, so a bad certificate fails the deploy, not a request).
  */
 #include "relay-int.h"
+#include "h2.h"
 #include "log.h"
 #include <errno.h>
 #include <netdb.h>
@@ -44,12 +45,13 @@ static int sni_cb(SSL *ssl, int *al, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* h2 when the client offers it (the server's preference), else HTTP/1.1. */
 static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		   const unsigned char *in, unsigned int inlen, void *arg)
 {
-	static const unsigned char h1[] = "\x08http/1.1";
+	static const unsigned char ours[] = "\x02h2\x08http/1.1";
 	unsigned char *o;
-	if (SSL_select_next_proto(&o, outlen, h1, sizeof(h1) - 1, in, inlen) !=
+	if (SSL_select_next_proto(&o, outlen, ours, sizeof(ours) - 1, in, inlen) !=
 	    OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;
 	*out = o;
@@ -124,6 +126,11 @@ int step_tls(struct conn *c)
 	ERR_clear_error();
 	int r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
+		const unsigned char *proto;
+		unsigned int len;
+		SSL_get0_alpn_selected(c->ssl, &proto, &len);
+		if (len == 2 && !memcmp(proto, "h2", 2))
+			return h2_start(c);
 		c->state = CS_HEAD;
 		return 1;
 	}

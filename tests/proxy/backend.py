@@ -11,6 +11,7 @@ Routes:
                   the client went away first
   /stream         a chunked response in three pieces
   /status/N       answers status N
+  /echo           the request body back (Content-Length)
   /ws             101 upgrade, then echoes bytes until EOF
   /close          200 without a length: the body ends with the connection
                   (head, body and FIN leave together)
@@ -133,6 +134,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == "/bytes":
             return self.send_bytes(args)
+        if path == "/echo":
+            return self.reply(200, self.read_body(), "application/octet-stream")
         if path.startswith("/status/"):
             return self.reply(int(path[8:]), "status", "text/plain")
         if path == "/ws":
