@@ -9,6 +9,10 @@
 #
 #   ROUNDS=3 DURATION=10 CONNS=64 IDLE_CONNS=10000 BUILD_DIR=build bench/proxy/run.sh
 #
+# H2=1 adds HTTP/2 over TLS: h2load (CONNS connections, H2_STREAMS streams
+# each) through berth-proxy's TLS port and through nginx's (ssl http2),
+# both in front of the same backend over HTTP/1.1.
+#
 # Rows whose program is missing (or a berth-proxy that cannot proxy yet)
 # print n/a; the peers' numbers stand on their own.
 set -u
@@ -24,7 +28,9 @@ LOAD_CPU=${LOAD_CPU:-0}
 BERTH_PROXY=${BERTH_PROXY:-$BUILD_DIR/berth-proxy}
 
 P_BACKEND=18480 P_NGINX=18481 P_HAPROXY=18482 P_CADDY=18483
-P_BERTH=18484 P_BERTH_KAMAL=18485
+P_BERTH=18484 P_BERTH_KAMAL=18485 P_NGINX_H2=18486
+H2=${H2:-0}
+H2_STREAMS=${H2_STREAMS:-10}
 HZ=$(getconf CLK_TCK)
 
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -227,6 +233,101 @@ start_berth_kamal() {
 		--log-request-header User-Agent
 }
 
+# HTTP/2 peers (H2=1): nginx with TLS and http2 on; berth-proxy's instance
+# from above gets a TLS service for bench.test on its HTTPS port.
+h2_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=bench.test" \
+		-addext "subjectAltName=DNS:bench.test" -keyout "$work/h2.key" -out "$work/h2.crt" 2>/dev/null
+}
+
+start_nginx_h2() {
+	have nginx || return 1
+	mkdir -p "$work/nginx-h2/tmp"
+	cat >"$work/nginx-h2/nginx.conf" <<-EOF
+	worker_processes 1;
+	daemon off;
+	pid $work/nginx-h2/nginx.pid;
+	error_log $work/nginx-h2/error.log;
+	events { worker_connections 4096; }
+	http {
+		access_log off;
+		client_body_temp_path $work/nginx-h2/tmp;
+		proxy_temp_path $work/nginx-h2/tmp;
+		# also HTTP/2's requests per connection (else GOAWAY after 1000)
+		keepalive_requests 10000000;
+		upstream backend { server 127.0.0.1:$P_BACKEND; keepalive 128; }
+		server {
+			listen 127.0.0.1:$P_NGINX_H2 ssl http2;
+			ssl_certificate $work/h2.crt;
+			ssl_certificate_key $work/h2.key;
+			location / {
+				proxy_pass http://backend;
+				proxy_http_version 1.1;
+				proxy_set_header Connection "";
+			}
+		}
+	}
+	EOF
+	taskset -c "$PROXY_CPU" nginx -p "$work/nginx-h2" -c "$work/nginx-h2/nginx.conf" \
+		-e "$work/nginx-h2/error.log" &
+	pid=$!
+}
+
+berth_h2_service() {
+	HOME=$work/berth BERTH_PROXY_STATE_DIR=$work/berth timeout 20 "$BERTH_PROXY" deploy bench-h2 \
+		--target 127.0.0.1:$P_BACKEND --host bench.test --tls --health-check-path /up \
+		--tls-certificate-path "$work/h2.crt" --tls-private-key-path "$work/h2.key" \
+		>"$work/berth/deploy-h2.log" 2>&1
+}
+
+# One h2load run through port $2 (proxy pid $3); appends to H2_RPS/H2_CPU.
+declare -A H2_RPS H2_CPU
+h2_load() {
+	local label=$1 port=$2 p=$3 t0 t1 out rps n cpu=n/a
+	local args=(-c "$CONNS" -m "$H2_STREAMS" --connect-to "127.0.0.1:$port" "https://bench.test:$port/1k")
+	taskset -c "$LOAD_CPU" h2load -D 1 "${args[@]}" >/dev/null 2>&1
+	t0=$(cpu_ticks "$p")
+	out=$(taskset -c "$LOAD_CPU" h2load -D "$DURATION" "${args[@]}" 2>&1)
+	t1=$(cpu_ticks "$p")
+	rps=$(printf '%s\n' "$out" | sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p')
+	n=$(printf '%s\n' "$out" | sed -n 's/^status codes: \([0-9]*\) 2xx.*/\1/p')
+	if ! printf '%s\n' "$out" | grep -q " 0 failed, 0 errored"; then
+		note "$label (h2): failed requests; counted as n/a"
+		rps=n/a
+	fi
+	[ "$t1" -gt "$t0" ] && [ "$rps" != n/a ] &&
+		cpu=$(awk -v n="${n:-0}" -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { printf "%.0f", n / (t / hz) }')
+	H2_RPS[$label]+=" ${rps:-n/a}" H2_CPU[$label]+=" $cpu"
+}
+
+h2_run() {
+	local pid="" r round
+	local -A port proc
+	have h2load && have openssl || { note "H2=1 needs h2load (nghttp2-client) and openssl"; return; }
+	h2_cert
+	if [ -n "${PID[berth-proxy]:-}" ] && berth_h2_service; then
+		port[berth-proxy]=$((P_BERTH + 100)) proc[berth-proxy]=${PID[berth-proxy]}
+	else
+		note "berth-proxy (h2): no TLS service; row is n/a"
+	fi
+	if start_nginx_h2; then
+		pids+=("$pid")
+		sleep 0.3
+		port[nginx]=$P_NGINX_H2 proc[nginx]=$pid
+	fi
+	for round in $(seq "$ROUNDS"); do
+		for r in berth-proxy nginx; do
+			[ -n "${port[$r]:-}" ] && h2_load "$r" "${port[$r]}" "${proc[$r]}"
+		done
+	done
+	printf '\nHTTP/2 over TLS, %s streams per connection:\n%-30s %10s %12s\n' \
+		"$H2_STREAMS" proxy req/s req/cpu-s
+	for r in berth-proxy nginx; do
+		printf '%-30s %10s %12s\n' "$r" "$(printf '%s' "${H2_RPS[$r]:-n/a}" | median)" \
+			"$(printf '%s' "${H2_CPU[$r]:-n/a}" | median)"
+	done
+}
+
 # --- measuring ---------------------------------------------------------------
 # Parses wrk --latency output into "rps p50_ms p99_ms requests".
 parse_wrk() {
@@ -374,3 +475,7 @@ for b in "berth-proxy" "berth-proxy (kamal defaults)"; do
 			"$(ratio "${R_IDLE[$b]}" "${R_IDLE[$r]}")" "$(ratio "${R_10K[$b]}" "${R_10K[$r]}")"
 	done
 done
+
+if [ "$H2" = 1 ]; then
+	h2_run
+fi
