@@ -32,7 +32,13 @@
 #include <openssl/err.h>
 
 #define EVMASK (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
-#define POOL_MAX 64
+/*
+ * Idle target connections kept per target. An idle one only exists because
+ * as many requests ran at once a moment ago, and it closes after
+ * POOL_IDLE_MS; a small cap made busy HTTP/2 connections (up to 100 streams
+ * each) open and close a target connection per request.
+ */
+#define POOL_MAX 512
 #define POOL_IDLE_MS 15000
 #define CONTAINER(ptr, type) ((type *)(void *)(ptr))
 
