@@ -267,3 +267,38 @@ int autotls_http01(struct service *s, struct slice host, struct slice path,
 	strbuf_addstr(out, tp);
 	return 0;
 }
+
+/* The cache whose order would answer for name: its service's, or the running one's. */
+static const char *tlsalpn01_cache(const char *name)
+{
+	struct slice host = { name, strlen(name) };
+	size_t plen;
+	struct service *s = route(host, (struct slice){ "/", 1 }, &plen);
+
+	return s && s->acme_cache ? s->acme_cache : running_cache(host);
+}
+
+/*
+ * The answer is a file the helper writes before it asks the CA to validate
+ * and removes afterwards: its key is made per challenge, in that process.
+ * Reading a small local file per handshake is fine; only CAs ask for
+ * acme-tls/1, a few times per order.
+ */
+int autotls_tlsalpn01(const char *servername, X509 **cert, EVP_PKEY **key)
+{
+	const char *cache = tlsalpn01_cache(servername);
+
+	return cache ? acme_tlsalpn01_load(cache, servername, cert, key) : -1;
+}
+
+int autotls_tlsalpn01_pending(const char *servername)
+{
+	X509 *cert;
+	EVP_PKEY *key;
+
+	if (autotls_tlsalpn01(servername, &cert, &key))
+		return 0;
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return 1;
+}
