@@ -5,9 +5,12 @@
  * Orders run in a child process, berth-proxy-acme (next to our binary, or
  * $BERTH_PROXY_ACME_HELPER), one at a time; the tick notices when it exits
  * and loads the certificate from the cache into the service's SSL_CTX.
- * The CA's HTTP-01 requests reach this daemon on port 80 and are answered
- * here: the key authorization is "<token>.<thumbprint of the account key>",
- * and the account key is in the cache directory. (It is public knowledge:
+ * The helper tries TLS-ALPN-01 first: it leaves each challenge certificate
+ * in <cache>/acme-tls-alpn/ while the CA validates, and tls.c serves it
+ * (autotls_tlsalpn01() below). The CA's HTTP-01 requests, the fallback,
+ * reach this daemon on port 80 and are answered here: the key
+ * authorization is "<token>.<thumbprint of the account key>", and the
+ * account key is in the cache directory. (It is public knowledge:
  * answering for a token that is not pending gives nothing away.) A cached
  * certificate that is not due for renewal is used at once.
  *
