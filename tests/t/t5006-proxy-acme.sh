@@ -103,6 +103,43 @@ test_expect_success 'acme-tls/1 without a pending challenge fails the handshake'
 	https_get app.berth.test >out && test_grep "\"backend\": \"one\"" out
 '
 
+# alpn_handshake TLS-VERSION-FLAG: an acme-tls/1 handshake for app.berth.test.
+# (s_client may fail afterwards: the daemon hangs up, as RFC 8737 allows.)
+alpn_handshake() {
+	openssl s_client -connect 127.0.0.1:$HTTPS_PORT $1 -servername app.berth.test \
+		-alpn acme-tls/1 </dev/null 2>&1 || :
+}
+
+test_expect_success 'a pending answer is served over TLS 1.2 and 1.3, then the connection ends' '
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj /CN=planted-answer -days 1 -keyout planted.key -out planted.crt 2>/dev/null &&
+	mkdir -p state/certs/acme-tls-alpn &&
+	cat planted.crt planted.key >state/certs/acme-tls-alpn/app.berth.test.pem &&
+	for v in -tls1_2 -tls1_3; do
+		alpn_handshake $v >sc.out &&
+		test_grep "ALPN protocol: acme-tls/1" sc.out &&
+		test_grep "subject=CN = planted-answer" sc.out || return 1
+	done &&
+	$PYTHON - $HTTPS_PORT <<-\PY &&
+	import socket, ssl, sys
+	ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+	ctx.check_hostname = False
+	ctx.verify_mode = ssl.CERT_NONE
+	ctx.set_alpn_protocols(["acme-tls/1"])
+	raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+	s = ctx.wrap_socket(raw, server_hostname="app.berth.test")
+	assert s.selected_alpn_protocol() == "acme-tls/1"
+	try:
+	    s.sendall(b"GET / HTTP/1.1\r\nHost: app.berth.test\r\n\r\n")
+	    got = s.recv(100)
+	except (ssl.SSLEOFError, ConnectionResetError, BrokenPipeError):
+	    got = b""
+	assert got == b"", got
+	PY
+	rm state/certs/acme-tls-alpn/app.berth.test.pem &&
+	https_get app.berth.test >out && test_grep "\"backend\": \"one\"" out
+'
+
 test_expect_success 'a wildcard-only host cannot get an automatic certificate' '
 	test_must_fail bp deploy wild --target 127.0.0.1:$PORT_one --host "*.berth.test" --tls 2>err &&
 	test_grep "plain host name" err
@@ -129,6 +166,13 @@ test_expect_success 'TLS-ALPN-01 through the daemon gets a certificate' '
 test_expect_success 'the challenge certificate is gone afterwards' '
 	test -d state/certs/acme-tls-alpn &&
 	test -z "$(ls -A state/certs/acme-tls-alpn)"
+'
+
+test_expect_success 'renewal: TLS-ALPN-01 for a host that already serves a certificate' '
+	BERTH_PROXY_ACME_CHALLENGE=tls-alpn-01 "$BUILD_DIR/berth-proxy-acme" state/certs app.berth.test &&
+	test_grep "TLS-ALPN-01 challenge for .app.berth.test. answered" "$TRASH/proxy.err" &&
+	test -z "$(ls -A state/certs/acme-tls-alpn)" &&
+	https_get app.berth.test >out && test_grep "\"backend\": \"one\"" out
 '
 
 test_expect_success 'a failed TLS-ALPN-01 order leaves no challenge behind' '
