@@ -606,9 +606,10 @@ static int prepare_answer(struct acme_client *c, const char *domain,
 		/* Before the CA is told to look: it may connect at once. */
 		if (c->share_tlsalpn01 &&
 		    acme_tlsalpn01_save(c->cache_dir, domain, p.cert, p.key)) {
+			int saved = errno;
 			pending_clear(&p);
 			return fail(err, "cannot write the tls-alpn-01 answer to '%s': %s",
-				    c->cache_dir, strerror(errno));
+				    c->cache_dir, strerror(saved));
 		}
 	}
 	publish(c, &p);
