@@ -423,3 +423,71 @@ int acme_renewal_due(const char *crt_path, int days, time_t now,
 	X509_free(x);
 	return ret;
 }
+
+#define TLSALPN01_DIR "acme-tls-alpn"
+
+static char *tlsalpn01_path(const char *cache_dir, const char *domain)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *name = acme_cache_path(TLSALPN01_DIR, domain, ".pem");
+
+	strbuf_addf(&sb, "%s/%s", cache_dir, name);
+	free(name);
+	return strbuf_detach(&sb, NULL);
+}
+
+int acme_tlsalpn01_save(const char *cache_dir, const char *domain, X509 *cert,
+			EVP_PKEY *key)
+{
+	struct strbuf dir = STRBUF_INIT;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *path = tlsalpn01_path(cache_dir, domain), *pem;
+	long n;
+	int ret = -1;
+
+	strbuf_addf(&dir, "%s/" TLSALPN01_DIR, cache_dir);
+	if (mkdir(dir.buf, 0700) && errno != EEXIST)
+		goto out;
+	/* The key is only good for this one challenge, but it is still a key. */
+	if (!b || !PEM_write_bio_X509(b, cert) ||
+	    !PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL))
+		goto out;
+	n = BIO_get_mem_data(b, &pem);
+	ret = acme_write_atomic(path, pem, n, 0600);
+out:
+	BIO_free(b);
+	free(path);
+	strbuf_release(&dir);
+	return ret;
+}
+
+int acme_tlsalpn01_load(const char *cache_dir, const char *domain, X509 **cert,
+			EVP_PKEY **key)
+{
+	char *path;
+	FILE *fp;
+
+	if (acme_check_domain(domain))
+		return -1; /* it becomes a file name */
+	path = tlsalpn01_path(cache_dir, domain);
+	fp = fopen(path, "r");
+	free(path);
+	if (!fp)
+		return -1;
+	*cert = PEM_read_X509(fp, NULL, NULL, NULL);
+	*key = *cert ? PEM_read_PrivateKey(fp, NULL, NULL, NULL) : NULL;
+	fclose(fp);
+	if (*key)
+		return 0;
+	X509_free(*cert);
+	*cert = NULL;
+	return -1;
+}
+
+void acme_tlsalpn01_remove(const char *cache_dir, const char *domain)
+{
+	char *path = tlsalpn01_path(cache_dir, domain);
+
+	unlink(path);
+	free(path);
+}

@@ -31,7 +31,7 @@ struct pending {
 struct acme_client {
 	char *dir_url, *cache_dir, *email, *ca_file;
 	enum acme_challenge_type challenge;
-	int timeout_sec;
+	int timeout_sec, share_tlsalpn01;
 	time_t deadline;
 
 	EVP_PKEY *account;
@@ -105,8 +105,11 @@ static void withdraw_all(struct acme_client *c)
 	size_t i;
 
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < c->pend_nr; i++)
+	for (i = 0; i < c->pend_nr; i++) {
+		if (c->share_tlsalpn01 && c->pend[i].domain)
+			acme_tlsalpn01_remove(c->cache_dir, c->pend[i].domain);
 		pending_clear(&c->pend[i]);
+	}
 	c->pend_nr = 0;
 	pthread_mutex_unlock(&c->lock);
 }
@@ -426,6 +429,7 @@ struct acme_client *acme_client_new(const struct acme_config *cfg,
 	c->email = xstrdup_or_null(cfg->contact_email);
 	c->ca_file = xstrdup_or_null(cfg->ca_file);
 	c->challenge = cfg->challenge;
+	c->share_tlsalpn01 = cfg->share_tlsalpn01;
 	c->timeout_sec = cfg->timeout_sec > 0 ? cfg->timeout_sec : 300;
 	pthread_mutex_init(&c->lock, NULL);
 	c->curl = curl_easy_init();
@@ -598,6 +602,14 @@ static int prepare_answer(struct acme_client *c, const char *domain,
 		if (!p.cert) {
 			pending_clear(&p);
 			return fail(err, "cannot make the tls-alpn-01 certificate");
+		}
+		/* Before the CA is told to look: it may connect at once. */
+		if (c->share_tlsalpn01 &&
+		    acme_tlsalpn01_save(c->cache_dir, domain, p.cert, p.key)) {
+			int saved = errno;
+			pending_clear(&p);
+			return fail(err, "cannot write the tls-alpn-01 answer to '%s': %s",
+				    c->cache_dir, strerror(saved));
 		}
 	}
 	publish(c, &p);

@@ -27,6 +27,10 @@
  *   <cache>/acme-account.key   the account key (EC P-256, PEM); reused
  *   <cache>/<domain>.crt       leaf + chain, PEM, as the CA sent it
  *   <cache>/<domain>.key       the certificate's private key (EC P-256)
+ *   <cache>/acme-tls-alpn/<domain>.pem
+ *                              a pending TLS-ALPN-01 answer (certificate,
+ *                              then key; 0600), present only while the CA
+ *                              validates, when cfg.share_tlsalpn01 is set
  * where <domain> is the first name of the order, lowercased.
  *
  * Errors: functions return -1 and append one lowercase line to *err (which
@@ -63,6 +67,12 @@ struct acme_config {
 	const char *ca_file;       /* optional extra trust for the CA (tests) */
 	enum acme_challenge_type challenge;
 	int timeout_sec;           /* whole acme_obtain() bound; 0: 300 */
+	/*
+	 * Also write each TLS-ALPN-01 answer to the cache while it is pending,
+	 * for a server in another process (berth-proxy runs orders in a helper
+	 * and answers the CA's handshakes itself).
+	 */
+	int share_tlsalpn01;
 };
 
 struct acme_client;
@@ -158,6 +168,18 @@ int acme_csr_der(EVP_PKEY *key, const char *const *domains, size_t n,
  */
 X509 *acme_tlsalpn01_cert(const char *domain, const char *key_authz,
 			  EVP_PKEY **key);
+
+/*
+ * A TLS-ALPN-01 answer shared through the cache (see the layout above).
+ * _save() writes it atomically, creating the folder; _load() gives new
+ * references the caller frees, or -1 if no answer is pending for domain;
+ * _remove() withdraws it. domain must pass acme_check_domain().
+ */
+int acme_tlsalpn01_save(const char *cache_dir, const char *domain, X509 *cert,
+			EVP_PKEY *key);
+int acme_tlsalpn01_load(const char *cache_dir, const char *domain, X509 **cert,
+			EVP_PKEY **key);
+void acme_tlsalpn01_remove(const char *cache_dir, const char *domain);
 
 /* 0 if name is a plain DNS name we will put in an order and a file name. */
 int acme_check_domain(const char *name);

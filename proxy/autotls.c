@@ -5,9 +5,12 @@
  * Orders run in a child process, berth-proxy-acme (next to our binary, or
  * $BERTH_PROXY_ACME_HELPER), one at a time; the tick notices when it exits
  * and loads the certificate from the cache into the service's SSL_CTX.
- * The CA's HTTP-01 requests reach this daemon on port 80 and are answered
- * here: the key authorization is "<token>.<thumbprint of the account key>",
- * and the account key is in the cache directory. (It is public knowledge:
+ * The helper tries TLS-ALPN-01 first: it leaves each challenge certificate
+ * in <cache>/acme-tls-alpn/ while the CA validates, and tls.c serves it
+ * (autotls_tlsalpn01() below). The CA's HTTP-01 requests, the fallback,
+ * reach this daemon on port 80 and are answered here: the key
+ * authorization is "<token>.<thumbprint of the account key>", and the
+ * account key is in the cache directory. (It is public knowledge:
  * answering for a token that is not pending gives nothing away.) A cached
  * certificate that is not due for renewal is used at once.
  *
@@ -266,4 +269,39 @@ int autotls_http01(struct service *s, struct slice host, struct slice path,
 	strbuf_addch(out, '.');
 	strbuf_addstr(out, tp);
 	return 0;
+}
+
+/* The cache whose order would answer for name: its service's, or the running one's. */
+static const char *tlsalpn01_cache(const char *name)
+{
+	struct slice host = { name, strlen(name) };
+	size_t plen;
+	struct service *s = route(host, (struct slice){ "/", 1 }, &plen);
+
+	return s && s->acme_cache ? s->acme_cache : running_cache(host);
+}
+
+/*
+ * The answer is a file the helper writes before it asks the CA to validate
+ * and removes afterwards: its key is made per challenge, in that process.
+ * Reading a small local file per handshake is fine; only CAs ask for
+ * acme-tls/1, a few times per order.
+ */
+int autotls_tlsalpn01(const char *servername, X509 **cert, EVP_PKEY **key)
+{
+	const char *cache = tlsalpn01_cache(servername);
+
+	return cache ? acme_tlsalpn01_load(cache, servername, cert, key) : -1;
+}
+
+int autotls_tlsalpn01_pending(const char *servername)
+{
+	X509 *cert;
+	EVP_PKEY *key;
+
+	if (autotls_tlsalpn01(servername, &cert, &key))
+		return 0;
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return 1;
 }

@@ -199,6 +199,13 @@ SSL_CTX *autotls_prepare(const char *service, const struct strvec *hosts,
 struct service;
 int autotls_http01(struct service *s, struct slice host, struct slice path,
 		   struct strbuf *out);
+/*
+ * The pending TLS-ALPN-01 answer for servername, if it names a host with
+ * automatic TLS (live, or whose order is running): 0 and new references
+ * the caller frees, else -1. pending() only says whether there is one.
+ */
+int autotls_tlsalpn01(const char *servername, X509 **cert, EVP_PKEY **key);
+int autotls_tlsalpn01_pending(const char *servername);
 void autotls_tick(void);
 
 /* ---- metrics ---- */

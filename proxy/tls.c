@@ -5,8 +5,16 @@
  * switches to the context of the service that owns the requested host
  * (each service's static certificate is loaded into its own SSL_CTX at
  * deploy time, so a bad certificate fails the deploy, not a request).
+ *
+ * TLS-ALPN-01 (RFC 8737): a CA validating a host with automatic TLS offers
+ * only ALPN acme-tls/1; the ALPN callback then puts the challenge
+ * certificate on that one connection, and step_tls() closes it once the
+ * handshake is done. A host whose first certificate is still on order has
+ * no context yet, so the SNI callback lets such a handshake through on the
+ * default context (no certificate) while an answer is pending.
  */
 #include "relay-int.h"
+#include "acme.h"
 #include "h2.h"
 #include "log.h"
 #include <errno.h>
@@ -40,17 +48,44 @@ static int sni_cb(SSL *ssl, int *al, void *arg)
 		s = n == 1 ? only : NULL;
 	}
 	if (!s || !s->ssl_ctx)
-		return SSL_TLSEXT_ERR_ALERT_FATAL;
+		return name && autotls_tlsalpn01_pending(name) ? SSL_TLSEXT_ERR_OK :
+								 SSL_TLSEXT_ERR_ALERT_FATAL;
 	SSL_set_SSL_CTX(ssl, s->ssl_ctx);
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* h2 when the client offers it (the server's preference), else HTTP/1.1. */
+/* Serves the pending challenge certificate, or fails the handshake. */
+static int answer_tlsalpn01(SSL *ssl)
+{
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	X509 *cert;
+	EVP_PKEY *key;
+	if (!name || autotls_tlsalpn01(name, &cert, &key))
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	int ok = SSL_use_cert_and_key(ssl, cert, key, NULL, 1) == 1;
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	if (cfg.debug)
+		log_warn("TLS-ALPN-01 challenge for '%s' %s", name, ok ? "answered" : "failed");
+	return ok ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+/*
+ * acme-tls/1 before anything else: a client offering it is a CA checking
+ * a challenge and must get the challenge certificate or nothing. Then h2
+ * when the client offers it (the server's preference), else HTTP/1.1.
+ */
 static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		   const unsigned char *in, unsigned int inlen, void *arg)
 {
+	static const unsigned char acme[] = "\x0a" ACME_TLS_ALPN_PROTO;
 	static const unsigned char ours[] = "\x02h2\x08http/1.1";
 	unsigned char *o;
+	if (SSL_select_next_proto(&o, outlen, acme, sizeof(acme) - 1, in, inlen) ==
+	    OPENSSL_NPN_NEGOTIATED) {
+		*out = o;
+		return answer_tlsalpn01(ssl);
+	}
 	if (SSL_select_next_proto(&o, outlen, ours, sizeof(ours) - 1, in, inlen) !=
 	    OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;
@@ -131,6 +166,12 @@ int step_tls(struct conn *c)
 		SSL_get0_alpn_selected(c->ssl, &proto, &len);
 		if (len == 2 && !memcmp(proto, "h2", 2))
 			return h2_start(c);
+		/* RFC 8737 section 3: nothing follows a challenge handshake. */
+		if (len == sizeof(ACME_TLS_ALPN_PROTO) - 1 &&
+		    !memcmp(proto, ACME_TLS_ALPN_PROTO, len)) {
+			relay_close(c);
+			return 0;
+		}
 		c->state = CS_HEAD;
 		return 1;
 	}

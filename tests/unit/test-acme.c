@@ -328,6 +328,38 @@ static void test_write_atomic_replaces_with_mode(void)
 	strbuf_release(&got);
 }
 
+static void test_tlsalpn01_answer_shared_through_cache(void)
+{
+	char dir[] = "/tmp/test-acme.XXXXXX";
+	struct strbuf path = STRBUF_INIT;
+	EVP_PKEY *k = NULL, *k2 = NULL;
+	X509 *x = acme_tlsalpn01_cert("app.example.test", "t.k", &k), *x2 = NULL;
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT(acme_tlsalpn01_load(dir, "app.example.test", &x2, &k2), -1);
+	CHECK_INT(acme_tlsalpn01_save(dir, "App.Example.Test", x, k), 0);
+	strbuf_addf(&path, "%s/acme-tls-alpn/app.example.test.pem", dir);
+	CHECK_INT(stat(path.buf, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	CHECK_INT(acme_tlsalpn01_load(dir, "APP.example.test", &x2, &k2), 0);
+	CHECK_INT(X509_cmp(x, x2), 0);
+	CHECK_INT(X509_check_private_key(x2, k2), 1);
+	/* A name that is not a domain never becomes a path. */
+	CHECK_INT(acme_tlsalpn01_load(dir, "../acme-tls-alpn/app.example.test", &x2, &k2), -1);
+	acme_tlsalpn01_remove(dir, "app.example.test");
+	CHECK_INT(stat(path.buf, &st), -1);
+	strbuf_reset(&path);
+	strbuf_addf(&path, "%s/acme-tls-alpn", dir);
+	CHECK_INT(rmdir(path.buf), 0); /* no temporary left behind */
+	CHECK_INT(rmdir(dir), 0);
+	strbuf_release(&path);
+	X509_free(x);
+	X509_free(x2);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(k2);
+}
+
 static void test_client_persists_account_key(void)
 {
 	char dir[] = "/tmp/test-acme.XXXXXX";
@@ -373,6 +405,7 @@ int main(void)
 	RUN(test_domain_check);
 	RUN(test_renewal_due_30_days_before_expiry);
 	RUN(test_write_atomic_replaces_with_mode);
+	RUN(test_tlsalpn01_answer_shared_through_cache);
 	RUN(test_client_persists_account_key);
 	return unit_done();
 }
