@@ -12,6 +12,12 @@ PYTHON=${PYTHON:-python3}
 HELPERS=$TOP/tests/proxy
 PIDS=""
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
+# Daemons started inside a test (a subshell) are recorded in proxy.pids,
+# since PIDS set there does not reach the trap.
+stop_recorded_daemons() {
+	for p in $(cat "$TRASH/proxy.pids" 2>/dev/null); do kill $p 2>/dev/null; done
+}
+test_at_end stop_recorded_daemons
 
 free_port() {
 	$PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -35,11 +41,14 @@ proxy_start() {
 		>>"$TRASH/proxy.out" 2>>"$TRASH/proxy.err" &
 	PROXY_PID=$!
 	PIDS="$PIDS $PROXY_PID"
+	echo "$PROXY_PID" >"$TRASH/proxy.pid"
+	echo "$PROXY_PID" >>"$TRASH/proxy.pids"
 	wait_port "$HTTP_PORT"
 }
 
 # Works from the subshells tests run in, where `wait` cannot see the daemon.
 proxy_stop() {
+	PROXY_PID=$(cat "$TRASH/proxy.pid")
 	kill "$PROXY_PID" 2>/dev/null
 	for _ in $(seq 1 100); do
 		kill -0 "$PROXY_PID" 2>/dev/null || return 0
