@@ -7,8 +7,8 @@
 Routes:
   /up             health path: STATUS (default 200); with --health-file,
                   503 while PATH does not exist
-  /slow?ms=N      answers after N milliseconds; touches NAME.cancelled if
-                  the client went away first
+  /slow?ms=N      answers after N milliseconds; touches NAME.started when
+                  it begins and NAME.cancelled if the client went away first
   /stream         a chunked response in three pieces
   /status/N       answers status N
   /echo           the request body back (Content-Length)
@@ -96,6 +96,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(health, "up " + name, "text/plain")
         if path == "/slow":
             ms = int(args.get("ms", "1000"))
+            open(name + ".started", "w").close()
             end = time.time() + ms / 1000.0
             self.connection.setblocking(True)
             while time.time() < end:

@@ -10,6 +10,14 @@ backend_start two
 backend_start slowup --health-delay 2
 bp deploy app --target 127.0.0.1:$PORT_one >/dev/null
 
+# slow_started NAME: waits until a /slow request has reached backend NAME
+# (a fixed sleep was too short for a busy machine).
+slow_started() {
+	for i in $(seq 1 100); do test -f $1.started && return 0; sleep 0.05; done
+	echo "no /slow request reached backend $1"
+	return 1
+}
+
 # ws_session SECONDS: opens a WebSocket-style upgrade and pings every 0.2s;
 # prints how many echoes came back before the connection ended.
 ws_session() {
@@ -60,8 +68,9 @@ test_expect_success '15: stopping while requests are held fails them at once wit
 '
 
 test_expect_success 'pause waits for in-flight requests (up to --drain-timeout)' '
+	rm -f two.started &&
 	(get "/slow?ms=1200" >inflight.out) &
-	sleep 0.3 &&
+	slow_started two &&
 	start=$(date +%s%N) &&
 	bp pause app --drain-timeout 5s &&
 	end=$(date +%s%N) &&
@@ -177,8 +186,9 @@ for i in range(20):
 '
 
 test_expect_success 'SIGTERM lets a running request finish, then exits' '
+	rm -f one.started &&
 	(get "/slow?ms=1000" >term.out) &
-	sleep 0.3 &&
+	slow_started one &&
 	kill -TERM $PROXY_PID &&
 	sleep 0.2 &&
 	test "$(status /)" = 000 &&
