@@ -140,6 +140,7 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 	s->buffer_responses = jbool(args, "buffer_responses", 0);
 	s->max_req_body = (uint64_t)jnum(args, "max_request_body", 0);
 	s->max_resp_body = (uint64_t)jnum(args, "max_response_body", 0);
+	s->buffer_memory = (uint64_t)jnum(args, "buffer_memory", 1 << 20);
 	s->pause_deadline_ms = 30000;
 	if (!*s->name) {
 		strbuf_addstr(err, "a service name is required");

@@ -348,6 +348,7 @@ ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 			if (take > c->left)
 				take = c->left;
 			c->left -= take;
+			c->data += take;
 			i += take;
 			if (!c->left)
 				c->state = C_DATA_CR;

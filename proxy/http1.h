@@ -90,6 +90,7 @@ struct http_chunked {
 	uint64_t left;   /* data bytes left in this chunk */
 	unsigned digits; /* size digits seen */
 	unsigned linelen;
+	uint64_t data;   /* data bytes so far, framing excluded (body limits) */
 };
 ssize_t http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 			  int *done);

@@ -92,6 +92,7 @@ struct service {
 	struct strvec log_req, log_resp;
 	uint64_t target_timeout_ms, writer_affinity_ms;
 	uint64_t max_req_body, max_resp_body;
+	uint64_t buffer_memory; /* per buffered body; the rest spills to disk */
 	int buffer_requests, buffer_responses;
 	int readers_take_websockets; /* --read-target-websockets */
 	struct target **targets, **readers;

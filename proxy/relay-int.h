@@ -6,6 +6,7 @@
 #define BERTH_PROXY_RELAY_INT_H
 
 #include "proxy.h"
+#include "spill.h"
 #include <sys/uio.h>
 
 /* A read buffer: bytes [pos, len) are unconsumed. */
@@ -20,8 +21,13 @@ struct listener {
 	struct listener *next;
 };
 
+/*
+ * CS_BUFFER: a request body is read into req_spill before the target is
+ * contacted (--buffer-requests). CS_REPLY: a response read whole into
+ * resp_spill goes to the client; the target is already let go.
+ */
 enum conn_state { CS_PROXYHDR, CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL,
-		  CS_H2 };
+		  CS_H2, CS_BUFFER, CS_REPLY };
 
 struct upstream {
 	struct ev ev;
@@ -49,7 +55,7 @@ struct conn {
 	unsigned eof : 1, hup : 1, rdhup : 1, dead : 1,
 		keep_alive : 1, is_head : 1, minor0 : 1, in_request : 1,
 		resp_head : 1, resp_done : 1, req_done : 1, req_bad : 1,
-		req_too_big : 1, write_error : 1, is_upgrade : 1, resp_keep : 1,
+		write_error : 1, is_upgrade : 1, resp_keep : 1,
 		is_write : 1, queued : 1;
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
@@ -74,6 +80,7 @@ struct conn {
 	size_t out_off;
 	struct strbuf uhead; /* rewritten request head for the target */
 	size_t uhead_off;
+	struct spill *req_spill, *resp_spill; /* buffered bodies (spill.h) */
 	/* access log */
 	int status;
 	uint64_t start_us, bytes_out;

@@ -324,10 +324,10 @@ static void run_queue_remove(struct conn *c)
 	c->queued = 0;
 }
 
-static void request_release(struct conn *c, int reuse_upstream)
+static void upstream_release(struct conn *c, int reuse)
 {
 	if (c->up) {
-		if (reuse_upstream)
+		if (reuse)
 			pool_put(c->up);
 		else {
 			upstream_close(c->up);
@@ -335,6 +335,14 @@ static void request_release(struct conn *c, int reuse_upstream)
 		}
 		c->up = NULL;
 	}
+}
+
+/* Every end of a request comes here: nothing it held outlives it. */
+static void request_release(struct conn *c, int reuse_upstream)
+{
+	upstream_release(c, reuse_upstream);
+	spill_free(&c->req_spill);
+	spill_free(&c->resp_spill);
 	if (c->tgt) {
 		c->tgt->active--;
 		target_put(c->tgt);
@@ -541,8 +549,9 @@ static struct slice host_only(struct slice h)
 	return h;
 }
 
+/* buffered: the body will be here already, so Expect goes (we answered it). */
 static void build_upstream_head(struct conn *c, struct http_head *h,
-				size_t prefix_len)
+				size_t prefix_len, int buffered)
 {
 	struct service *s = c->svc;
 	struct strbuf *sb = &c->uhead;
@@ -567,6 +576,8 @@ static void build_upstream_head(struct conn *c, struct http_head *h,
 	for (size_t i = 0; i < h->nhdr; i++) {
 		struct slice n = h->hdr[i].name;
 		if (hop_by_hop(n))
+			continue;
+		if (buffered && n.n == 6 && slice_caseeq(n, "expect"))
 			continue;
 		if (n.n == 15 && slice_caseeq(n, "x-forwarded-for")) {
 			xff = &h->hdr[i].value;
@@ -650,7 +661,14 @@ static void redirect(struct conn *c, const char *scheme, struct slice host,
 	strbuf_release(&loc);
 }
 
-/* Handles a parsed request head of length hl at c->in.pos. */
+/* Defined further down: connecting, and buffered bodies. */
+static void connect_target(struct conn *c);
+static void start_buffering(struct conn *c, int send_continue);
+static int send_request_spill(struct conn *c, struct upstream *u);
+static void start_response_buffering(struct conn *c, struct http_head *h);
+static int buffer_response(struct conn *c, struct upstream *u);
+static int upstream_reusable(struct conn *c, struct upstream *u);
+
 /*
  * Reads (GET, HEAD) may go to read targets; as in kamal-proxy, a WebSocket
  * is a write unless the service lets readers take them.
@@ -668,6 +686,7 @@ static int is_read_request(const struct service *s, const struct http_head *h,
 	return !up || !slice_caseeq(*up, "websocket");
 }
 
+/* Handles a parsed request head of length hl at c->in.pos. */
 static void start_request(struct conn *c, struct http_head *h, int hl)
 {
 	size_t prefix_len = 0;
@@ -754,21 +773,31 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 	t->refs++;
 	t->active++;
 	c->is_upgrade = h->upgrade;
-	build_upstream_head(c, h, prefix_len);
+	int buffered = s->buffer_requests && !c->req_done && !h->upgrade;
+	build_upstream_head(c, h, prefix_len, buffered);
 	c->in.pos += hl;
-	c->up = upstream_get(t);
+	c->resp_head = 0;
+	c->resp_done = 0;
+	c->req_pend = c->resp_pend = 0;
+	c->body_in = 0;
+	if (buffered)
+		start_buffering(c, h->expect_continue && !c->minor0);
+	else
+		connect_target(c);
+}
+
+/* The request goes to c->tgt now, on a pooled or a new connection. */
+static void connect_target(struct conn *c)
+{
+	c->up = upstream_get(c->tgt);
 	if (!c->up) {
-		log_warn("cannot connect to target '%s'", t->addr);
+		log_warn("cannot connect to target '%s'", c->tgt->addr);
 		send_local(c, 502, NULL, NULL, NULL, NULL);
 		return;
 	}
 	c->up->c = c;
 	c->state = CS_PROXY;
-	c->resp_head = 0;
-	c->resp_done = 0;
-	c->req_pend = c->resp_pend = 0;
-	c->body_in = 0;
-	c->deadline = now_ms() + s->target_timeout_ms;
+	c->deadline = now_ms() + c->svc->target_timeout_ms;
 }
 
 /* ---------- the state machine ---------- */
@@ -1069,14 +1098,8 @@ static int step_response_head(struct conn *c, struct upstream *u)
 			if (h.status == 101) {
 				c->state = CS_TUNNEL;
 				c->resp_done = 1;
-			} else if (c->svc && c->svc->buffer_responses &&
-				   c->svc->max_resp_body &&
-				   h.body == BODY_LENGTH &&
-				   h.content_length > c->svc->max_resp_body) {
-				strbuf_reset(&c->out);
-				c->resp_head = 0;
-				c->keep_alive = 0;
-				send_local(c, 500, NULL, NULL, NULL, NULL);
+			} else if (c->svc && c->svc->buffer_responses) {
+				start_response_buffering(c, &h);
 			}
 			return 1;
 		}
@@ -1096,6 +1119,8 @@ static int step_response_head(struct conn *c, struct upstream *u)
 static int step_request_body(struct conn *c, struct upstream *u)
 {
 	int progress = 0;
+	if (c->req_spill)
+		return send_request_spill(c, u);
 	for (;;) {
 		if (!c->req_pend && !c->req_done && c->in.len > c->in.pos) {
 			int done;
@@ -1108,11 +1133,6 @@ static int step_request_body(struct conn *c, struct upstream *u)
 			if (done)
 				c->req_done = 1;
 			c->body_in += c->req_pend;
-			if (c->svc && c->svc->buffer_requests &&
-			    c->svc->max_req_body && c->body_in > c->svc->max_req_body) {
-				c->req_too_big = 1;
-				return 1;
-			}
 		}
 		size_t head = c->uhead.len - c->uhead_off;
 		if (!u->writable || (!head && !c->req_pend))
@@ -1161,14 +1181,15 @@ static int step_proxy(struct conn *c)
 	if (u->connecting)
 		return 0;
 	progress |= step_request_body(c, u);
-	if (c->req_bad || c->req_too_big) {
-		int st = c->req_bad ? 400 : 413;
-		c->req_bad = c->req_too_big = 0;
+	if (c->state != CS_PROXY)
+		return 1; /* the buffered body could not be read back */
+	if (c->req_bad) {
+		c->req_bad = 0;
 		if (c->resp_head) {
 			relay_close(c);
 		} else {
 			c->keep_alive = 0;
-			send_local(c, st, NULL, NULL, NULL, NULL);
+			send_local(c, 400, NULL, NULL, NULL, NULL);
 		}
 		return 1;
 	}
@@ -1191,6 +1212,8 @@ static int step_proxy(struct conn *c)
 			return progress;
 		}
 	}
+	if (c->resp_spill)
+		return progress | buffer_response(c, u);
 	/* response body */
 	for (;;) {
 		if (!c->resp_pend && !c->resp_done && u->in.len > u->in.pos) {
@@ -1228,13 +1251,19 @@ static int step_proxy(struct conn *c)
 			return progress;
 		progress = 1;
 	}
-	int reuse = c->resp_keep && c->req_done && !c->req_pend &&
-		    c->uhead_off == c->uhead.len && u->in.pos == u->in.len &&
-		    !u->eof && !u->rdhup;
+	int reuse = upstream_reusable(c, u);
 	if (!c->req_done)
 		c->keep_alive = 0;
 	finish_request(c, reuse);
 	return 1;
+}
+
+/* Whether u is clean for the next request: both messages went whole. */
+static int upstream_reusable(struct conn *c, struct upstream *u)
+{
+	return c->resp_keep && c->req_done && !c->req_pend && !c->req_spill &&
+	       c->uhead_off == c->uhead.len && u->in.pos == u->in.len &&
+	       !u->eof && !u->rdhup;
 }
 
 static int step_tunnel(struct conn *c)
@@ -1287,6 +1316,256 @@ static int step_tunnel(struct conn *c)
 	return progress;
 }
 
+/* ---------- buffered bodies (--buffer-requests, --buffer-responses) ---------- */
+
+/*
+ * Request buffering: the whole body is read into c->req_spill (CS_BUFFER)
+ * before the target is contacted, so a slow client never holds a target
+ * connection. The target was chosen already and counts the request as
+ * in flight (drains and pause wait for it), as kamal-proxy does.
+ */
+static void start_buffering(struct conn *c, int send_continue)
+{
+	c->req_spill = spill_new(c->svc->buffer_memory);
+	/* The target will not see Expect: the answer is ours to give. */
+	if (send_continue)
+		strbuf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+	c->state = CS_BUFFER;
+	c->deadline = now_ms() + cfg.idle_timeout_ms;
+}
+
+static int buffer_failed(struct conn *c, int st)
+{
+	if (st == 500)
+		log_warn("cannot buffer a request body: %s", strerror(errno));
+	c->keep_alive = 0;
+	send_local(c, st, NULL, NULL, NULL, NULL);
+	return -1;
+}
+
+/* Body bytes so far, as --max-request-body counts them (no chunk framing). */
+static uint64_t request_body_size(struct conn *c)
+{
+	return c->req_body == BODY_CHUNKED ? c->req_ch.data : c->body_in;
+}
+
+/*
+ * Moves the body bytes in c->in into the spill: 1 when the body is
+ * complete, 0 when more is to come, -1 when it was answered (400, 413...).
+ */
+static int take_request_body(struct conn *c)
+{
+	size_t pend;
+	int done;
+	if (scan_body(c->req_body, &c->req_left, &c->req_ch, c->in.p + c->in.pos,
+		      c->in.len - c->in.pos, &pend, &done) < 0)
+		return buffer_failed(c, 400);
+	c->body_in += pend;
+	if (c->svc->max_req_body && request_body_size(c) > c->svc->max_req_body)
+		return buffer_failed(c, 413);
+	if (spill_add(c->req_spill, c->in.p + c->in.pos, pend) < 0)
+		return buffer_failed(c, 500);
+	c->in.pos += pend; /* what follows the body stays: pipelining */
+	c->req_done = done;
+	return done;
+}
+
+static int step_buffer(struct conn *c)
+{
+	int progress = flush_client(c, NULL, NULL); /* 100 Continue */
+	if (c->write_error) {
+		relay_close(c);
+		return 0;
+	}
+	if (c->in.len > c->in.pos) {
+		int r = take_request_body(c);
+		if (r) {
+			if (r > 0)
+				connect_target(c);
+			return 1;
+		}
+	}
+	if (c->eof) {
+		relay_close(c); /* the client went away mid-body: 499 */
+		return 0;
+	}
+	if (!c->readable)
+		return progress;
+	buf_room(&c->in, 16384);
+	ssize_t n = client_fill(c, &c->in);
+	if (n > 0) {
+		stats.bytes_in += n;
+		c->deadline = now_ms() + cfg.idle_timeout_ms;
+		return 1;
+	}
+	if (n == 0 || n == -2) {
+		c->eof = 1;
+		return 1;
+	}
+	return progress;
+}
+
+/* CS_PROXY with a buffered body: the head, then the spill, to the target. */
+static int send_request_spill(struct conn *c, struct upstream *u)
+{
+	size_t head = c->uhead.len - c->uhead_off;
+	const char *p;
+	ssize_t n = spill_peek(c->req_spill, &p);
+	if (n < 0) {
+		log_warn("cannot read a buffered request body back: %s", strerror(errno));
+		upstream_failed(c, "request body lost");
+		return 1;
+	}
+	if (!u->writable || (!head && !n))
+		return 0;
+	struct iovec iov[2];
+	int cnt = 0;
+	if (head)
+		iov[cnt++] = (struct iovec){ c->uhead.buf + c->uhead_off, head };
+	if (n)
+		iov[cnt++] = (struct iovec){ (void *)p, n };
+	ssize_t w = sock_writev(u->ev.fd, NULL, iov, cnt, &u->writable);
+	if (w == -1)
+		return 0;
+	if (w == -2) {
+		u->eof = 1;
+		return 1;
+	}
+	if ((size_t)w <= head) {
+		c->uhead_off += w;
+	} else {
+		c->uhead_off = c->uhead.len;
+		spill_consume(c->req_spill, w - head);
+	}
+	if (!spill_left(c->req_spill))
+		spill_free(&c->req_spill); /* all sent: memory and file go now */
+	return 1;
+}
+
+/*
+ * Response buffering: the body is read whole into c->resp_spill while
+ * its head waits in c->out; then the target connection is let go and
+ * CS_REPLY sends both, so a slow client never holds the target. As in
+ * kamal-proxy, streams (chunked, server-sent events) are not buffered,
+ * and a body over --max-response-body gets a 500 instead.
+ */
+static void response_too_big(struct conn *c)
+{
+	strbuf_reset(&c->out);
+	c->resp_head = 0;
+	c->keep_alive = 0;
+	send_local(c, 500, NULL, NULL, NULL, NULL);
+}
+
+/* The target failed before any of its buffered response left: a 502. */
+static void response_not_sent(struct conn *c, const char *why)
+{
+	strbuf_reset(&c->out);
+	c->resp_head = 0;
+	upstream_failed(c, why);
+}
+
+static void start_response_buffering(struct conn *c, struct http_head *h)
+{
+	const struct slice *ct = http_find(h, "content-type");
+	struct service *s = c->svc;
+	if (h->body == BODY_NONE || h->body == BODY_CHUNKED ||
+	    (ct && ct->n >= 17 && !strncasecmp(ct->p, "text/event-stream", 17)))
+		return;
+	if (s->max_resp_body && h->body == BODY_LENGTH &&
+	    h->content_length > s->max_resp_body) {
+		response_too_big(c);
+		return;
+	}
+	c->resp_spill = spill_new(s->buffer_memory);
+}
+
+/* CS_PROXY, response buffering: one read's worth per step. */
+static int buffer_response(struct conn *c, struct upstream *u)
+{
+	uint64_t max = c->svc ? c->svc->max_resp_body : 0;
+	if (u->in.len > u->in.pos && !c->resp_done) {
+		size_t pend;
+		int done;
+		if (scan_body(c->resp_body, &c->resp_left, &c->resp_ch,
+			      u->in.p + u->in.pos, u->in.len - u->in.pos,
+			      &pend, &done) < 0) {
+			response_not_sent(c, "malformed response body");
+			return 1;
+		}
+		c->resp_done = done;
+		if (max && spill_left(c->resp_spill) + pend > max) {
+			log_warn("response from '%s' over --max-response-body", c->tgt->addr);
+			response_too_big(c);
+			return 1;
+		}
+		if (spill_add(c->resp_spill, u->in.p + u->in.pos, pend) < 0) {
+			log_warn("cannot buffer a response body: %s", strerror(errno));
+			response_too_big(c);
+			return 1;
+		}
+		u->in.pos += pend;
+	}
+	if (!c->resp_done && u->eof) {
+		if (c->resp_body != BODY_UNTIL_CLOSE) {
+			response_not_sent(c, "truncated response");
+			return 1;
+		}
+		c->resp_done = 1;
+	}
+	if (!c->resp_done)
+		return read_upstream(c, u);
+	if (!c->req_done)
+		c->keep_alive = 0;
+	upstream_release(c, upstream_reusable(c, u));
+	c->state = CS_REPLY;
+	c->deadline = now_ms() + cfg.idle_timeout_ms;
+	return 1;
+}
+
+static int step_reply(struct conn *c)
+{
+	size_t head = c->out.len - c->out_off;
+	const char *p;
+	ssize_t n = spill_peek(c->resp_spill, &p);
+	if (n < 0) {
+		log_warn("cannot read a buffered response back: %s", strerror(errno));
+		relay_close(c);
+		return 0;
+	}
+	if (!head && !n) {
+		strbuf_reset(&c->out);
+		c->out_off = 0;
+		finish_request(c, 0);
+		return 1;
+	}
+	if (!c->writable)
+		return 0;
+	struct iovec iov[2];
+	int cnt = 0;
+	if (head)
+		iov[cnt++] = (struct iovec){ c->out.buf + c->out_off, head };
+	if (n)
+		iov[cnt++] = (struct iovec){ (void *)p, n };
+	ssize_t w = client_writev(c, iov, cnt);
+	if (w == -1)
+		return 0;
+	if (w == -2) {
+		relay_close(c);
+		return 0;
+	}
+	c->bytes_out += w;
+	stats.bytes_out += w;
+	if ((size_t)w <= head) {
+		c->out_off += w;
+	} else {
+		c->out_off = c->out.len;
+		spill_consume(c->resp_spill, w - head);
+	}
+	c->deadline = now_ms() + cfg.idle_timeout_ms;
+	return 1;
+}
+
 /*
  * Advances c until nothing can move. A connection gets RUN_ROUNDS steps
  * per turn so that one fast transfer cannot starve the others; one with
@@ -1321,6 +1600,12 @@ void relay_run(struct conn *c)
 			break;
 		case CS_H2:
 			p = h2_step(c);
+			break;
+		case CS_BUFFER:
+			p = step_buffer(c);
+			break;
+		case CS_REPLY:
+			p = step_reply(c);
 			break;
 		case CS_HELD:
 			if (c->hup || c->eof)
@@ -1521,6 +1806,11 @@ void relay_tick(void)
 		case CS_H2:
 			h2_timeout(c);
 			break;
+		case CS_BUFFER:
+			/* No body bytes for --idle-timeout: the client stalled. */
+			send_local(c, 408, NULL, NULL, NULL, NULL);
+			relay_run(c);
+			break;
 		default:
 			relay_close(c);
 		}
@@ -1600,7 +1890,7 @@ void relay_abort_target(struct target *t)
 		cn = c->next;
 		if (c->tgt != t || c->dead)
 			continue;
-		if (c->state == CS_PROXY && !c->resp_head) {
+		if ((c->state == CS_PROXY && !c->resp_head) || c->state == CS_BUFFER) {
 			c->keep_alive = 0;
 			send_local(c, 504, NULL, NULL, NULL, NULL);
 			relay_run(c);
@@ -1614,7 +1904,8 @@ void relay_drop_service(struct service *s)
 {
 	for (struct conn *c = all_conns, *cn; c; c = cn) {
 		cn = c->next;
-		if (c->svc == s && c->state != CS_PROXY && c->state != CS_TUNNEL) {
+		if (c->svc == s && c->state != CS_PROXY && c->state != CS_TUNNEL &&
+		    c->state != CS_BUFFER && c->state != CS_REPLY) {
 			if (c->state == CS_HELD)
 				relay_close(c);
 			else

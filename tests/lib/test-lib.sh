@@ -58,16 +58,8 @@ test_must_fail() {
 	return 0
 }
 
-# test_at_end CMD: runs CMD when the script ends, before its trash goes
-# (e.g. to stop daemons a test started in its subshell).
-at_end=""
-test_at_end() {
-	at_end="$at_end $1"
-}
-
 test_done() {
 	echo "1..$test_count"
-	for h in $at_end; do $h; done
 	cd /
 	if [ "$test_failed" -eq 0 ]; then
 		rm -rf "$TRASH"

@@ -16,7 +16,9 @@ Routes:
   /close          200 without a length: the body ends with the connection
                   (head, body and FIN leave together)
   /bytes?n=N      N bytes of a fixed pattern (&chunked=1: chunked, in
-                  64 KiB pieces); X-Sha256 carries their digest
+                  64 KiB pieces; &close=1: no length, the connection
+                  closes); X-Sha256 carries their digest; NAME.sent gets
+                  a line: when sending began and when it was done
   anything else   200, JSON: backend name, method, path, raw target,
                   headers, body length and sha256; with ?read_delay_ms=N
                   the body is read only after N milliseconds (so the
@@ -166,6 +168,12 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, json.dumps(info))
 
     def send_bytes(self, args):
+        began = time.time()
+        self.write_bytes(args)
+        with open(name + ".sent", "a") as f:
+            f.write("%.3f %.3f\n" % (began, time.time()))
+
+    def write_bytes(self, args):
         n = int(args.get("n", "0"))
         data = pattern(n)
         self.send_response(200)
@@ -178,6 +186,11 @@ class Handler(BaseHTTPRequestHandler):
                 piece = data[i:i + 65536]
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.write(b"0\r\n\r\n")
+        elif args.get("close") == "1":
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
         else:
             self.send_header("Content-Length", str(n))
             self.end_headers()

@@ -5,19 +5,22 @@
 #                           $TRASH/state; access log in $TRASH/proxy.out
 # backend_start NAME [opts] starts tests/proxy/backend.py; sets $PORT_<NAME>
 # bp ARGS                   runs a control command against it
-# Everything started is killed on exit.
+# Everything started is killed on exit, also what a test started: tests
+# run in subshells, so their PIDs are kept in a file beside $TRASH (which
+# test_done removes before the exit trap runs).
 
 PROXY_BIN=${PROXY_BIN:-$BUILD_DIR/berth-proxy}
 PYTHON=${PYTHON:-python3}
 HELPERS=$TOP/tests/proxy
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null' EXIT
-# Daemons started inside a test (a subshell) are recorded in proxy.pids,
-# since PIDS set there does not reach the trap.
-stop_recorded_daemons() {
-	for p in $(cat "$TRASH/proxy.pids" 2>/dev/null); do kill $p 2>/dev/null; done
+PIDFILE=$TRASH.pids
+trap 'for p in $PIDS $(cat "$PIDFILE" 2>/dev/null); do kill $p 2>/dev/null; done; rm -f "$PIDFILE"; wait 2>/dev/null' EXIT
+
+# started PID: kill PID on exit
+started() {
+	PIDS="$PIDS $1"
+	echo "$1" >>"$PIDFILE"
 }
-test_at_end stop_recorded_daemons
 
 free_port() {
 	$PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -40,15 +43,14 @@ proxy_start() {
 		--metrics-port "$METRICS_PORT" --state-dir "$TRASH/state" "$@" \
 		>>"$TRASH/proxy.out" 2>>"$TRASH/proxy.err" &
 	PROXY_PID=$!
-	PIDS="$PIDS $PROXY_PID"
+	started $PROXY_PID
 	echo "$PROXY_PID" >"$TRASH/proxy.pid"
-	echo "$PROXY_PID" >>"$TRASH/proxy.pids"
 	wait_port "$HTTP_PORT"
 }
 
 # Works from the subshells tests run in, where `wait` cannot see the daemon.
 proxy_stop() {
-	PROXY_PID=$(cat "$TRASH/proxy.pid")
+	PROXY_PID=$(cat "$TRASH/proxy.pid") # the newest, even if a subshell started it
 	kill "$PROXY_PID" 2>/dev/null
 	for _ in $(seq 1 100); do
 		kill -0 "$PROXY_PID" 2>/dev/null || return 0
@@ -63,7 +65,7 @@ backend_start() {
 	shift
 	port=$(free_port)
 	(cd "$TRASH" && exec $PYTHON "$HELPERS/backend.py" "$port" "$name" "$@" 2>>"$TRASH/backend-$name.err") &
-	PIDS="$PIDS $!"
+	started $!
 	eval "PORT_$name=$port"
 	eval "PID_$name=$!"
 	wait_port "$port"

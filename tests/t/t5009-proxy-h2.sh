@@ -105,6 +105,19 @@ test_expect_success 'a body without content-length reaches the target chunked' '
 	logline /echo && test_grep "\"req_content_length\":-1" line
 '
 
+test_expect_success 'with Kamal'"'"'s buffering on, h2 bodies both ways arrive whole (memory and spill)' '
+	deploy_app --target 127.0.0.1:$PORT_one --buffer-requests --buffer-responses \
+		--buffer-memory 100000 >/dev/null &&
+	h2 a.example.com /echo --data-binary @big -o back3 &&
+	cmp big back3 &&
+	echo small >small &&
+	h2 a.example.com /echo --data-binary @small -o back4 && cmp small back4 &&
+	h2 a.example.com "/bytes?n=2000000" -D hdr -o bytes3 &&
+	test "$(wc -c <bytes3)" = 2000000 &&
+	test "$(sed -n "s/^x-sha256: \([0-9a-f]*\).*/\1/p" hdr)" = "$(sha256sum <bytes3 | cut -d" " -f1)" &&
+	deploy_app --target 127.0.0.1:$PORT_one >/dev/null
+'
+
 test_expect_success 'HEAD, chunked responses and server-sent events over h2' '
 	h2 a.example.com /x -I >head.out && test_grep "^HTTP/2 200" head.out &&
 	h2 a.example.com /stream >sse && test "$(grep -c data: sse)" = 3 &&

@@ -121,6 +121,7 @@ static void chunked(void)
 	for (size_t i = 0; i < strlen(ok) && !done; i++)
 		total += http_chunked_scan(&c, ok + i, 1, &done);
 	CHECK_INT(total, strlen(ok) - 4);
+	CHECK_INT(c.data, 3 + 16); /* what --max-request-body counts */
 	CHECK_INT(scan_all("3\r\nab", &done), 5);
 	CHECK_INT(done, 0);
 	CHECK_INT(scan_all("zz\r\n", &done), -1);
