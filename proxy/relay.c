@@ -1477,6 +1477,14 @@ static void start_response_buffering(struct conn *c, struct http_head *h)
 		response_too_big(c);
 		return;
 	}
+	/*
+	 * The whole body came with the head (the usual small response): the
+	 * target has finished writing it, so it goes out as an unbuffered
+	 * response does, without a copy into a spill first.
+	 */
+	if (h->body == BODY_LENGTH && c->up &&
+	    c->up->in.len - c->up->in.pos >= h->content_length)
+		return;
 	c->resp_spill = spill_new(s->buffer_memory);
 }
 
