@@ -143,8 +143,11 @@ void access_log(struct conn *c)
 	strbuf_addstr(sb, ",\"resp_content_length\":");
 	sb_add_u64(sb, c->bytes_out);
 	strbuf_addstr(sb, "}\n");
-	if (c->status >= 100 && c->status < 600)
-		stats.responses[c->status / 100]++;
+	if (!c->no_metrics) { /* counted as they end, with their status */
+		stats.requests++;
+		if (c->status >= 100 && c->status < 600)
+			stats.responses[c->status / 100]++;
+	}
 	strbuf_addbuf(&pending, sb);
 	strbuf_reset(sb);
 	if (pending.len >= 64 * 1024)

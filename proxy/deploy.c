@@ -74,6 +74,7 @@ static void service_free(struct service *s)
 	strvec_clear(&s->prefixes);
 	strvec_clear(&s->log_req);
 	strvec_clear(&s->log_resp);
+	strvec_clear(&s->no_metrics);
 	free(s->name);
 	free(s->canonical_host);
 	free(s->client_ip_header);
@@ -113,11 +114,13 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 	strvec_init(&s->prefixes);
 	strvec_init(&s->log_req);
 	strvec_init(&s->log_resp);
+	strvec_init(&s->no_metrics);
 	strvec_init(&s->rollout_list);
 	jlist(args, "hosts", &s->hosts);
 	jlist(args, "path_prefixes", &s->prefixes);
 	jlist(args, "log_request_headers", &s->log_req);
 	jlist(args, "log_response_headers", &s->log_resp);
+	jlist(args, "exclude_metrics_paths", &s->no_metrics);
 	s->strip_prefix = jbool(args, "strip_path_prefix", 1);
 	s->tls = jbool(args, "tls", 0);
 	s->tls_redirect = jbool(args, "tls_redirect", 1);

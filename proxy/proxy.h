@@ -90,6 +90,7 @@ struct service {
 	uint64_t health_interval_ms, health_timeout_ms;
 	int health_port;
 	struct strvec log_req, log_resp;
+	struct strvec no_metrics; /* --exclude-metrics-path: routed paths */
 	uint64_t target_timeout_ms, writer_affinity_ms;
 	uint64_t max_req_body, max_resp_body;
 	uint64_t buffer_memory; /* per buffered body; the rest spills to disk */

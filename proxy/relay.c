@@ -686,6 +686,31 @@ static int is_read_request(const struct service *s, const struct http_head *h,
 	return !up || !slice_caseeq(*up, "websocket");
 }
 
+/*
+ * --exclude-metrics-path names paths as the target sees them (prefix
+ * stripped, no query), as kamal-proxy matches them.
+ */
+static int excluded_from_metrics(const struct service *s, struct slice path,
+				 size_t prefix_len)
+{
+	if (!s->no_metrics.nr)
+		return 0;
+	struct slice p = path;
+	if (prefix_len && s->strip_prefix) {
+		p.p += prefix_len;
+		p.n -= prefix_len;
+	}
+	const char *q = memchr(p.p, '?', p.n);
+	if (q)
+		p.n = q - p.p;
+	if (!p.n)
+		p = (struct slice){ "/", 1 };
+	for (size_t i = 0; i < s->no_metrics.nr; i++)
+		if (slice_eq(p, s->no_metrics.v[i]))
+			return 1;
+	return 0;
+}
+
 /* Handles a parsed request head of length hl at c->in.pos. */
 static void start_request(struct conn *c, struct http_head *h, int hl)
 {
@@ -701,7 +726,6 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 	if (!c->start_us)
 		c->start_us = now_ms();
 	access_log_begin(c, h);
-	stats.requests++;
 
 	if (c->ln->metrics) {
 		struct strbuf m = STRBUF_INIT;
@@ -713,6 +737,7 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 	}
 	struct service *s = route(h->host, h->path, &prefix_len);
 	c->svc = s;
+	c->no_metrics = s && excluded_from_metrics(s, h->path, prefix_len);
 	if (h->path.n > 28 && h->path.p[1] == '.') {
 		struct strbuf body = STRBUF_INIT;
 		if (!autotls_http01(s, h->host, h->path, &body)) {
@@ -902,6 +927,7 @@ static void finish_request(struct conn *c, int reuse)
 {
 	access_log(c);
 	c->in_request = 0;
+	c->no_metrics = 0;
 	request_release(c, reuse);
 	c->svc = NULL;
 	c->status = 0;

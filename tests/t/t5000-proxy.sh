@@ -237,6 +237,27 @@ test_expect_success 'metrics are served on --metrics-port' '
 	test_grep "berth_proxy_requests_total" out
 '
 
+# requests_total: the counter, read from the metrics port (a read counts
+# itself once it ends).
+requests_total() {
+	curl -s "http://127.0.0.1:$METRICS_PORT/metrics" |
+		sed -n "s/^berth_proxy_requests_total //p"
+}
+
+test_expect_success '--exclude-metrics-path leaves those paths (as the target sees them) out of the counters' '
+	bp deploy counted --host counted.example.com --path-prefix /p \
+		--target 127.0.0.1:$PORT_one --exclude-metrics-path /up &&
+	a=$(requests_total) &&
+	get /p/up -H "Host: counted.example.com" >/dev/null &&
+	get "/p/up?x=1" -H "Host: counted.example.com" >/dev/null &&
+	b=$(requests_total) &&
+	test "$b" = $((a + 1)) &&
+	get /p/other -H "Host: counted.example.com" >/dev/null &&
+	c=$(requests_total) &&
+	test "$c" = $((b + 2)) &&
+	bp remove counted
+'
+
 test_expect_success '27: routes survive a restart; the state file is written atomically' '
 	test -f state/kamal-proxy.state && ! test -f state/kamal-proxy.state.tmp &&
 	proxy_stop && proxy_start &&
