@@ -139,6 +139,7 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 	s->target_timeout_ms = (uint64_t)jnum(args, "target_timeout_ms", 30000);
 	s->writer_affinity_ms = (uint64_t)jnum(args, "writer_affinity_timeout_ms", 1000);
 	s->readers_take_websockets = jbool(args, "read_target_websockets", 0);
+	s->scope_cookie_paths = jbool(args, "scope_cookie_paths", 0);
 	s->buffer_requests = jbool(args, "buffer_requests", 0);
 	s->buffer_responses = jbool(args, "buffer_responses", 0);
 	s->max_req_body = (uint64_t)jnum(args, "max_request_body", 0);

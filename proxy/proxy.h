@@ -96,6 +96,7 @@ struct service {
 	uint64_t buffer_memory; /* per buffered body; the rest spills to disk */
 	int buffer_requests, buffer_responses;
 	int readers_take_websockets; /* --read-target-websockets */
+	int scope_cookie_paths;       /* --scope-cookie-paths */
 	struct target **targets, **readers;
 	int ntargets, nreaders;
 	unsigned rr;

@@ -85,6 +85,7 @@ struct conn {
 	int status;
 	uint64_t start_us, bytes_out;
 	struct strbuf log, reqid;
+	char *cookie_scope; /* --scope-cookie-paths: see cookiescope.c */
 	char addr[64];
 	int port;
 	/* HTTP/2 (h2.h): the session of an h2 connection, or the stream a
@@ -145,6 +146,11 @@ static inline void sb_add_hex(struct strbuf *sb, unsigned long long v, int digit
 		tmp[i] = "0123456789abcdef"[v & 15];
 	strbuf_add(sb, tmp, digits);
 }
+
+/* cookiescope.c: the request's scope ("prefix\nhost", malloc'd) and the
+ * rewriting of one Set-Cookie value under it. */
+char *cookie_scope_new(struct slice prefix, struct slice host);
+void cookie_scope_add(struct strbuf *sb, const char *scope, struct slice v);
 
 /* accesslog.c */
 void access_log_begin(struct conn *c, struct http_head *h);

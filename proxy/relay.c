@@ -392,6 +392,7 @@ void relay_reap(void)
 		strbuf_release(&c->uhead);
 		strbuf_release(&c->log);
 		strbuf_release(&c->reqid);
+		free(c->cookie_scope);
 		free(c);
 	}
 	while (grave_ups) {
@@ -738,6 +739,11 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 	struct service *s = route(h->host, h->path, &prefix_len);
 	c->svc = s;
 	c->no_metrics = s && excluded_from_metrics(s, h->path, prefix_len);
+	free(c->cookie_scope);
+	c->cookie_scope = NULL;
+	if (s && s->scope_cookie_paths && prefix_len > 1)
+		c->cookie_scope = cookie_scope_new((struct slice){ h->path.p, prefix_len },
+						   h->host);
 	if (h->path.n > 28 && h->path.p[1] == '.') {
 		struct strbuf body = STRBUF_INIT;
 		if (!autotls_http01(s, h->host, h->path, &body)) {
@@ -928,6 +934,8 @@ static void finish_request(struct conn *c, int reuse)
 	access_log(c);
 	c->in_request = 0;
 	c->no_metrics = 0;
+	free(c->cookie_scope);
+	c->cookie_scope = NULL;
 	request_release(c, reuse);
 	c->svc = NULL;
 	c->status = 0;
@@ -1046,7 +1054,10 @@ static void build_response_head(struct conn *c, struct http_head *h)
 		}
 		strbuf_add(sb, n.p, n.n);
 		strbuf_addstr(sb, ": ");
-		strbuf_add(sb, h->hdr[i].value.p, h->hdr[i].value.n);
+		if (c->cookie_scope && n.n == 10 && slice_caseeq(n, "set-cookie"))
+			cookie_scope_add(sb, c->cookie_scope, h->hdr[i].value);
+		else
+			strbuf_add(sb, h->hdr[i].value.p, h->hdr[i].value.n);
 		strbuf_addstr(sb, "\r\n");
 	}
 	if (affinity) {

@@ -12,6 +12,8 @@ Routes:
   /stream         a chunked response in three pieces
   /status/N       answers status N
   /echo           the request body back (Content-Length)
+  /cookies        sets three cookies: a (Path=/), b (no Path), c (Path=/x,
+                  Domain=other.example.com)
   /ws             101 upgrade, then echoes bytes until EOF
   /close          200 without a length: the body ends with the connection
                   (head, body and FIN leave together)
@@ -65,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-Backend", name)
-        for k, v in (extra or {}).items():
+        for k, v in (extra.items() if isinstance(extra, dict) else extra or []):
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
@@ -137,6 +139,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == "/bytes":
             return self.send_bytes(args)
+        if path == "/cookies":
+            return self.reply(200, "cookies", "text/plain", extra=[
+                ("Set-Cookie", "a=1; Path=/; HttpOnly"),
+                ("Set-Cookie", "b=2"),
+                ("Set-Cookie", "c=3; Path=/x; Domain=other.example.com")])
         if path == "/echo":
             return self.reply(200, self.read_body(), "application/octet-stream")
         if path.startswith("/status/"):

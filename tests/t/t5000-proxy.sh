@@ -237,6 +237,23 @@ test_expect_success 'metrics are served on --metrics-port' '
 	test_grep "berth_proxy_requests_total" out
 '
 
+test_expect_success '--scope-cookie-paths moves cookies under the matched prefix, not other domains'"'"' cookies' '
+	bp deploy scoped --host scoped.example.com --path-prefix /app \
+		--target 127.0.0.1:$PORT_one --scope-cookie-paths &&
+	curl -s -D hdr -o /dev/null -H "Host: scoped.example.com:80" \
+		"http://127.0.0.1:$HTTP_PORT/app/cookies" &&
+	test_grep "^Set-Cookie: a=1; HttpOnly; Path=/app.$" hdr &&
+	test_grep "^Set-Cookie: b=2; Path=/app.$" hdr &&
+	test_grep "^Set-Cookie: c=3; Path=/x; Domain=other.example.com.$" hdr &&
+	bp deploy scoped --host scoped.example.com --path-prefix /app \
+		--target 127.0.0.1:$PORT_one &&
+	curl -s -D hdr2 -o /dev/null -H "Host: scoped.example.com" \
+		"http://127.0.0.1:$HTTP_PORT/app/cookies" &&
+	test_grep "^Set-Cookie: a=1; Path=/; HttpOnly.$" hdr2 &&
+	test_grep "^Set-Cookie: b=2.$" hdr2 &&
+	bp remove scoped
+'
+
 # requests_total: the counter, read from the metrics port (a read counts
 # itself once it ends).
 requests_total() {
