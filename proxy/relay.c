@@ -1515,12 +1515,12 @@ static void start_response_buffering(struct conn *c, struct http_head *h)
 		return;
 	}
 	/*
-	 * The whole body came with the head (the usual small response): the
-	 * target has finished writing it, so it goes out as an unbuffered
-	 * response does, without a copy into a spill first.
+	 * The whole body came with the head (the usual small response) and
+	 * is within --buffer-memory: the target has finished writing it, so it
+	 * goes out as an unbuffered response does, without a copy first.
 	 */
-	if (h->body == BODY_LENGTH && c->up &&
-	    c->up->in.len - c->up->in.pos >= h->content_length)
+	if (h->body == BODY_LENGTH && h->content_length <= s->buffer_memory &&
+	    c->up && c->up->in.len - c->up->in.pos >= h->content_length)
 		return;
 	c->resp_spill = spill_new(s->buffer_memory);
 }
