@@ -133,7 +133,8 @@ void access_log(struct conn *c)
 	field(sb, "service", c->svc ? (struct slice){ c->svc->name, strlen(c->svc->name) }
 				    : (struct slice){ "", 0 });
 	field(sb, "target", c->tgt ? (struct slice){ c->tgt->addr, strlen(c->tgt->addr) }
-				   : (struct slice){ "", 0 });
+				   : (struct slice){ c->log_target.buf, c->log_target.len });
+	strbuf_setlen(&c->log_target, 0);
 	strbuf_addstr(sb, ",\"duration\":");
 	sb_add_u64(sb, dur * 1000000ULL);
 	strbuf_addstr(sb, ",\"bytes_in\":");

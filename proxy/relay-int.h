@@ -85,6 +85,7 @@ struct conn {
 	int status;
 	uint64_t start_us, bytes_out;
 	struct strbuf log, reqid;
+	struct strbuf log_target; /* kept for the log when a local reply (502) let c->tgt go */
 	char *cookie_scope; /* --scope-cookie-paths: see cookiescope.c */
 	char addr[64];
 	int port;

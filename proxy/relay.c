@@ -266,6 +266,7 @@ static struct conn *conn_new(int fd, struct listener *ln)
 	strbuf_init(&c->uhead, 0);
 	strbuf_init(&c->log, 0);
 	strbuf_init(&c->reqid, 0);
+	strbuf_init(&c->log_target, 0);
 	return c;
 }
 
@@ -392,6 +393,7 @@ void relay_reap(void)
 		strbuf_release(&c->uhead);
 		strbuf_release(&c->log);
 		strbuf_release(&c->reqid);
+		strbuf_release(&c->log_target);
 		free(c->cookie_scope);
 		free(c);
 	}
@@ -458,6 +460,8 @@ void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body)
 {
 	struct strbuf page = STRBUF_INIT;
+	if (c->tgt) /* the log names the target that failed */
+		strbuf_addstr(&c->log_target, c->tgt->addr);
 	request_release(c, 0);
 	if (body) {
 		strbuf_addstr(&page, body);

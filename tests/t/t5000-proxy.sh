@@ -151,9 +151,20 @@ test_expect_success '11: requests still running at the drain timeout get 504' '
 	test -f two.cancelled
 '
 
-test_expect_success '502 when the target refuses, 504 after --target-timeout' '
-	bp deploy t502 --target 127.0.0.1:$PORT_one --host t502.example.com --target-timeout 500ms &&
-	test "$(status "/slow?ms=3000" -H "Host: t502.example.com")" = 504
+test_expect_success '504 after --target-timeout' '
+	bp deploy t504 --target 127.0.0.1:$PORT_one --host t504.example.com --target-timeout 500ms &&
+	test "$(status "/slow?ms=3000" -H "Host: t504.example.com")" = 504
+'
+
+test_expect_success '502 when the target refuses; the log line names that target' '
+	backend_start gone &&
+	bp deploy t502 --target 127.0.0.1:$PORT_gone --host t502.example.com >/dev/null &&
+	kill $PID_gone && wait $PID_gone 2>/dev/null
+	test "$(status / -H "Host: t502.example.com" -H "X-Request-ID: refused")" = 502 &&
+	for i in $(seq 1 30); do grep -q "\"request_id\":\"refused\"" "$TRASH/proxy.out" && break; sleep 0.1; done &&
+	grep "\"request_id\":\"refused\"" "$TRASH/proxy.out" >line &&
+	test_grep "\"status\":502" line &&
+	test_grep "\"target\":\"127.0.0.1:$PORT_gone\"" line
 '
 
 test_expect_success '23: chunked responses stream through' '
