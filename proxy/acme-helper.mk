@@ -4,5 +4,5 @@
 all: $(B)/berth-proxy-acme
 tests: $(B)/berth-proxy-acme
 
-$(B)/berth-proxy-acme: $(B)/obj/proxy/acme-helper/main.o $(B)/libberthproxy.a $(B)/libberth.a
+$(B)/berth-proxy-acme: $(B)/obj/proxy/acme-helper/main.o $(B)/obj/proxy/acme-helper/check.o $(B)/libberthproxy.a $(B)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -35,9 +35,13 @@ struct cert_job {
 	char *service, *cache;
 	struct strvec domains;
 	int staging;
+	int ondemand;             /* one host of an on-demand service */
+	char *check, *check_host; /* its --tls-on-demand-url question */
 	pid_t pid;
 	struct cert_job *next;
 };
+
+#define MAX_QUEUED 64 /* on-demand orders; each is a process, one at a time */
 
 static struct cert_job *queue, *running;
 
@@ -64,6 +68,16 @@ static const char *helper_path(void)
 	return path;
 }
 
+static void job_free(struct cert_job *job)
+{
+	strvec_clear(&job->domains);
+	free(job->service);
+	free(job->cache);
+	free(job->check);
+	free(job->check_host);
+	free(job);
+}
+
 static void start_next(void)
 {
 	while (!running && queue) {
@@ -72,6 +86,11 @@ static void start_next(void)
 		struct strvec argv = STRVEC_INIT;
 		struct strvec env = STRVEC_INIT;
 		strvec_push(&argv, helper_path());
+		if (job->check) {
+			strvec_pushl(&argv, "--check", job->check, NULL);
+			if (job->check_host)
+				strvec_pushl(&argv, "--check-host", job->check_host, NULL);
+		}
 		strvec_push(&argv, job->cache);
 		strvec_pushvec(&argv, &job->domains);
 		for (char **e = environ; *e; e++)
@@ -86,19 +105,22 @@ static void start_next(void)
 		if (rc) {
 			log_warn("cannot run '%s' for '%s': %s", helper_path(),
 				 job->service, strerror(rc));
-			strvec_clear(&job->domains);
-			free(job->service);
-			free(job->cache);
-			free(job);
+			if (job->ondemand)
+				ondemand_done(job->service, job->domains.v[0], 1);
+			job_free(job);
 			continue;
 		}
-		log_warn("requesting a certificate for '%s' (%s)", job->service,
-			 job->domains.v[0]);
+		if (job->check)
+			log_warn("asking the TLS on-demand URL whether '%s' (service '%s') may have a certificate",
+				 job->domains.v[0], job->service);
+		else
+			log_warn("requesting a certificate for '%s' (%s)", job->service,
+				 job->domains.v[0]);
 		running = job;
 	}
 }
 
-static SSL_CTX *load_cached(const char *cache, const char *domain, int fresh_only)
+SSL_CTX *autotls_load_cached(const char *cache, const char *domain, int fresh_only)
 {
 	char *crt = acme_cache_path(cache, domain, ".crt");
 	char *key = acme_cache_path(cache, domain, ".key");
@@ -127,6 +149,10 @@ static void renew_due(void)
 	for (struct service *s = services; s; s = s->next) {
 		if (!s->tls || !s->acme_cache)
 			continue;
+		if (s->od_url) {
+			ondemand_renew(s);
+			continue;
+		}
 		struct strbuf err = STRBUF_INIT;
 		SSL_CTX *ctx = autotls_prepare(s->name, &s->hosts, s->acme_cache,
 					       cJSON_IsTrue(cJSON_GetObjectItem(s->args, "tls_staging")), &err);
@@ -145,12 +171,18 @@ void autotls_tick(void)
 		return;
 	struct cert_job *job = running;
 	running = NULL;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 	struct service *s = service_find(job->service);
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+	if (job->ondemand) {
+		if (code == 1)
+			log_warn("cannot obtain a certificate for '%s' (service '%s'; see the message above)",
+				 job->domains.v[0], job->service);
+		ondemand_done(job->service, job->domains.v[0], code);
+	} else if (code) {
 		log_warn("cannot obtain a certificate for '%s' (see the message above)",
 			 job->service);
 	} else if (s && s->tls) {
-		SSL_CTX *ctx = load_cached(job->cache, job->domains.v[0], 0);
+		SSL_CTX *ctx = autotls_load_cached(job->cache, job->domains.v[0], 0);
 		if (ctx) {
 			/* Live connections hold their own reference to the old one. */
 			if (s->ssl_ctx)
@@ -159,11 +191,48 @@ void autotls_tick(void)
 			log_warn("certificate for '%s' installed", job->service);
 		}
 	}
-	strvec_clear(&job->domains);
-	free(job->service);
-	free(job->cache);
-	free(job);
+	job_free(job);
 	start_next();
+}
+
+/* -1 if an order for domain of service is running or queued, else the queue's length. */
+static int queued(const char *service, const char *domain)
+{
+	int n = 0;
+	if (running && !strcmp(running->service, service) &&
+	    !strcmp(running->domains.v[0], domain))
+		return -1;
+	for (struct cert_job *j = queue; j; j = j->next, n++)
+		if (!strcmp(j->service, service) && !strcmp(j->domains.v[0], domain))
+			return -1;
+	return n;
+}
+
+int autotls_order_host(const char *service, const char *cache, int staging,
+		       const char *domain, const char *check, const char *check_host)
+{
+	int n = queued(service, domain);
+	if (n < 0)
+		return 0;
+	if (n >= MAX_QUEUED) {
+		log_warn("TLS on-demand: %d certificate orders queued; not ordering one for '%s'",
+			 MAX_QUEUED, domain);
+		return -1;
+	}
+	struct cert_job *job = xcalloc(1, sizeof(*job)), **pp = &queue;
+	job->service = xstrdup(service);
+	job->cache = xstrdup(cache);
+	job->staging = staging;
+	job->ondemand = 1;
+	job->check = check ? xstrdup(check) : NULL;
+	job->check_host = check_host ? xstrdup(check_host) : NULL;
+	strvec_init(&job->domains);
+	strvec_push(&job->domains, domain);
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = job;
+	start_next();
+	return 0;
 }
 
 SSL_CTX *autotls_prepare(const char *service, const struct strvec *hosts,
@@ -178,7 +247,7 @@ SSL_CTX *autotls_prepare(const char *service, const struct strvec *hosts,
 		strvec_clear(&names);
 		return NULL;
 	}
-	SSL_CTX *ctx = load_cached(cache, names.v[0], 1);
+	SSL_CTX *ctx = autotls_load_cached(cache, names.v[0], 1);
 	if (!ctx) {
 		struct cert_job **pp = &queue;
 		int dup = running && !strcmp(running->service, service);

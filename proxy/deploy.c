@@ -82,6 +82,8 @@ static void service_free(struct service *s)
 	free(s->health_host);
 	free(s->error_pages);
 	free(s->acme_cache);
+	free(s->od_url);
+	ondemand_free(s);
 	if (s->ssl_ctx)
 		SSL_CTX_free(s->ssl_ctx);
 	cJSON_Delete(s->args);
@@ -102,6 +104,25 @@ static int add_targets(cJSON *args, const char *key, struct target ***out,
 		(*out)[(*n)++] = t;
 	}
 	return 0;
+}
+
+/* --tls-on-demand-url: certificates for hosts approved at first use. */
+static int on_demand_options(struct service *s, const char *url, int cert,
+			     struct strbuf *err)
+{
+	if (!s->tls)
+		strbuf_addstr(err, "TLS must be enabled to use a TLS on-demand URL");
+	else if (s->hosts.nr)
+		strbuf_addstr(err, "cannot set hosts when using a TLS on-demand URL");
+	else if (cert)
+		strbuf_addstr(err, "cannot use a custom TLS certificate with a TLS on-demand URL");
+	else if (s->canonical_host)
+		strbuf_addstr(err, "cannot set a canonical host when using a TLS on-demand URL");
+	else if (s->prefixes.nr && strvec_find(&s->prefixes, "/") < 0)
+		strbuf_addstr(err, "TLS settings must be specified on the root path service");
+	else if (ondemand_valid_url(url, err) == 0)
+		s->od_url = xstrdup(url);
+	return s->od_url ? 0 : -1;
 }
 
 /* Builds a service from deploy arguments; NULL with err filled. */
@@ -158,12 +179,15 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 		}
 		s->error_pages = xstrdup(v);
 	}
-	if (s->tls && !s->hosts.nr) {
+	const char *cert = jstr(args, "tls_certificate_path", NULL);
+	const char *key = jstr(args, "tls_private_key_path", NULL);
+	if ((v = jstr(args, "tls_on_demand_url", NULL)) && *v &&
+	    on_demand_options(s, v, cert || key, err) < 0)
+		goto fail;
+	if (s->tls && !s->hosts.nr && !s->od_url) {
 		strbuf_addstr(err, "TLS settings must be specified with a host");
 		goto fail;
 	}
-	const char *cert = jstr(args, "tls_certificate_path", NULL);
-	const char *key = jstr(args, "tls_private_key_path", NULL);
 	if (s->tls && cert && key) {
 		s->ssl_ctx = tls_load(cert, key, err);
 		if (!s->ssl_ctx)
@@ -175,8 +199,9 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 			strbuf_addstr(&cache, c);
 		else
 			strbuf_addf(&cache, "%s/certs", cfg.state_dir);
-		s->ssl_ctx = autotls_prepare(s->name, &s->hosts, cache.buf,
-					     jbool(args, "tls_staging", 0), err);
+		if (!s->od_url) /* on-demand hosts order when first asked for */
+			s->ssl_ctx = autotls_prepare(s->name, &s->hosts, cache.buf,
+						     jbool(args, "tls_staging", 0), err);
 		s->acme_cache = strbuf_detach(&cache, NULL);
 		if (!s->ssl_ctx && err->len)
 			goto fail;

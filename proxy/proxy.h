@@ -109,6 +109,8 @@ struct service {
 	SSL_CTX *ssl_ctx;
 	char *error_pages;
 	char *acme_cache; /* automatic TLS: the certificate cache */
+	char *od_url;        /* --tls-on-demand-url (ondemand.c) */
+	struct od_table *od; /* its hosts and their certificates */
 	struct service *next;
 };
 
@@ -130,6 +132,8 @@ int proxyproto_trust(const char *cidr);
 int relay_listen(const char *addr, int port, int tls, int metrics);
 void relay_event(struct ev *ev, uint32_t events);
 void relay_tick(void);
+/* Handshakes parked for an on-demand certificate try again (tls.c). */
+void relay_wake_tls(void);
 /* Held (paused) requests of s: go on routing, or fail with 503/504. */
 void relay_release_held(struct service *s);
 /* Ends requests still running on a target whose drain timed out. */
@@ -210,6 +214,32 @@ int autotls_http01(struct service *s, struct slice host, struct slice path,
 int autotls_tlsalpn01(const char *servername, X509 **cert, EVP_PKEY **key);
 int autotls_tlsalpn01_pending(const char *servername);
 void autotls_tick(void);
+/* The cached certificate for domain as a context, if valid (fresh_only: and
+ * not due for renewal); NULL otherwise. */
+SSL_CTX *autotls_load_cached(const char *cache, const char *domain, int fresh_only);
+/*
+ * Queues an order for one host of an on-demand service, unless one is
+ * queued or running; check (and check_host) go to the helper's --check.
+ * ondemand_done() hears the outcome. -1 when the queue is full.
+ */
+int autotls_order_host(const char *service, const char *cache, int staging,
+		       const char *domain, const char *check, const char *check_host);
+
+/* ---- ondemand.c: --tls-on-demand-url ---- */
+enum od_state { OD_READY, OD_WAIT, OD_DENY };
+/*
+ * The certificate for servername on s (an on-demand service): READY with
+ * *ctx (borrowed), WAIT while its order runs (may_order: start one if none
+ * and none failed lately), else DENY.
+ */
+enum od_state ondemand_lookup(struct service *s, const char *servername,
+			      int may_order, SSL_CTX **ctx);
+/* The helper's exit code for host: 0 issued, 3 denied by the check. */
+void ondemand_done(const char *service, const char *host, int code);
+void ondemand_renew(struct service *s); /* orders those due for renewal */
+void ondemand_free(struct service *s);
+/* 0 if url is a path or an absolute http(s) URL, else -1 and why in err. */
+int ondemand_valid_url(const char *url, struct strbuf *err);
 
 /* ---- metrics ---- */
 struct proxy_stats {

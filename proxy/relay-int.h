@@ -56,7 +56,8 @@ struct conn {
 		keep_alive : 1, is_head : 1, minor0 : 1, in_request : 1,
 		resp_head : 1, resp_done : 1, req_done : 1, req_bad : 1,
 		write_error : 1, is_upgrade : 1, resp_keep : 1,
-		is_write : 1, queued : 1, no_metrics : 1;
+		is_write : 1, queued : 1, no_metrics : 1,
+		tls_wait : 1; /* handshake parked: an on-demand order */
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
 	uint64_t idle_since; /* when the last request ended */

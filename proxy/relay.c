@@ -381,6 +381,9 @@ void relay_close(struct conn *c)
 	grave_conns = c;
 }
 
+/* Set when a burst is over; relay_reap() trims once the closed are freed. */
+static int trim_pending;
+
 void relay_reap(void)
 {
 	while (grave_conns) {
@@ -401,6 +404,10 @@ void relay_reap(void)
 		struct upstream *u = grave_ups;
 		grave_ups = u->next_idle;
 		free(u);
+	}
+	if (trim_pending) {
+		trim_pending = 0;
+		malloc_trim(0);
 	}
 }
 
@@ -1825,7 +1832,7 @@ void relay_tick(void)
 		for (struct target *t = all_targets(); t; t = t->next)
 			for (struct upstream *u = t->idle; u; u = u->next_idle)
 				buf_free(&u->in);
-		malloc_trim(0);
+		trim_pending = 1;
 	}
 	struct conn *c, *next;
 	for (c = all_conns; c; c = next) {
@@ -1865,6 +1872,7 @@ void relay_tick(void)
 		}
 	}
 	/* Closing a target's last pooled connection may free the target. */
+	int closed = 0;
 	for (struct target *t = all_targets(), *tn; t; t = tn) {
 		tn = t->next;
 		struct upstream *u = t->idle, *un;
@@ -1875,14 +1883,27 @@ void relay_tick(void)
 			if (u->idle_deadline <= now) {
 				pool_remove(u);
 				upstream_close(u);
+				closed++;
 			}
 		}
 	}
+	/* The pool outlives the burst: give back what it held once it is gone. */
+	if (closed && !nconns)
+		trim_pending = 1;
 }
 
 static int conn_idle(struct conn *c)
 {
 	return c->state == CS_HEAD && (!c->in.p || c->in.pos == c->in.len);
+}
+
+void relay_wake_tls(void)
+{
+	for (struct conn *c = all_conns; c; c = c->next)
+		if (c->tls_wait && !c->dead) {
+			c->tls_wait = 0;
+			run_queue_add(c); /* runs in this loop iteration or the next */
+		}
 }
 
 void relay_shutdown_begin(void)

@@ -12,6 +12,11 @@
  * handshake is done. A host whose first certificate is still on order has
  * no context yet, so the SNI callback lets such a handshake through on the
  * default context (no certificate) while an answer is pending.
+ *
+ * On-demand TLS (ondemand.c): the ClientHello callback sees the SNI first;
+ * for a host whose certificate is being ordered it returns "retry", which
+ * parks the handshake (SSL_ERROR_WANT_CLIENT_HELLO_CB) until
+ * relay_wake_tls() runs it again once the order ended.
  */
 #include "relay-int.h"
 #include "acme.h"
@@ -28,14 +33,22 @@
 SSL_CTX *tls_default_ctx;
 static struct listener *listeners; /* all of them, for the daemon's life */
 
+static struct service *route_sni(const char *name)
+{
+	size_t plen;
+	return name ? route((struct slice){ name, strlen(name) },
+			    (struct slice){ "/", 1 }, &plen) : NULL;
+}
+
 static int sni_cb(SSL *ssl, int *al, void *arg)
 {
 	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	size_t plen;
-	struct service *s = NULL;
-	if (name)
-		s = route((struct slice){ name, strlen(name) },
-			  (struct slice){ "/", 1 }, &plen);
+	struct service *s = route_sni(name);
+	SSL_CTX *od;
+	if (s && s->od_url && ondemand_lookup(s, name, 0, &od) == OD_READY) {
+		SSL_set_SSL_CTX(ssl, od);
+		return SSL_TLSEXT_ERR_OK;
+	}
 	if (!s || !s->ssl_ctx) {
 		/* No host given: the only TLS service, if there is just one. */
 		struct service *only = NULL;
@@ -93,6 +106,50 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* The host_name of a ClientHello's server_name extension (RFC 6066 3). */
+static int hello_sni(SSL *ssl, char *name, size_t size)
+{
+	const unsigned char *p;
+	size_t len;
+	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) ||
+	    len < 5 || (size_t)((p[0] << 8) | p[1]) != len - 2 || p[2] != TLSEXT_NAMETYPE_host_name)
+		return -1;
+	size_t n = (p[3] << 8) | p[4];
+	if (n == 0 || n >= size || n > len - 5 || memchr(p + 5, 0, n))
+		return -1;
+	memcpy(name, p + 5, n);
+	name[n] = 0;
+	return 0;
+}
+
+static int offers_acme_alpn(SSL *ssl)
+{
+	static const char proto[] = "\x0a" ACME_TLS_ALPN_PROTO;
+	const unsigned char *p;
+	size_t len;
+	return SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
+					 &p, &len) &&
+	       memmem(p, len, proto, sizeof(proto) - 1) != NULL;
+}
+
+/*
+ * A new host of an on-demand service: its order starts here, and the
+ * handshake waits for it. A CA validating that very order (acme-tls/1)
+ * must not wait: it goes on to the challenge answer.
+ */
+static int hello_cb(SSL *ssl, int *al, void *arg)
+{
+	char name[256];
+	SSL_CTX *ctx;
+	if (hello_sni(ssl, name, sizeof(name)) < 0)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	struct service *s = route_sni(name);
+	if (s && s->od_url && !offers_acme_alpn(ssl) &&
+	    ondemand_lookup(s, name, 1, &ctx) == OD_WAIT)
+		return SSL_CLIENT_HELLO_RETRY;
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 static SSL_CTX *new_ctx(void)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -118,6 +175,7 @@ int tls_init(void)
 	if (!tls_default_ctx)
 		return error("cannot create a TLS context");
 	SSL_CTX_set_tlsext_servername_callback(tls_default_ctx, sni_cb);
+	SSL_CTX_set_client_hello_cb(tls_default_ctx, hello_cb, NULL);
 	return 0;
 }
 
@@ -158,6 +216,11 @@ SSL *tls_new_conn(int fd)
 
 int step_tls(struct conn *c)
 {
+	if (c->tls_wait) { /* parked: only a client that left is news */
+		if (c->hup || c->rdhup || c->eof)
+			relay_close(c);
+		return 0;
+	}
 	ERR_clear_error();
 	int r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
@@ -176,6 +239,10 @@ int step_tls(struct conn *c)
 		return 1;
 	}
 	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
+		c->tls_wait = 1; /* an on-demand order: relay_wake_tls() */
+		return 0;
+	}
 	if (e == SSL_ERROR_WANT_READ) {
 		c->readable = 0;
 		return 0;

@@ -1,7 +1,7 @@
 /*
  * berth-proxy-acme - obtains one certificate for berth-proxy, then exits.
  *
- *   berth-proxy-acme CACHE-DIR DOMAIN...
+ *   berth-proxy-acme [--check URL [--check-host HOST]] CACHE-DIR DOMAIN...
  *
  * A separate program so that the daemon never loads libcurl and its TLS
  * stack (several MiB of resident memory) just in case a certificate is
@@ -17,11 +17,15 @@
  * Environment: BERTH_PROXY_ACME_DIRECTORY (default Let's Encrypt),
  * BERTH_PROXY_ACME_STAGING=1, BERTH_PROXY_ACME_CA (extra trust, tests),
  * BERTH_PROXY_ACME_CHALLENGE=tls-alpn-01|http-01 (only that one).
- * Exit status 0 with the certificate in the cache, 1 with one line on
- * stderr per failed attempt otherwise.
+ * With --check (--tls-on-demand-url), the endpoint is asked first whether
+ * DOMAIN may have a certificate (check.c); --check-host sets the Host
+ * header it gets.
+ * Exit status 0 with the certificate in the cache, 3 when the check said
+ * no, 1 with one line on stderr per failed attempt otherwise.
  */
 #include "compat.h"
 #include "proxy/acme.h"
+#include "check.h"
 
 static int obtain(struct acme_config *ac, enum acme_challenge_type type,
 		  char **domains, size_t n)
@@ -67,10 +71,19 @@ int main(int argc, char **argv)
 	struct acme_config ac = { 0 };
 	enum acme_challenge_type order[2];
 	const char *staging = getenv("BERTH_PROXY_ACME_STAGING");
+	const char *check = NULL, *check_host = NULL;
 	size_t n = challenge_order(order);
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: berth-proxy-acme CACHE-DIR DOMAIN...\n");
+	for (; argc > 2 && !strncmp(argv[1], "--check", 7); argc -= 2, argv += 2) {
+		if (!strcmp(argv[1], "--check"))
+			check = argv[2];
+		else if (!strcmp(argv[1], "--check-host"))
+			check_host = argv[2];
+		else
+			break;
+	}
+	if (argc < 3 || !strncmp(argv[1], "--", 2)) {
+		fprintf(stderr, "usage: berth-proxy-acme [--check URL [--check-host HOST]] CACHE-DIR DOMAIN...\n");
 		return 2;
 	}
 	if (!n) {
@@ -78,6 +91,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	acme_global_init();
+	if (check) {
+		struct strbuf why = STRBUF_INIT;
+		if (ondemand_check(check, check_host, argv[2], &why) < 0) {
+			fprintf(stderr, "%s\n", why.buf);
+			return 3;
+		}
+		strbuf_release(&why);
+		fprintf(stderr, "requesting a certificate for '%s'\n", argv[2]);
+	}
 	ac.directory_url = getenv("BERTH_PROXY_ACME_DIRECTORY");
 	ac.ca_file = getenv("BERTH_PROXY_ACME_CA");
 	ac.staging = staging && !strcmp(staging, "1");

@@ -12,6 +12,7 @@ Routes:
   /stream         a chunked response in three pieces
   /status/N       answers status N
   /echo           the request body back (Content-Length)
+  /allow-host     a --tls-on-demand-url endpoint: 200 for hosts in ./allowed-hosts
   /cookies        sets three cookies: a (Path=/), b (no Path), c (Path=/x,
                   Domain=other.example.com)
   /ws             101 upgrade, then echoes bytes until EOF
@@ -146,6 +147,19 @@ class Handler(BaseHTTPRequestHandler):
                 ("Set-Cookie", "c=3; Path=/x; Domain=other.example.com")])
         if path == "/echo":
             return self.reply(200, self.read_body(), "application/octet-stream")
+        if path == "/allow-host":
+            # A --tls-on-demand-url endpoint: hosts listed in allowed-hosts
+            # get 200. Each question is logged as "HOST-HEADER HOST-ARG".
+            host = args.get("host", "")
+            with open("checks.log", "a") as f:
+                f.write("%s %s\n" % (self.headers.get("Host"), host))
+            try:
+                allowed = open("allowed-hosts").read().split()
+            except OSError:
+                allowed = []
+            if host in allowed:
+                return self.reply(200, "ok", "text/plain")
+            return self.reply(403, "not on the list: " + host, "text/plain")
         if path.startswith("/status/"):
             return self.reply(int(path[8:]), "status", "text/plain")
         if path == "/ws":
