@@ -12,19 +12,19 @@
 # kamal-proxy deploy ...` works), CA certificates, a kamal-proxy user with
 # its config directory, ports 80/443, CMD ["kamal-proxy", "run"].
 #
-# Static linking: Debian ships libssl.a and libcrypto.a, but neither
-# libcjson.a nor static archives of libcurl's dependencies (nghttp2, ssh2,
-# rtmp, psl, ldap, gssapi). So we first try -static and, when that cannot
-# link, put the dynamic binary in the image together with exactly the
-# shared objects ldd names (and the loader). Either way nothing else is in
-# the image. PROXY_STATIC=0 skips the attempt.
+# Static linking: Debian ships libssl.a, libcrypto.a and libnghttp2.a but
+# no libcjson.a. So we first try -static and, when that cannot link, put
+# the ordinary binary in the image (OpenSSL and nghttp2 linked in, see
+# PROXY_STATIC_TLS in the Makefile) together with exactly the shared
+# objects ldd names: libcjson, libc and the loader. Either way nothing else
+# is in the image. PROXY_STATIC=0 skips the attempt.
 
 PROXY_IMAGE_TAG ?= berth-proxy:latest
 PROXY_STATIC ?= 1
 DOCKER ?= docker
 PROXY_IMG = $(B)/proxy-image
 PROXY_CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
-PROXY_STATIC_LIBS = $(shell pkg-config --static --libs libcjson libcurl openssl libnghttp2 2>/dev/null) -lpthread -lm
+PROXY_STATIC_LIBS = $(shell pkg-config --static --libs libcjson openssl libnghttp2 2>/dev/null) -lpthread -lm
 
 # The binary that goes in the image: static if it links, else dynamic.
 $(PROXY_IMG)/berth-proxy: $(B)/obj/proxy/main.o $(B)/libberthproxy.a $(B)/libberth.a $(B)/berth-proxy
