@@ -37,9 +37,33 @@ void strbuf_setlen(struct strbuf *sb, size_t len);
 
 /* Appends return 0, or -1 (buffer unchanged) when a cap would be passed. */
 int strbuf_grow(struct strbuf *sb, size_t extra);
-int strbuf_add(struct strbuf *sb, const void *data, size_t len);
-int strbuf_addstr(struct strbuf *sb, const char *s);
-int strbuf_addch(struct strbuf *sb, int c);
+int strbuf_add_slow(struct strbuf *sb, const void *data, size_t len);
+
+/*
+ * Inline for the common case (room already there, no cap): the proxy
+ * appends a few dozen pieces per request, and a literal's strlen() then
+ * folds away at compile time.
+ */
+static inline int strbuf_add(struct strbuf *sb, const void *data, size_t len)
+{
+	if (sb->max || sb->alloc - sb->len <= len)
+		return strbuf_add_slow(sb, data, len);
+	memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+static inline int strbuf_addstr(struct strbuf *sb, const char *s)
+{
+	return strbuf_add(sb, s, strlen(s));
+}
+
+static inline int strbuf_addch(struct strbuf *sb, int c)
+{
+	char ch = (char)c;
+	return strbuf_add(sb, &ch, 1);
+}
 int strbuf_addbuf(struct strbuf *sb, const struct strbuf *other);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) BERTH_PRINTF(2, 3);
 int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);

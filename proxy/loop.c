@@ -27,11 +27,17 @@ uint64_t now_ms(void)
 	return cached_now ? cached_now : mono_ms();
 }
 
+/* Read once per loop iteration at most: requests log and stamp it. */
+static uint64_t cached_wall;
+
 uint64_t wall_ms(void)
 {
 	struct timespec ts;
+	if (cached_wall && cached_now)
+		return cached_wall;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	cached_wall = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return cached_wall;
 }
 
 int set_nonblock(int fd)
@@ -100,6 +106,7 @@ void loop_run(volatile int *stop)
 		int n = epoll_wait(epfd, evs, ARRAY_SIZE(evs),
 				   queued || h2_pending() ? 0 : 100);
 		cached_now = mono_ms();
+		cached_wall = 0;
 		if (n < 0 && errno != EINTR) {
 			error_errno("epoll_wait");
 			break;
@@ -115,10 +122,10 @@ void loop_run(volatile int *stop)
 			monitor_tick();
 			control_tick();
 			autotls_tick();
+			access_log_flush();
 		}
 		/* Frames that events and timers queued on HTTP/2 connections. */
 		h2_flush_pending();
 		relay_reap();
-		access_log_flush();
 	}
 }

@@ -92,3 +92,14 @@ status() {
 raw() {
 	$PYTHON "$HELPERS/raw.py" "$HTTP_PORT" "$@"
 }
+
+# log_line PATTERN: the last access-log line matching PATTERN (grep), once
+# there is one (up to 3 s): the daemon writes its log every 100 ms, so a
+# pattern should name one request (its X-Request-ID, a unique path).
+log_line() {
+	for _ in $(seq 30); do
+		grep -- "$1" "$TRASH/proxy.out" | tail -1 | grep . && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -161,8 +161,7 @@ test_expect_success '502 when the target refuses; the log line names that target
 	bp deploy t502 --target 127.0.0.1:$PORT_gone --host t502.example.com >/dev/null &&
 	kill $PID_gone && wait $PID_gone 2>/dev/null
 	test "$(status / -H "Host: t502.example.com" -H "X-Request-ID: refused")" = 502 &&
-	for i in $(seq 1 30); do grep -q "\"request_id\":\"refused\"" "$TRASH/proxy.out" && break; sleep 0.1; done &&
-	grep "\"request_id\":\"refused\"" "$TRASH/proxy.out" >line &&
+	log_line "\"request_id\":\"refused\"" >line &&
 	test_grep "\"status\":502" line &&
 	test_grep "\"target\":\"127.0.0.1:$PORT_gone\"" line
 '
@@ -215,7 +214,7 @@ test_expect_success '13: a deploy with an invalid certificate fails and changes 
 
 test_expect_success '28: one JSON access-log line per request' '
 	get "/logged?x=1" -H "User-Agent: tester" -H "X-Request-ID: logid" >/dev/null &&
-	grep "\"request_id\":\"logid\"" "$TRASH/proxy.out" >line &&
+	log_line "\"request_id\":\"logid\"" >line &&
 	test_grep "\"path\":\"/logged\"" line &&
 	test_grep "\"query\":\"x=1\"" line &&
 	test_grep "\"status\":200" line &&
@@ -227,14 +226,13 @@ test_expect_success '28: one JSON access-log line per request' '
 test_expect_success '28: --log-request-header adds the header to the line' '
 	bp deploy hdr --target 127.0.0.1:$PORT_one --host hdr.example.com --log-request-header X-Custom &&
 	get / -H "Host: hdr.example.com" -H "X-Custom: zz" -H "X-Request-ID: hdrid" >/dev/null &&
-	grep "\"request_id\":\"hdrid\"" "$TRASH/proxy.out" >line &&
+	log_line "\"request_id\":\"hdrid\"" >line &&
 	test_grep "\"req_x_custom\":\"zz\"" line
 '
 
 test_expect_success '24: a client that disconnects is logged as 499' '
 	curl -s --max-time 0.5 "http://127.0.0.1:$HTTP_PORT/slow?ms=3000" -H "X-Request-ID: gone" || true
-	for i in $(seq 1 30); do grep -q "\"request_id\":\"gone\"" "$TRASH/proxy.out" && break; sleep 0.1; done &&
-	grep "\"request_id\":\"gone\"" "$TRASH/proxy.out" >line &&
+	log_line "\"request_id\":\"gone\"" >line &&
 	test_grep "\"status\":499" line
 '
 

@@ -83,6 +83,7 @@ test_expect_success 'a valid chunked body with extensions and trailers passes' '
 test_expect_success 'a smuggled second request after a rejected one is never forwarded' '
 	raw "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n" >out &&
 	test "$(grep -c "^HTTP/1.1" out)" = 1 &&
+	get /after-smuggling >/dev/null && log_line "\"path\":\"/after-smuggling\"" >/dev/null &&
 	! grep -q "\"path\":\"/smuggled\"" "$TRASH/proxy.out"
 '
 

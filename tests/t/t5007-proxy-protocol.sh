@@ -11,7 +11,7 @@ bp deploy app --target 127.0.0.1:$PORT_one >/dev/null
 test_expect_success 'v1 header from a trusted source names the client' '
 	raw "PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >out &&
 	test_grep "\"X-Forwarded-For\", \"203.0.113.7\"" out &&
-	grep -q "\"client_addr\":\"203.0.113.7\",\"client_port\":5555" "$TRASH/proxy.out"
+	log_line "\"client_addr\":\"203.0.113.7\",\"client_port\":5555" >/dev/null
 '
 
 test_expect_success 'v2 header (binary) from a trusted source names the client' '
