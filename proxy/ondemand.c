@@ -125,13 +125,14 @@ static char *check_url(struct service *s, const char **host_header, const char *
 	return strbuf_detach(&url, NULL);
 }
 
-static enum od_state order(struct service *s, struct od_host *h)
+/* check: ask the endpoint first (not for a renewal: it was approved). */
+static enum od_state order(struct service *s, struct od_host *h, int check)
 {
-	const char *host_header;
-	char *url = check_url(s, &host_header, h->name);
+	const char *host_header = NULL;
+	char *url = check ? check_url(s, &host_header, h->name) : NULL;
 	int staging = cJSON_IsTrue(cJSON_GetObjectItem(s->args, "tls_staging"));
-	int rc = url ? autotls_order_host(s->name, s->acme_cache, staging, h->name,
-					  url, host_header) : -1;
+	int rc = check && !url ? -1 :
+		 autotls_order_host(s->name, s->acme_cache, staging, h->name, url, host_header);
 	free(url);
 	if (rc < 0) {
 		h->retry_at = now_ms() + OD_DENIED_MS;
@@ -139,6 +140,26 @@ static enum od_state order(struct service *s, struct od_host *h)
 	}
 	h->ordering = 1;
 	return OD_WAIT;
+}
+
+/*
+ * A host with a certificate in the cache (from before a restart): served
+ * while valid, renewed when due, never asked about again.
+ */
+static enum od_state from_cache(struct service *s, struct od_host *h, int due,
+				time_t not_after, int may_order, SSL_CTX **ctx)
+{
+	SSL_CTX *cached = not_after > time(NULL) ?
+		autotls_load_cached(s->acme_cache, h->name, 0) : NULL;
+	if (cached)
+		set_ctx(s->od, h, cached);
+	if (due && may_order && !h->ordering)
+		order(s, h, 0);
+	if (cached) {
+		*ctx = cached;
+		return OD_READY;
+	}
+	return h->ordering ? OD_WAIT : OD_DENY;
 }
 
 static struct od_table *table(struct service *s)
@@ -172,12 +193,12 @@ enum od_state ondemand_lookup(struct service *s, const char *servername,
 		return OD_WAIT;
 	if (h && h->retry_at > now)
 		return OD_DENY;
-	SSL_CTX *cached = autotls_load_cached(s->acme_cache, name, 0);
-	if (cached) {
-		set_ctx(t, h ? h : add(t, name), cached);
-		*ctx = cached;
-		return OD_READY;
-	}
+	time_t not_after = 0;
+	char *crt = acme_cache_path(s->acme_cache, name, ".crt");
+	int due = acme_renewal_due(crt, ACME_RENEW_DAYS, time(NULL), &not_after);
+	free(crt);
+	if (due >= 0)
+		return from_cache(s, h ? h : add(t, name), due, not_after, may_order, ctx);
 	if (!may_order)
 		return OD_DENY;
 	if (!h && t->unissued >= OD_MAX_UNISSUED) {
@@ -188,7 +209,7 @@ enum od_state ondemand_lookup(struct service *s, const char *servername,
 			return OD_DENY;
 		}
 	}
-	return order(s, h ? h : add(t, name));
+	return order(s, h ? h : add(t, name), 1);
 }
 
 void ondemand_done(const char *service, const char *host, int code)

@@ -125,6 +125,23 @@ test_expect_success 'cached certificates serve without asking the endpoint (it i
 	https_get two.berth.test >out && test_grep "\"backend\": \"one\"" out
 '
 
+test_expect_success 'a cached certificate due for renewal serves at once and is renewed unasked' '
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj /CN=six.berth.test -addext subjectAltName=DNS:six.berth.test -days 10 \
+		-keyout state/certs/six.berth.test.key -out state/certs/six.berth.test.crt 2>/dev/null &&
+	curl -sS --max-time 20 -k --resolve "six.berth.test:$HTTPS_PORT:127.0.0.1" \
+		"https://six.berth.test:$HTTPS_PORT/" >out &&
+	test_grep "\"backend\": \"one\"" out &&
+	for i in $(seq 100); do
+		openssl x509 -in state/certs/six.berth.test.crt -noout -issuer | grep -q Pebble && break
+		sleep 0.1
+	done &&
+	openssl x509 -in state/certs/six.berth.test.crt -noout -issuer >issuer &&
+	test_grep Pebble issuer &&
+	for i in $(seq 30); do https_get six.berth.test >out 2>/dev/null && break; sleep 0.1; done &&
+	test_grep "\"backend\": \"one\"" out
+'
+
 test_expect_success 'an endpoint that does not answer denies the host' '
 	test_must_fail https_get three.berth.test 2>err &&
 	test_grep "TLS on-demand check for .three.berth.test. failed" "$TRASH/proxy.err" &&
