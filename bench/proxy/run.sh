@@ -447,7 +447,9 @@ for round in $(seq "$ROUNDS"); do
 	done
 	note "round $round of $ROUNDS done"
 done
+declare -A ALL_P99 ALL_CPU
 for r in "${rows[@]}"; do
+	ALL_P99[$r]=${R_P99[$r]:-} ALL_CPU[$r]=${R_CPU[$r]:-}
 	for m in R_RPS R_P50 R_P99 R_CPU; do
 		declare -n ref=$m
 		ref[$r]=$(printf '%s' "${ref[$r]:-n/a}" | median)
@@ -474,6 +476,12 @@ for b in "berth-proxy" "berth-proxy (kamal defaults)"; do
 			"$(ratio "${R_P99[$b]}" "${R_P99[$r]}")" "$(ratio "${R_CPU[$b]}" "${R_CPU[$r]}")" \
 			"$(ratio "${R_IDLE[$b]}" "${R_IDLE[$r]}")" "$(ratio "${R_10K[$b]}" "${R_10K[$r]}")"
 	done
+done
+
+# The spread behind the medians: on a shared VM it is the honest error bar.
+printf '\nper round (p99_ms | req/cpu-s):\n'
+for r in "${rows[@]}"; do
+	printf '  %-28s %s |%s\n' "$r" "${ALL_P99[$r]:- n/a}" "${ALL_CPU[$r]:- n/a}"
 done
 
 if [ "$H2" = 1 ]; then
