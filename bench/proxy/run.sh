@@ -13,6 +13,13 @@
 # each) through berth-proxy's TLS port and through nginx's (ssl http2),
 # both in front of the same backend over HTTP/1.1.
 #
+# SAME_WORK=1 (default) has the peers do what kamal-proxy (and so
+# berth-proxy) does per request: send X-Forwarded-For/-Proto/-Host,
+# X-Request-ID and X-Request-Start to the target, and write an access-log
+# line (to /dev/null). The backend shares core 0 with wrk, so a peer that
+# sent it bare requests would win req/s and latency for doing less.
+# SAME_WORK=0: the peers' bare configurations.
+#
 # Rows whose program is missing (or a berth-proxy that cannot proxy yet)
 # print n/a; the peers' numbers stand on their own.
 set -u
@@ -30,6 +37,7 @@ BERTH_PROXY=${BERTH_PROXY:-$BUILD_DIR/berth-proxy}
 P_BACKEND=18480 P_NGINX=18481 P_HAPROXY=18482 P_CADDY=18483
 P_BERTH=18484 P_BERTH_KAMAL=18485 P_NGINX_H2=18486
 H2=${H2:-0}
+SAME_WORK=${SAME_WORK:-1}
 H2_STREAMS=${H2_STREAMS:-10}
 HZ=$(getconf CLK_TCK)
 
@@ -119,6 +127,46 @@ start_backend() {
 }
 
 # --- the peers: each start_* launches in the background and sets $pid ------
+# SAME_WORK pieces of each peer's configuration (see the top).
+nginx_same_work() {
+	[ "$SAME_WORK" = 1 ] || { [ "$1" = log ] && echo 'access_log off;'; return; }
+	case $1 in
+	log) printf '%s\n' \
+		"log_format json escape=json '{\"time\":\"\$time_iso8601\",\"host\":\"\$host\",\"method\":\"\$request_method\",\"path\":\"\$uri\",\"status\":\$status,\"bytes\":\$bytes_sent,\"duration\":\$request_time,\"target\":\"\$upstream_addr\",\"client\":\"\$remote_addr\",\"request_id\":\"\$request_id\"}';" \
+		'access_log /dev/null json;' ;;
+	headers) printf '%s\n' \
+		'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;' \
+		'proxy_set_header X-Forwarded-Proto $scheme;' \
+		'proxy_set_header X-Forwarded-Host $host;' \
+		'proxy_set_header X-Request-ID $request_id;' \
+		'proxy_set_header X-Request-Start "t=${msec}";' ;;
+	esac
+}
+
+haproxy_same_work() {
+	[ "$SAME_WORK" = 1 ] || return 0
+	case $1 in
+	global) echo 'log stdout format raw local0' ;;
+	defaults) printf '%s\n' 'log global' 'option httplog' ;;
+	frontend) printf '%s\n' 'option forwardfor' \
+		'http-request set-header X-Forwarded-Proto http' \
+		'http-request set-header X-Forwarded-Host %[req.hdr(host)]' \
+		'unique-id-format %{+X}o\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid' \
+		'http-request set-header X-Request-ID %[unique-id]' \
+		'http-request set-header X-Request-Start t=%[date(0,ms)]' ;;
+	esac
+}
+
+# Caddy sends X-Forwarded-* by itself.
+caddy_same_work() {
+	[ "$SAME_WORK" = 1 ] || return 0
+	case $1 in
+	site) printf '%s\n' 'log {' 'output file /dev/null' '}' ;;
+	proxy) printf '%s\n' 'header_up X-Request-ID {http.request.uuid}' \
+		'header_up X-Request-Start t={time.now.unix_ms}' ;;
+	esac
+}
+
 start_nginx() {
 	have nginx || return 1
 	mkdir -p "$work/nginx/tmp"
@@ -130,7 +178,7 @@ start_nginx() {
 	worker_rlimit_nofile 20000;
 	events { worker_connections 19000; }
 	http {
-		access_log off;
+		$(nginx_same_work log)
 		client_body_temp_path $work/nginx/tmp;
 		proxy_temp_path $work/nginx/tmp;
 		keepalive_requests 10000000;
@@ -142,6 +190,7 @@ start_nginx() {
 				proxy_pass http://backend;
 				proxy_http_version 1.1;
 				proxy_set_header Connection "";
+				$(nginx_same_work headers)
 			}
 		}
 	}
@@ -155,6 +204,7 @@ start_haproxy() {
 	mkdir -p "$work/haproxy"
 	cat >"$work/haproxy/haproxy.cfg" <<-EOF
 	global
+		$(haproxy_same_work global)
 		nbthread 1
 		# haproxy reserves two fds per connection; the container caps us at
 		# 20000, so let it run on a warning rather than refuse.
@@ -167,13 +217,15 @@ start_haproxy() {
 		timeout server 30s
 		timeout http-keep-alive 300s
 		http-reuse always
+		$(haproxy_same_work defaults)
 	frontend bench
 		bind 127.0.0.1:$P_HAPROXY
+		$(haproxy_same_work frontend)
 		default_backend backend
 	backend backend
 		server s1 127.0.0.1:$P_BACKEND
 	EOF
-	taskset -c "$PROXY_CPU" haproxy -db -f "$work/haproxy/haproxy.cfg" >"$work/haproxy/log" 2>&1 &
+	taskset -c "$PROXY_CPU" haproxy -db -f "$work/haproxy/haproxy.cfg" >/dev/null 2>"$work/haproxy/log" &
 	pid=$!
 }
 
@@ -188,7 +240,10 @@ start_caddy() {
 	}
 	:$P_CADDY {
 		bind 127.0.0.1
-		reverse_proxy 127.0.0.1:$P_BACKEND
+		$(caddy_same_work site)
+		reverse_proxy 127.0.0.1:$P_BACKEND {
+			$(caddy_same_work proxy)
+		}
 	}
 	EOF
 	# Go sizes GOMAXPROCS from the affinity mask: one core, like the rest.
