@@ -52,6 +52,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$work"
+	[ -c /dev/null ] || note "/dev/null is no longer a device: a peer's log replaced it (mknod -m 666 /dev/null c 1 3)"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -157,11 +158,13 @@ haproxy_same_work() {
 	esac
 }
 
-# Caddy sends X-Forwarded-* by itself.
+# Caddy sends X-Forwarded-* by itself. Its log encodes each line and
+# discards it: "output file /dev/null" would make it roll the "file" over,
+# replacing /dev/null with a regular file (and gzipping the old one).
 caddy_same_work() {
 	[ "$SAME_WORK" = 1 ] || return 0
 	case $1 in
-	site) printf '%s\n' 'log {' 'output file /dev/null' '}' ;;
+	site) printf '%s\n' 'log {' 'output discard' '}' ;;
 	proxy) printf '%s\n' 'header_up X-Request-ID {http.request.uuid}' \
 		'header_up X-Request-Start t={time.now.unix_ms}' ;;
 	esac
