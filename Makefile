@@ -45,8 +45,8 @@ PROXY_LIBS := $(call pkg_libs,libcjson openssl libnghttp2)
 # needs a rebuild, as the container image does anyway. PROXY_STATIC_TLS=0:
 # link them dynamically.
 PROXY_STATIC_TLS ?= 1
-TLS_LIBDIR := $(shell pkg-config --variable=libdir openssl 2>/dev/null)
-ifeq ($(PROXY_STATIC_TLS)$(wildcard $(TLS_LIBDIR)/libcrypto.a $(TLS_LIBDIR)/libssl.a $(TLS_LIBDIR)/libnghttp2.a),1$(TLS_LIBDIR)/libcrypto.a $(TLS_LIBDIR)/libssl.a $(TLS_LIBDIR)/libnghttp2.a)
+TLS_ARCHIVES := $(addprefix $(shell pkg-config --variable=libdir openssl 2>/dev/null)/,libssl.a libcrypto.a libnghttp2.a)
+ifeq ($(PROXY_STATIC_TLS) $(words $(wildcard $(TLS_ARCHIVES))),1 3)
 PROXY_PROG_LIBS := $(call pkg_libs,libcjson) -Wl,-Bstatic -lssl -lcrypto -lnghttp2 -Wl,-Bdynamic -ldl
 else
 PROXY_PROG_LIBS := $(PROXY_LIBS)

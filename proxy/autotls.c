@@ -155,7 +155,7 @@ static void renew_due(void)
 		}
 		struct strbuf err = STRBUF_INIT;
 		SSL_CTX *ctx = autotls_prepare(s->name, &s->hosts, s->acme_cache,
-					       cJSON_IsTrue(cJSON_GetObjectItem(s->args, "tls_staging")), &err);
+					       s->tls_staging, &err);
 		if (ctx)
 			SSL_CTX_free(ctx); /* still fresh; the live one stays */
 		strbuf_release(&err);

@@ -145,6 +145,7 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 	s->strip_prefix = jbool(args, "strip_path_prefix", 1);
 	s->tls = jbool(args, "tls", 0);
 	s->tls_redirect = jbool(args, "tls_redirect", 1);
+	s->tls_staging = jbool(args, "tls_staging", 0);
 	s->forward_headers = jbool(args, "forward_headers", 0);
 	const char *v;
 	if ((v = jstr(args, "canonical_host", NULL)))
@@ -201,7 +202,7 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 			strbuf_addf(&cache, "%s/certs", cfg.state_dir);
 		if (!s->od_url) /* on-demand hosts order when first asked for */
 			s->ssl_ctx = autotls_prepare(s->name, &s->hosts, cache.buf,
-						     jbool(args, "tls_staging", 0), err);
+						     s->tls_staging, err);
 		s->acme_cache = strbuf_detach(&cache, NULL);
 		if (!s->ssl_ctx && err->len)
 			goto fail;

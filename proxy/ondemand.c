@@ -125,14 +125,23 @@ static char *check_url(struct service *s, const char **host_header, const char *
 	return strbuf_detach(&url, NULL);
 }
 
+/* The cached certificate of name: 1 due for renewal, 0 not, -1 none. */
+static int cert_due(struct service *s, const char *name, time_t *not_after)
+{
+	char *crt = acme_cache_path(s->acme_cache, name, ".crt");
+	int due = acme_renewal_due(crt, ACME_RENEW_DAYS, time(NULL), not_after);
+	free(crt);
+	return due;
+}
+
 /* check: ask the endpoint first (not for a renewal: it was approved). */
 static enum od_state order(struct service *s, struct od_host *h, int check)
 {
 	const char *host_header = NULL;
 	char *url = check ? check_url(s, &host_header, h->name) : NULL;
-	int staging = cJSON_IsTrue(cJSON_GetObjectItem(s->args, "tls_staging"));
 	int rc = check && !url ? -1 :
-		 autotls_order_host(s->name, s->acme_cache, staging, h->name, url, host_header);
+		 autotls_order_host(s->name, s->acme_cache, s->tls_staging, h->name, url,
+				    host_header);
 	free(url);
 	if (rc < 0) {
 		h->retry_at = now_ms() + OD_DENIED_MS;
@@ -194,9 +203,7 @@ enum od_state ondemand_lookup(struct service *s, const char *servername,
 	if (h && h->retry_at > now)
 		return OD_DENY;
 	time_t not_after = 0;
-	char *crt = acme_cache_path(s->acme_cache, name, ".crt");
-	int due = acme_renewal_due(crt, ACME_RENEW_DAYS, time(NULL), &not_after);
-	free(crt);
+	int due = cert_due(s, name, &not_after);
 	if (due >= 0)
 		return from_cache(s, h ? h : add(t, name), due, not_after, may_order, ctx);
 	if (!may_order)
@@ -233,17 +240,12 @@ void ondemand_renew(struct service *s)
 {
 	if (!s->od)
 		return;
-	int staging = cJSON_IsTrue(cJSON_GetObjectItem(s->args, "tls_staging"));
 	for (size_t i = 0; i < s->od->nbucket; i++)
 		for (struct od_host *h = s->od->bucket[i]; h; h = h->next) {
 			if (!h->ctx || h->ordering)
 				continue;
-			char *crt = acme_cache_path(s->acme_cache, h->name, ".crt");
-			int due = acme_renewal_due(crt, ACME_RENEW_DAYS, time(NULL), NULL);
-			free(crt);
-			if (due != 0 && autotls_order_host(s->name, s->acme_cache, staging,
-							   h->name, NULL, NULL) == 0)
-				h->ordering = 1;
+			if (cert_due(s, h->name, NULL) != 0)
+				order(s, h, 0);
 		}
 }
 

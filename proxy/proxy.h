@@ -86,6 +86,7 @@ struct service {
 	cJSON *args; /* the deploy arguments, as saved in the state file */
 	struct strvec hosts, prefixes;
 	int strip_prefix, tls, tls_redirect, forward_headers;
+	int tls_staging; /* ACME orders go to Let's Encrypt's staging CA */
 	char *canonical_host, *client_ip_header, *health_path, *health_host;
 	uint64_t health_interval_ms, health_timeout_ms;
 	int health_port;

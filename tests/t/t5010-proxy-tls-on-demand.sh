@@ -91,7 +91,7 @@ test_expect_success 'clients arriving together for a new host all wait for one o
 	test "$(grep -c " four.berth.test\$" checks.log)" = 1
 '
 
-test_expect_success 'a client that leaves while its handshake waits costs nothing' '
+test_expect_success 'a client that gives up while its handshake waits does not stop the order' '
 	echo five.berth.test >>allowed-hosts &&
 	curl -sS --max-time 0.3 --cacert roots.pem --resolve "five.berth.test:$HTTPS_PORT:127.0.0.1" \
 		"https://five.berth.test:$HTTPS_PORT/" 2>err;
