@@ -135,7 +135,12 @@ check: deps
 	-$(MAKE) fuzz
 	sh tests/summary.sh build/test-counts build-san/test-counts build-fuzz/test-counts
 
-bench: all
+# bench/proxy's open-loop load generator (latency at a fixed rate).
+$(B)/bench/ratelat: bench/proxy/ratelat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: all $(B)/bench/ratelat
 	sh bench/run.sh
 
 clean:

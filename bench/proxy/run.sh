@@ -9,6 +9,15 @@
 #
 #   ROUNDS=3 DURATION=10 CONNS=64 IDLE_CONNS=10000 BUILD_DIR=build bench/proxy/run.sh
 #
+# Latency is measured twice. wrk's closed loop runs at saturation, where
+# the latency of CONNS connections is CONNS / throughput and the
+# throughput is set by core 0 (wrk and the backend), so it ranks proxies
+# by how they disturb that core more than by the time they add. Then
+# ratelat (bench/proxy/ratelat.c) offers each proxy the same fixed rates
+# (RATES, requests/s, evenly spaced, up to CONNS connections) for
+# RATE_DURATION seconds and reports p50/p99 from each request's due time
+# (no coordinated omission): the time a proxy adds at a given load.
+#
 # H2=1 adds HTTP/2 over TLS: h2load (CONNS connections, H2_STREAMS streams
 # each) through berth-proxy's TLS port and through nginx's (ssl http2),
 # both in front of the same backend over HTTP/1.1.
@@ -33,6 +42,9 @@ IDLE_CONNS=${IDLE_CONNS:-10000}
 PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 BERTH_PROXY=${BERTH_PROXY:-$BUILD_DIR/berth-proxy}
+RATELAT=${RATELAT:-$BUILD_DIR/bench/ratelat}
+RATES=${RATES:-2000 10000}
+RATE_DURATION=${RATE_DURATION:-5}
 
 P_BACKEND=18480 P_NGINX=18481 P_HAPROXY=18482 P_CADDY=18483
 P_BERTH=18484 P_BERTH_KAMAL=18485 P_NGINX_H2=18486
@@ -405,7 +417,7 @@ parse_wrk() {
 	'
 }
 
-declare -A R_RPS R_P50 R_P99 R_CPU R_IDLE R_10K PORT PID
+declare -A R_RPS R_P50 R_P99 R_CPU R_IDLE R_10K PORT PID RL_P50 RL_P99
 rows=()
 
 # Median of the words on stdin (n/a if any is n/a).
@@ -430,6 +442,20 @@ load() {
 	[ -n "$p" ] && [ "$t1" -gt "$t0" ] && [ "$rps" != n/a ] &&
 		cpu=$(awk -v n="$n" -v t=$((t1 - t0)) -v hz="$HZ" 'BEGIN { printf "%.0f", n / (t / hz) }')
 	R_RPS[$label]+=" $rps" R_P50[$label]+=" $p50" R_P99[$label]+=" $p99" R_CPU[$label]+=" $cpu"
+}
+
+# One ratelat run through LABEL's port at RATE requests/s; appends
+# "p50 p99" (ms) to this round's figures, n/a if requests went unanswered
+# (the proxy could not keep up with the rate).
+load_rate() {
+	local label=$1 rate=$2 port=${PORT[$1]} out p50=n/a p99=n/a
+	out=$(taskset -c "$LOAD_CPU" "$RATELAT" 127.0.0.1 "$port" /1k "$rate" "$RATE_DURATION" "$CONNS" 2>&1)
+	if [ $? = 0 ]; then
+		read -r p50 p99 <<<"$(printf '%s\n' "$out" | awk '{ printf "%.3f %.3f", $12 / 1000, $16 / 1000 }')"
+	else
+		note "$label at $rate/s: ${out:-no output}; counted as n/a"
+	fi
+	RL_P50["$label|$rate"]+=" $p50" RL_P99["$label|$rate"]+=" $p99"
 }
 
 # Memory: idle (after the load has settled), then with IDLE_CONNS clients.
@@ -484,6 +510,10 @@ start() {
 for t in wrk nginx curl python3 taskset; do
 	have $t || { note "bench/proxy needs $t (scripts/deps/bench.packages)"; exit 1; }
 done
+if [ ! -x "$RATELAT" ]; then
+	note "no $RATELAT (make bench builds it); fixed-rate latency is skipped"
+	RATES=""
+fi
 note "$(nproc) cores; proxy on core $PROXY_CPU, wrk+backend on core $LOAD_CPU;" \
 	"$ROUNDS rounds of ${DURATION}s, $CONNS connections, 1 KiB responses"
 start_backend || { note "backend did not start"; exit 1; }
@@ -502,6 +532,11 @@ start "caddy" $P_CADDY start_caddy
 for round in $(seq "$ROUNDS"); do
 	for r in "${rows[@]}"; do
 		[ -n "${PORT[$r]:-}" ] && load "$r"
+	done
+	for rate in $RATES; do
+		for r in "${rows[@]}"; do
+			[ -n "${PORT[$r]:-}" ] && load_rate "$r" "$rate"
+		done
 	done
 	note "round $round of $ROUNDS done"
 done
@@ -536,10 +571,46 @@ for b in "berth-proxy" "berth-proxy (kamal defaults)"; do
 	done
 done
 
+if [ -n "$RATES" ]; then
+	printf '\nfixed rate (ratelat, up to %s connections, %ss per round), p50_ms / p99_ms:\n%-30s' \
+		"$CONNS" "$RATE_DURATION" proxy
+	for rate in $RATES; do printf ' %18s' "$rate/s"; done
+	printf '\n'
+	declare -A RL_M50 RL_M99
+	for r in "${rows[@]}"; do
+		printf '%-30s' "$r"
+		for rate in $RATES; do
+			k="$r|$rate"
+			RL_M50[$k]=$(printf '%s' "${RL_P50[$k]:-n/a}" | median)
+			RL_M99[$k]=$(printf '%s' "${RL_P99[$k]:-n/a}" | median)
+			printf ' %18s' "${RL_M50[$k]} / ${RL_M99[$k]}"
+		done
+		printf '\n'
+	done
+	for b in "berth-proxy" "berth-proxy (kamal defaults)"; do
+		printf '\n%s vs peers, p99 at a fixed rate:' "$b"
+		for rate in $RATES; do printf ' %10s' "$rate/s"; done
+		printf '\n'
+		for r in nginx haproxy caddy; do
+			printf '  %-28s' "/ $r"
+			for rate in $RATES; do
+				printf ' %10s' "$(ratio "${RL_M99[$b|$rate]}" "${RL_M99[$r|$rate]}")"
+			done
+			printf '\n'
+		done
+	done
+fi
+
 # The spread behind the medians: on a shared VM it is the honest error bar.
 printf '\nper round (p99_ms | req/cpu-s):\n'
 for r in "${rows[@]}"; do
 	printf '  %-28s %s |%s\n' "$r" "${ALL_P99[$r]:- n/a}" "${ALL_CPU[$r]:- n/a}"
+done
+for rate in $RATES; do
+	printf 'per round, p99_ms at %s/s:\n' "$rate"
+	for r in "${rows[@]}"; do
+		printf '  %-28s %s\n' "$r" "${RL_P99[$r|$rate]:- n/a}"
+	done
 done
 
 if [ "$H2" = 1 ]; then
