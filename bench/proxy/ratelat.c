@@ -10,9 +10,11 @@
  * charged to every request it delayed (no coordinated omission, as in
  * wrk2). Prints one line:
  *
- *   sent N ok N errors N rate R p50 X p90 X p99 X p999 X max X
+ *   sent N ok N errors N conns N rate R p50 X p90 X p99 X p999 X max X
  *
- * with latencies in microseconds. Exits 1 if any request failed.
+ * with latencies in microseconds: "sent" includes the warm-up, "ok" and
+ * "errors" count the measured requests (an error is an answer other than
+ * a 200, or no answer within 5 s of the end). Exits 1 if there was one.
  *
  * wrk's closed loop measures latency at saturation, where it is CONNS
  * divided by the slowest core's throughput; here every proxy gets the

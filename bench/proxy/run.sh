@@ -420,10 +420,10 @@ parse_wrk() {
 declare -A R_RPS R_P50 R_P99 R_CPU R_IDLE R_10K PORT PID RL_P50 RL_P99
 rows=()
 
-# Median of the words on stdin (n/a if any is n/a).
+# Median of the words on stdin (n/a if any is n/a, "over" if any is "over").
 median() {
-	tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1; if ($1 == "n/a") na = 1 }
-	END { if (!NR || na) print "n/a"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1; if ($1 == "n/a") na = 1; if ($1 == "over") ov = 1 }
+	END { if (!NR || na) print "n/a"; else if (ov) print "over"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # One wrk run through LABEL's port; appends this round's figures.
@@ -447,10 +447,16 @@ load() {
 # One ratelat run through LABEL's port at RATE requests/s; appends
 # "p50 p99" (ms) to this round's figures, n/a if requests went unanswered
 # (the proxy could not keep up with the rate).
+# A rate above 80% of what the proxy served flat out in this round's wrk
+# run is not offered: its queue would only grow, and the backlog it leaves
+# on core 1 would disturb the next proxy's run.
 load_rate() {
-	local label=$1 rate=$2 port=${PORT[$1]} out p50=n/a p99=n/a
-	out=$(taskset -c "$LOAD_CPU" "$RATELAT" 127.0.0.1 "$port" /1k "$rate" "$RATE_DURATION" "$CONNS" 2>&1)
-	if [ $? = 0 ]; then
+	local label=$1 rate=$2 port=${PORT[$1]} out p50=n/a p99=n/a max
+	max=${R_RPS[$label]##* }
+	if [ "$max" = n/a ] || awk -v r="$rate" -v m="$max" 'BEGIN { exit !(r > 0.8 * m) }'; then
+		[ "$round" = 1 ] && note "$label: $rate/s is over 80% of its wrk req/s ($max); not offered"
+		p50=over p99=over
+	elif out=$(taskset -c "$LOAD_CPU" "$RATELAT" 127.0.0.1 "$port" /1k "$rate" "$RATE_DURATION" "$CONNS" 2>&1); then
 		read -r p50 p99 <<<"$(printf '%s\n' "$out" | awk '{ printf "%.3f %.3f", $12 / 1000, $16 / 1000 }')"
 	else
 		note "$label at $rate/s: ${out:-no output}; counted as n/a"
@@ -560,7 +566,7 @@ done
 
 # Ratios: berth-proxy's figure over each peer's (>1 = berth-proxy better for
 # req/s and req/cpu-s; <1 = berth-proxy smaller for memory and latency).
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 for b in "berth-proxy" "berth-proxy (kamal defaults)"; do
 	printf '\n%s vs peers:  %8s %8s %8s %12s %9s %11s\n' "$b" req/s p50 p99 req/cpu-s idle_rss "${IDLE_CONNS}c_rss"
 	for r in nginx haproxy caddy; do

@@ -2,7 +2,14 @@
 # tests. Sourced after tests/proxy/lib.sh, in the trash directory. Makes
 # ca.pem (the CA that signs pebble's own HTTPS certificate) and starts
 # pebble-challtestsrv as the DNS server that resolves every name to
-# 127.0.0.1. The caller checks that pebble and pebble-challtestsrv exist.
+# 127.0.0.1. Without pebble, pebble-challtestsrv or berth-proxy-acme the
+# whole test is skipped, under the title in $PEBBLE_TESTS.
+
+if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null ||
+   [ ! -x "$BUILD_DIR/berth-proxy-acme" ]; then
+	test_skip "$PEBBLE_TESTS" 'pebble or berth-proxy-acme missing'
+	test_done
+fi
 
 dns_port=$(free_port) cts_port=$(free_port)
 

@@ -7,13 +7,8 @@
 . "$TOP/tests/lib/test-lib.sh"
 . "$TOP/tests/proxy/lib.sh"
 
-if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null ||
-   [ ! -x "$BUILD_DIR/berth-proxy-acme" ]; then
-	test_skip 'automatic certificates from pebble' 'pebble or berth-proxy-acme missing'
-	test_done
-fi
-
 HTTP_PORT=$(free_port) HTTPS_PORT=$(free_port)
+PEBBLE_TESTS='automatic certificates from pebble'
 . "$TOP/tests/proxy/pebble.sh"
 
 # https_get HOST: the daemon's answer, trusting only pebble's roots.

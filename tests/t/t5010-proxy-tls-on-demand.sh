@@ -6,13 +6,8 @@
 . "$TOP/tests/lib/test-lib.sh"
 . "$TOP/tests/proxy/lib.sh"
 
-if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null ||
-   [ ! -x "$BUILD_DIR/berth-proxy-acme" ]; then
-	test_skip 'on-demand certificates from pebble' 'pebble or berth-proxy-acme missing'
-	test_done
-fi
-
 HTTP_PORT=$(free_port) HTTPS_PORT=$(free_port)
+PEBBLE_TESTS='on-demand certificates from pebble'
 . "$TOP/tests/proxy/pebble.sh"
 pebble_start ca $HTTP_PORT $HTTPS_PORT
 
