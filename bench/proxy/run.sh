@@ -564,6 +564,21 @@ for r in "${rows[@]}"; do
 		"${R_CPU[$r]}" "$(mib "${R_IDLE[$r]}")" "$(mib "${R_10K[$r]}")"
 done
 
+# paired "A1 A2 .." "B1 B2 ..": "median(Ai/Bi) k/n", over the rounds where
+# both have a number (k: rounds with Ai <= Bi).
+paired() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		na = split(a, x, " "); split(b, y, " "); n = 0; k = 0
+		for (i = 1; i <= na; i++) {
+			if (x[i] !~ /^[0-9.]+$/ || y[i] !~ /^[0-9.]+$/ || y[i] + 0 == 0) continue
+			r[++n] = x[i] / y[i]; k += (x[i] + 0 <= y[i] + 0)
+		}
+		if (!n) { print "n/a"; exit }
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+		printf "%.2f %d/%d", (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2, k, n
+	}'
+}
+
 # Ratios: berth-proxy's figure over each peer's (>1 = berth-proxy better for
 # req/s and req/cpu-s; <1 = berth-proxy smaller for memory and latency).
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -593,14 +608,16 @@ if [ -n "$RATES" ]; then
 		done
 		printf '\n'
 	done
+	# Also paired by round (the two ran minutes apart, not a quarter of
+	# an hour): the median of the per-round ratios, and in how many rounds
+	# berth-proxy's p99 was at or below the peer's.
 	for b in "berth-proxy" "berth-proxy (kamal defaults)"; do
-		printf '\n%s vs peers, p99 at a fixed rate:' "$b"
-		for rate in $RATES; do printf ' %10s' "$rate/s"; done
-		printf '\n'
+		printf '\n%s vs peers, p99 at a fixed rate (ratio of medians | median per-round ratio, rounds at or below):\n' "$b"
 		for r in nginx haproxy caddy; do
 			printf '  %-28s' "/ $r"
 			for rate in $RATES; do
-				printf ' %10s' "$(ratio "${RL_M99[$b|$rate]}" "${RL_M99[$r|$rate]}")"
+				printf ' %6s/s %6s | %s' "$rate" "$(ratio "${RL_M99[$b|$rate]}" "${RL_M99[$r|$rate]}")" \
+					"$(paired "${RL_P99[$b|$rate]:-}" "${RL_P99[$r|$rate]:-}")"
 			done
 			printf '\n'
 		done
