@@ -1,17 +1,18 @@
 /*
  * tls.c - listeners, TLS contexts and the handshake step.
  *
- * One default SSL_CTX accepts every TLS connection; its SNI callback
- * switches to the context of the service that owns the requested host
- * (each service's static certificate is loaded into its own SSL_CTX at
- * deploy time, so a bad certificate fails the deploy, not a request).
+ * One default SSL_CTX accepts every TLS connection; its ClientHello
+ * callback switches to the context of the service that owns the requested
+ * host (each service's static certificate is loaded into its own SSL_CTX
+ * at deploy time, so a bad certificate fails the deploy, not a request).
  *
  * TLS-ALPN-01 (RFC 8737): a CA validating a host with automatic TLS offers
  * only ALPN acme-tls/1; the ALPN callback then puts the challenge
  * certificate on that one connection, and step_tls() closes it once the
  * handshake is done. A host whose first certificate is still on order has
  * no context yet, so the SNI callback lets such a handshake through on the
- * default context (no certificate) while an answer is pending.
+ * default context (no certificate) while an answer is pending; any other
+ * handshake left on the default context fails there.
  *
  * On-demand TLS (ondemand.c): the ClientHello callback sees the SNI first;
  * for a host whose certificate is being ordered it returns "retry", which
@@ -40,31 +41,17 @@ static struct service *route_sni(const char *name)
 			    (struct slice){ "/", 1 }, &plen) : NULL;
 }
 
+/*
+ * The ClientHello callback has chosen the context. Still on the default
+ * one (no certificate) the handshake fails, unless a TLS-ALPN-01 answer
+ * is pending for the host: the ALPN callback then supplies it.
+ */
 static int sni_cb(SSL *ssl, int *al, void *arg)
 {
 	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	struct service *s = route_sni(name);
-	SSL_CTX *od;
-	if (s && s->od_url && ondemand_lookup(s, name, 0, &od) == OD_READY) {
-		SSL_set_SSL_CTX(ssl, od);
+	if (SSL_get_SSL_CTX(ssl) != tls_default_ctx || (name && autotls_tlsalpn01_pending(name)))
 		return SSL_TLSEXT_ERR_OK;
-	}
-	if (!s || !s->ssl_ctx) {
-		/* No host given: the only TLS service, if there is just one. */
-		struct service *only = NULL;
-		int n = 0;
-		for (struct service *it = services; it; it = it->next)
-			if (it->ssl_ctx) {
-				only = it;
-				n++;
-			}
-		s = n == 1 ? only : NULL;
-	}
-	if (!s || !s->ssl_ctx)
-		return name && autotls_tlsalpn01_pending(name) ? SSL_TLSEXT_ERR_OK :
-								 SSL_TLSEXT_ERR_ALERT_FATAL;
-	SSL_set_SSL_CTX(ssl, s->ssl_ctx);
-	return SSL_TLSEXT_ERR_OK;
+	return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
 /* Serves the pending challenge certificate, or fails the handshake. */
@@ -132,21 +119,47 @@ static int offers_acme_alpn(SSL *ssl)
 	       memmem(p, len, proto, sizeof(proto) - 1) != NULL;
 }
 
+/* The only service with a certificate, for a hello without a usable SNI. */
+static struct service *only_tls_service(void)
+{
+	struct service *only = NULL;
+	int n = 0;
+	for (struct service *it = services; it; it = it->next)
+		if (it->ssl_ctx) {
+			only = it;
+			n++;
+		}
+	return n == 1 ? only : NULL;
+}
+
 /*
- * A new host of an on-demand service: its order starts here, and the
- * handshake waits for it. A CA validating that very order (acme-tls/1)
- * must not wait: it goes on to the challenge answer.
+ * Picks the certificate, once per handshake: the context of the service
+ * that owns the SNI host (its certificate file, or an on-demand one),
+ * else the only service with a certificate. A new host of an on-demand
+ * service starts its order here and the handshake waits for it (retry).
+ * A CA validating that very order (acme-tls/1) must not wait: it goes
+ * on to the challenge answer.
  */
 static int hello_cb(SSL *ssl, int *al, void *arg)
 {
-	char name[256];
-	SSL_CTX *ctx;
-	if (hello_sni(ssl, name, sizeof(name)) < 0)
-		return SSL_CLIENT_HELLO_SUCCESS;
+	char buf[256];
+	const char *name = hello_sni(ssl, buf, sizeof(buf)) == 0 ? buf : NULL;
 	struct service *s = route_sni(name);
-	if (s && s->od_url && !offers_acme_alpn(ssl) &&
-	    ondemand_lookup(s, name, 1, &ctx) == OD_WAIT)
-		return SSL_CLIENT_HELLO_RETRY;
+	SSL_CTX *ctx = NULL;
+	if (s && s->od_url) {
+		int challenge = offers_acme_alpn(ssl);
+		enum od_state st = ondemand_lookup(s, name, !challenge, &ctx);
+		if (st == OD_WAIT && !challenge)
+			return SSL_CLIENT_HELLO_RETRY;
+		if (st != OD_READY)
+			ctx = NULL;
+	}
+	if (!ctx && (!s || !s->ssl_ctx))
+		s = only_tls_service();
+	if (!ctx && s)
+		ctx = s->ssl_ctx;
+	if (ctx)
+		SSL_set_SSL_CTX(ssl, ctx);
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 

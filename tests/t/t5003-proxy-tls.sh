@@ -34,10 +34,32 @@ test_expect_success '19: a static certificate serves HTTPS over HTTP/1.1' '
 	test_grep "\"X-Forwarded-Proto\", \"https\"" out
 '
 
+# no_sni: a handshake by IP address, which carries no server name.
+no_sni() {
+	openssl s_client -connect 127.0.0.1:$HTTPS_PORT -noservername </dev/null 2>&1
+}
+
+test_expect_success 'without a server name, the only TLS service answers' '
+	no_sni >out &&
+	test_grep "subject=CN = a.example.com" out &&
+	curl -sS --max-time 10 -k -H "Host: a.example.com" "https://127.0.0.1:$HTTPS_PORT/" >out &&
+	test_grep "\"backend\": \"one\"" out
+'
+
 test_expect_success 'SNI picks each service its own certificate' '
 	bp deploy b --target 127.0.0.1:$PORT_two --host b.example.com --tls \
 		--tls-certificate-path b.example.com.crt --tls-private-key-path b.example.com.key &&
 	https b.example.com >out && test_grep "\"backend\": \"two\"" out &&
+	https a.example.com >out && test_grep "\"backend\": \"one\"" out
+'
+
+test_expect_success 'an unknown server name, or none among two services, fails the handshake' '
+	{ curl -sS --max-time 10 -k --resolve "c.example.com:$HTTPS_PORT:127.0.0.1" \
+		"https://c.example.com:$HTTPS_PORT/" 2>err; test $? = 35; } &&
+	test_grep "unrecognized name" err &&
+	test_must_fail no_sni >out &&
+	test_grep "unrecognized name" out &&
+	! grep "subject=" out &&
 	https a.example.com >out && test_grep "\"backend\": \"one\"" out
 '
 
