@@ -154,10 +154,11 @@ static int hello_cb(SSL *ssl, int *al, void *arg)
 		if (st != OD_READY)
 			ctx = NULL;
 	}
-	if (!ctx && (!s || !s->ssl_ctx))
-		s = only_tls_service();
-	if (!ctx && s)
-		ctx = s->ssl_ctx;
+	if (!ctx) {
+		if (!s || !s->ssl_ctx)
+			s = only_tls_service();
+		ctx = s ? s->ssl_ctx : NULL;
+	}
 	if (ctx)
 		SSL_set_SSL_CTX(ssl, ctx);
 	return SSL_CLIENT_HELLO_SUCCESS;

@@ -237,10 +237,11 @@ int main(int argc, char **argv)
 
 	uint64_t interval = (uint64_t)(1e9 / rate);
 	uint64_t start = now_ns(), warm = start + 1000000000u;
-	uint64_t end = warm + (uint64_t)(secs * 1e9), next = start;
+	uint64_t end = warm + (uint64_t)(secs * 1e9), next = start, measured = 0;
 	while (next < end) {
 		uint64_t t = now_ns();
 		while (next <= t && next < end) {
+			measured += next >= warm;
 			dispatch(next);
 			next += interval;
 		}
@@ -262,7 +263,6 @@ int main(int argc, char **argv)
 			conn_read(evs[i].data.ptr, warm);
 	}
 	qsort(lat, nlat, sizeof(*lat), cmp);
-	uint64_t measured = (uint64_t)(secs * rate + 0.5);
 	uint64_t lost = measured > nlat + errors ? measured - nlat - errors : 0;
 	printf("sent %llu ok %llu errors %llu conns %d rate %.0f p50 %llu p90 %llu p99 %llu p999 %llu max %llu\n",
 	       (unsigned long long)sent, (unsigned long long)nlat, (unsigned long long)(errors + lost),

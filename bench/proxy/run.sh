@@ -445,11 +445,10 @@ load() {
 }
 
 # One ratelat run through LABEL's port at RATE requests/s; appends
-# "p50 p99" (ms) to this round's figures, n/a if requests went unanswered
-# (the proxy could not keep up with the rate).
-# A rate above 80% of what the proxy served flat out in this round's wrk
-# run is not offered: its queue would only grow, and the backlog it leaves
-# on core 1 would disturb the next proxy's run.
+# "p50 p99" (ms) to this round's figures, n/a if requests failed or went
+# unanswered. A rate above 80% of what the proxy served flat out in this
+# round's wrk run is not offered ("over"): its queue would only grow, and
+# the backlog it leaves on core 1 would disturb the next proxy's run.
 load_rate() {
 	local label=$1 rate=$2 port=${PORT[$1]} out p50=n/a p99=n/a max
 	max=${R_RPS[$label]##* }
@@ -564,19 +563,16 @@ for r in "${rows[@]}"; do
 		"${R_CPU[$r]}" "$(mib "${R_IDLE[$r]}")" "$(mib "${R_10K[$r]}")"
 done
 
-# paired "A1 A2 .." "B1 B2 ..": "median(Ai/Bi) k/n", over the rounds where
-# both have a number (k: rounds with Ai <= Bi).
+# paired "A1 A2 .." "B1 B2 ..": "median(Ai/Bi) k/n" over the rounds where
+# both have a number; k counts the rounds with Ai <= Bi (ratio <= 1).
 paired() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		na = split(a, x, " "); split(b, y, " "); n = 0; k = 0
-		for (i = 1; i <= na; i++) {
-			if (x[i] !~ /^[0-9.]+$/ || y[i] !~ /^[0-9.]+$/ || y[i] + 0 == 0) continue
-			r[++n] = x[i] / y[i]; k += (x[i] + 0 <= y[i] + 0)
-		}
-		if (!n) { print "n/a"; exit }
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-		printf "%.2f %d/%d", (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2, k, n
-	}'
+	local r
+	r=$(awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++)
+			if (x[i] ~ /^[0-9.]+$/ && y[i] ~ /^[0-9.]+$/ && y[i] + 0 > 0) printf " %s", x[i] / y[i] }')
+	[ -n "$r" ] || { echo n/a; return; }
+	printf '%.2f %s' "$(printf '%s' "$r" | median)" \
+		"$(printf '%s' "$r" | tr ' ' '\n' | awk 'NF { n++; k += ($1 <= 1) } END { print k "/" n }')"
 }
 
 # Ratios: berth-proxy's figure over each peer's (>1 = berth-proxy better for
@@ -608,9 +604,8 @@ if [ -n "$RATES" ]; then
 		done
 		printf '\n'
 	done
-	# Also paired by round (the two ran minutes apart, not a quarter of
-	# an hour): the median of the per-round ratios, and in how many rounds
-	# berth-proxy's p99 was at or below the peer's.
+	# Also paired by round: two rows of one round run minutes apart, the
+	# whole bench takes twenty, and this VM drifts in between.
 	for b in "berth-proxy" "berth-proxy (kamal defaults)"; do
 		printf '\n%s vs peers, p99 at a fixed rate (ratio of medians | median per-round ratio, rounds at or below):\n' "$b"
 		for r in nginx haproxy caddy; do
