@@ -8,7 +8,7 @@
 #
 # Sources are found by folder, so a new file needs no Makefile edit:
 # every .c under the library folders goes into libberth.a, proxy/ into
-# libberthproxy.a, db/ and remote/ into libberthdb.a; the programs' mains
+# libberthproxy.a, db/ into libberthdb.a; the programs' mains
 # are cli/main.c, proxy/main.c and db/main.c. berth-db exists so that berth
 # never loads libpq and libcurl (see db/command.h).
 
@@ -53,9 +53,9 @@ PROXY_PROG_LIBS := $(PROXY_LIBS)
 endif
 override LDFLAGS += $(SANFLAGS)
 
-LIB_DIRS = lib config secrets commands cli
+LIB_DIRS = lib config secrets commands remote cli
 LIB_SRC := $(filter-out cli/main.c,$(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
-DB_SRC := $(filter-out db/main.c,$(wildcard db/*.c remote/*.c))
+DB_SRC := $(filter-out db/main.c,$(wildcard db/*.c))
 PROXY_SRC := $(filter-out proxy/main.c,$(wildcard proxy/*.c))
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz-*.c)

@@ -7,6 +7,7 @@
  * because the user asked for them).
  */
 #include "cli.h"
+#include "quote.h"
 #include "commands.h"
 #include "log.h"
 #include "secrets/fetch.h"
@@ -55,7 +56,7 @@ static int secrets_fetch_cmd(int argc, const char **argv, struct cli_context *ct
 	if (secrets_fetch(&o, names.v, names.nr, &json, &err) < 0)
 		die("%s", err.buf);
 	if (inline_mode)
-		shell_escape(&out, json.buf);
+		quote_rb_shellescape(&out, json.buf);
 	else
 		strbuf_addbuf(&out, &json);
 	/* the user asked for the values: print them unredacted */

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "config/config.h"
 #include "log.h"
+#include "quote.h"
 #include "strbuf.h"
 #include "strvec.h"
 
@@ -77,42 +78,6 @@ static int parse_globals(int argc, const char **argv, struct cli_context *ctx,
 	return n;
 }
 
-/* Splits an alias expansion into words, honouring quotes like Shellwords. */
-static int split_words(const char *s, struct strvec *out)
-{
-	struct strbuf w = STRBUF_INIT;
-	int in_word = 0;
-	for (; *s; s++) {
-		if (*s == ' ' || *s == '\t' || *s == '\n') {
-			if (in_word)
-				strvec_push(out, w.buf);
-			strbuf_reset(&w);
-			in_word = 0;
-		} else if (*s == '"' || *s == '\'') {
-			char q = *s++;
-			in_word = 1;
-			for (; *s && *s != q; s++) {
-				if (q == '"' && *s == '\\' && s[1])
-					s++;
-				strbuf_addch(&w, *s);
-			}
-			if (!*s) {
-				strbuf_release(&w);
-				return -1;
-			}
-		} else {
-			if (*s == '\\' && s[1])
-				s++;
-			strbuf_addch(&w, *s);
-			in_word = 1;
-		}
-	}
-	if (in_word)
-		strvec_push(out, w.buf);
-	strbuf_release(&w);
-	return 0;
-}
-
 static int config_present(const struct cli_context *ctx)
 {
 	FILE *fp = fopen(ctx->config_file, "r");
@@ -158,7 +123,7 @@ int cli_main(int argc, const char **argv)
 	if (!cmd && config_present(&ctx)) {
 		const char *alias = config_alias(cli_load_config(&ctx), args[0]);
 		if (alias) {
-			if (split_words(alias, &expanded) < 0 || !expanded.nr)
+			if (quote_split(alias, &expanded, 0) < 0 || !expanded.nr)
 				die("alias '%s' has an unterminated quote: %s", args[0], alias);
 			for (int i = 1; i < n; i++)
 				strvec_push(&expanded, args[i]);

@@ -85,9 +85,6 @@ char *config_service_with_version(struct config *cfg, struct strbuf *err);
 void config_volume_args(const struct config *cfg, struct strvec *out);
 void config_logging_args(const struct ynode *logging, struct strvec *out);
 
-/* Ruby's value.to_s.dump as Kamal escapes a value for a shell. */
-void config_escape_shell_value(struct strbuf *out, const char *value);
-
 /*
  * Resolves an env section (clear + secret, "NAME:SOURCE" aliases) into
  * "NAME=value" strings: clear values in clear, secrets in secret. A secret

@@ -4,6 +4,7 @@
  * prints (Kamal's Configuration#to_h, key for key).
  */
 #include "config/model.h"
+#include "quote.h"
 #include "run-command.h"
 
 #include <ctype.h>
@@ -102,57 +103,6 @@ char *config_service_with_version(struct config *cfg, struct strbuf *err)
 	return strbuf_detach(&sb, NULL);
 }
 
-/*
- * Ruby's String#dump on the ASCII runs (non-ASCII runs stay as they are),
- * then backticks and "$" not starting a ${...} escaped for the shell.
- */
-void config_escape_shell_value(struct strbuf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		if (*p >= 0x80) {
-			while (*p >= 0x80)
-				strbuf_addch(out, *p++);
-			continue;
-		}
-		strbuf_addch(out, '"');
-		for (; *p && *p < 0x80; p++) {
-			switch (*p) {
-			case '"': strbuf_addstr(out, "\\\""); break;
-			case '\\': strbuf_addstr(out, "\\\\"); break;
-			case '\n': strbuf_addstr(out, "\\n"); break;
-			case '\t': strbuf_addstr(out, "\\t"); break;
-			case '\r': strbuf_addstr(out, "\\r"); break;
-			case '\f': strbuf_addstr(out, "\\f"); break;
-			case '\v': strbuf_addstr(out, "\\v"); break;
-			case '\b': strbuf_addstr(out, "\\b"); break;
-			case '\a': strbuf_addstr(out, "\\a"); break;
-			case 033: strbuf_addstr(out, "\\e"); break;
-			case '`': strbuf_addstr(out, "\\`"); break;
-			case '#':
-				if (p[1] == '{' || p[1] == '$' || p[1] == '@')
-					strbuf_addch(out, '\\');
-				strbuf_addch(out, '#');
-				break;
-			case '$': {
-				const char *close = p[1] == '{' ? strchr((const char *)p, '}') : NULL;
-				if (!close)
-					strbuf_addch(out, '\\');
-				strbuf_addch(out, '$');
-				break;
-			}
-			default:
-				if (*p < 0x20 || *p == 0x7f)
-					strbuf_addf(out, "\\x%02X", *p);
-				else
-					strbuf_addch(out, *p);
-			}
-		}
-		strbuf_addch(out, '"');
-	}
-}
-
 /* Ruby's to_s of a scalar. */
 static void scalar_to_s(struct strbuf *out, const struct ynode *n)
 {
@@ -184,7 +134,7 @@ static void argumentize(struct strvec *out, const char *arg, const struct ynode 
 		struct strbuf v = STRBUF_INIT;
 		scalar_to_s(&v, value);
 		strbuf_addch(&sb, '=');
-		config_escape_shell_value(&sb, v.buf);
+		quote_kamal_value(&sb, v.buf);
 		strbuf_release(&v);
 	} else if (value && value->kind == YNODE_BOOL && !value->ival) {
 		strbuf_addstr(&sb, "=false");
@@ -216,7 +166,7 @@ void config_logging_args(const struct ynode *logging, struct strvec *out)
 			if (!(driver->kind == YNODE_BOOL && driver->ival)) {
 				struct strbuf v = STRBUF_INIT, e = STRBUF_INIT;
 				scalar_to_s(&v, driver);
-				config_escape_shell_value(&e, v.buf);
+				quote_kamal_value(&e, v.buf);
 				strvec_push(out, e.buf);
 				strbuf_release(&v);
 				strbuf_release(&e);

@@ -2,7 +2,7 @@
 #include "fetch.h"
 #include "pg.h"
 #include "log.h"
-#include "remote/s3.h"
+#include "db/s3.h"
 
 #include <errno.h>
 #include <sys/stat.h>

@@ -5,7 +5,7 @@
  * lands in a file: a local --file is used in place when it is a plain
  * archive; a gzip or zstd file (told by its magic bytes, not its name) is
  * decompressed into the work directory; from storage the newest object
- * under the source's prefix is downloaded (remote/s3.h), trying each
+ * under the source's prefix is downloaded (db/s3.h), trying each
  * source in turn unless one is named.
  */
 #ifndef BERTH_DB_FETCH_H

@@ -9,6 +9,7 @@
  * word built here: each name is Ruby's name.shellescape.inspect.
  */
 #include "adapters.h"
+#include "quote.h"
 #include <ctype.h>
 
 static const char *jstr(cJSON *obj, const char *key)
@@ -35,7 +36,7 @@ static void quoted(struct strbuf *sb, const char *s)
 {
 	struct strbuf esc = STRBUF_INIT;
 	const char *p;
-	shell_escape(&esc, s);
+	quote_rb_shellescape(&esc, s);
 	strbuf_addch(sb, '"');
 	for (p = esc.buf; *p; p++) {
 		if (*p == '"' || *p == '\\')

@@ -8,6 +8,7 @@
  * unquoted text).
  */
 #include "dotenv.h"
+#include "quote.h"
 #include "fetch.h"
 #include "run-command.h"
 #include <ctype.h>
@@ -317,8 +318,10 @@ static int is_inline(const char *cmd, struct strvec *words, struct ctx *c)
 		p++;
 	if (!skip_prefix(p, "secrets", &p) || !is_ws((unsigned char)*p))
 		return 0;
-	if (shell_split(cmd, words, c->err) < 0)
+	if (quote_split(cmd, words, 0) < 0) {
+		strbuf_addf(c->err, "Unmatched quote: %s", cmd);
 		return -1;
+	}
 	return 1;
 }
 

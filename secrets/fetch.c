@@ -4,79 +4,10 @@
  * shell-word helpers Kamal gets from Ruby's Shellwords.
  */
 #include "adapters.h"
+#include "quote.h"
 #include "run-command.h"
 #include <ctype.h>
 
-/* ---- shell words ---- */
-
-int shell_split(const char *s, struct strvec *words, struct strbuf *err)
-{
-	struct strbuf w = STRBUF_INIT;
-	int in_word = 0;
-
-	while (*s) {
-		if (isspace((unsigned char)*s)) {
-			if (in_word)
-				strvec_push(words, w.buf);
-			strbuf_reset(&w);
-			in_word = 0;
-			s++;
-			continue;
-		}
-		in_word = 1;
-		if (*s == '\'') {
-			const char *end = strchr(s + 1, '\'');
-			if (!end)
-				goto unmatched;
-			strbuf_add(&w, s + 1, end - s - 1);
-			s = end + 1;
-		} else if (*s == '"') {
-			s++;
-			while (*s && *s != '"') {
-				if (*s == '\\' && s[1] && strchr("$`\"\\\n", s[1]))
-					s++;
-				else if (*s == '\\' && s[1])
-					strbuf_addch(&w, *s++);
-				strbuf_addch(&w, *s++);
-			}
-			if (!*s)
-				goto unmatched;
-			s++;
-		} else if (*s == '\\') {
-			if (s[1])
-				strbuf_addch(&w, s[1]);
-			s += s[1] ? 2 : 1;
-		} else {
-			strbuf_addch(&w, *s++);
-		}
-	}
-	if (in_word)
-		strvec_push(words, w.buf);
-	strbuf_release(&w);
-	return 0;
-unmatched:
-	strbuf_release(&w);
-	strbuf_addf(err, "Unmatched quote: %s", s);
-	return -1;
-}
-
-void shell_escape(struct strbuf *out, const char *s)
-{
-	if (!*s) {
-		strbuf_addstr(out, "''");
-		return;
-	}
-	for (; *s; s++) {
-		if (*s == '\n')
-			strbuf_addstr(out, "'\n'");
-		else if (isalnum((unsigned char)*s) || strchr("_-.,:+/@", *s))
-			strbuf_addch(out, *s);
-		else {
-			strbuf_addch(out, '\\');
-			strbuf_addch(out, *s);
-		}
-	}
-}
 
 /* ---- shared adapter helpers ---- */
 
@@ -329,7 +260,7 @@ int secrets_inline(const char **argv, size_t argc, struct strbuf *out,
 		}
 		ret = secrets_fetch(&o, names.v, names.nr, &json, err);
 		if (!ret)
-			shell_escape(out, json.buf);
+			quote_rb_shellescape(out, json.buf);
 		strbuf_release(&json);
 	} else if (!strcmp(argv[1], "extract")) {
 		if (names.nr != 2)

@@ -42,9 +42,5 @@ int secrets_extract(const char *name, const char *json, struct strbuf *value,
 int secrets_inline(const char **argv, size_t argc, struct strbuf *out,
 		   struct strbuf *err);
 
-/* Ruby's Shellwords: split a command line into words; -1 on bad quoting. */
-int shell_split(const char *s, struct strvec *words, struct strbuf *err);
-/* Ruby's String#shellescape. */
-void shell_escape(struct strbuf *out, const char *s);
 
 #endif

@@ -1,4 +1,5 @@
 /* test-config.c - Kamal's validation messages, located, and derived values. */
+#include "quote.h"
 #include "unit.h"
 #include "config/model.h"
 
@@ -151,7 +152,7 @@ static void test_shell_escaping_as_ruby_dump(void)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	config_escape_shell_value(&sb, "a\"b $HOME ${X} `c` #{d}");
+	quote_kamal_value(&sb, "a\"b $HOME ${X} `c` #{d}");
 	CHECK_STR(sb.buf, "\"a\\\"b \\$HOME ${X} \\`c\\` \\#{d}\"");
 	strbuf_release(&sb);
 }

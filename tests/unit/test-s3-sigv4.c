@@ -1,6 +1,6 @@
 /* test-s3-sigv4.c - Signature Version 4 against AWS's published examples. */
 #include "unit.h"
-#include "remote/s3.h"
+#include "db/s3.h"
 
 /* aws-sig-v4-test-suite: get-vanilla. */
 static void test_get_vanilla(void)
