@@ -1,12 +1,20 @@
+/*
+ * run-command.c - starting children: one at a time (run, capture) and many
+ * at once (run_processes_parallel). The contract is in run-command.h.
+ */
 #include "run-command.h"
+#include "run-command-int.h"
 #include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/close_range.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 void child_process_clear(struct child_process *cp)
 {
@@ -14,18 +22,22 @@ void child_process_clear(struct child_process *cp)
 	strvec_clear(&cp->env);
 }
 
-static void apply_env(const struct strvec *env)
+/* The child's environment, built before fork: ours with cp->env applied. */
+static void build_env(const struct child_process *cp, struct strvec *envp)
 {
-	for (size_t i = 0; i < env->nr; i++) {
-		const char *eq = strchr(env->v[i], '=');
-		if (eq) {
-			char *name = xstrndup(env->v[i], (size_t)(eq - env->v[i]));
-			setenv(name, eq + 1, 1);
-			free(name);
-		} else {
-			unsetenv(env->v[i]);
+	for (char **e = environ; *e; e++) {
+		int dropped = 0;
+		for (size_t i = 0; i < cp->env.nr && !dropped; i++) {
+			const char *name = cp->env.v[i];
+			size_t n = strcspn(name, "=");
+			dropped = !strncmp(*e, name, n) && (*e)[n] == '=';
 		}
+		if (!dropped)
+			strvec_push(envp, *e);
 	}
+	for (size_t i = 0; i < cp->env.nr; i++)
+		if (strchr(cp->env.v[i], '='))
+			strvec_push(envp, cp->env.v[i]);
 }
 
 static int wait_status(pid_t pid)
@@ -43,52 +55,91 @@ static int wait_status(pid_t pid)
 }
 
 /*
+ * In the child: put src on target. Sources are first moved above 2 so that
+ * one target never clobbers another source, and a source that already is
+ * its target (a pipe that got fd 0 because ours was closed) loses its
+ * close-on-exec flag instead of being dup'ed onto itself.
+ */
+static void child_fds(int in_fd, int out_fd, int err_fd)
+{
+	int src[3] = { in_fd, out_fd, err_fd };
+	for (int t = 0; t < 3; t++)
+		if (src[t] >= 0 && src[t] < 3)
+			src[t] = fcntl(src[t], F_DUPFD_CLOEXEC, 3);
+	for (int t = 0; t < 3; t++)
+		if (src[t] >= 0)
+			dup2(src[t], t);
+}
+
+static void child_signals(void)
+{
+	sigset_t none;
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
  * Forks the child with stdout -> out_fd, stderr -> err_fd (-1: inherit),
  * stdin from in_fd (-1: /dev/null or inherited). The exec error is reported
  * through a close-on-exec pipe so "command not found" is the parent's error.
  */
-static int spawn(struct child_process *cp, int in_fd, int out_fd, int err_fd)
+int run_command_spawn(struct child_process *cp, int in_fd, int out_fd, int err_fd)
 {
-	int notify[2];
+	struct strvec envp = STRVEC_INIT;
+	int notify[2], null;
 	int child_errno = 0;
 	ssize_t n;
 
 	if (!cp->args.nr)
 		return error("run-command: empty argv");
-	if (pipe2(notify, O_CLOEXEC) < 0)
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return error_errno("cannot open /dev/null");
+	if (pipe2(notify, O_CLOEXEC) < 0) {
+		close(null);
 		return error_errno("pipe");
+	}
+	build_env(cp, &envp);
 	fflush(NULL);
 	cp->pid = fork();
 	if (cp->pid < 0) {
 		close(notify[0]);
 		close(notify[1]);
+		close(null);
+		strvec_clear(&envp);
 		return error_errno("fork");
 	}
 	if (!cp->pid) {
-		int null = open("/dev/null", O_RDWR);
-		signal(SIGPIPE, SIG_DFL);
-		if (in_fd >= 0)
-			dup2(in_fd, 0);
-		else if (!cp->inherit_stdin)
-			dup2(null, 0);
-		if (out_fd >= 0)
-			dup2(out_fd, 1);
-		if (err_fd >= 0)
-			dup2(err_fd, 2);
-		else if (cp->no_stderr)
-			dup2(null, 2);
+		child_signals();
+		if (cp->new_process_group)
+			setpgid(0, 0);
+		if (in_fd < 0 && !cp->inherit_stdin)
+			in_fd = null;
+		if (err_fd < 0 && cp->no_stderr)
+			err_fd = null;
+		child_fds(in_fd, out_fd, err_fd);
+		/* Descriptors berth itself inherited open go no further. */
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 		if (cp->dir && chdir(cp->dir) < 0)
 			goto fail;
-		apply_env(&cp->env);
-		execvp(cp->args.v[0], (char *const *)cp->args.v);
+		execvpe(cp->args.v[0], (char *const *)cp->args.v, (char *const *)envp.v);
 	fail:
 		child_errno = errno;
 		n = write(notify[1], &child_errno, sizeof(child_errno));
 		(void)n;
 		_exit(127);
 	}
+	/* Also here, so that a signal sent before the child ran reaches its group. */
+	if (cp->new_process_group)
+		setpgid(cp->pid, cp->pid);
+	strvec_clear(&envp);
+	close(null);
 	close(notify[1]);
-	n = read(notify[0], &child_errno, sizeof(child_errno));
+	while ((n = read(notify[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
+		;
 	close(notify[0]);
 	if (n == sizeof(child_errno)) {
 		wait_status(cp->pid);
@@ -100,13 +151,29 @@ static int spawn(struct child_process *cp, int in_fd, int out_fd, int err_fd)
 	return 0;
 }
 
+static void write_all_ignoring_sigpipe(int fd, const char *data, size_t len)
+{
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	signal(SIGPIPE, old);
+}
+
 int run_command(struct child_process *cp)
 {
 	int in[2] = { -1, -1 };
 	int r;
-	if (cp->stdin_data && pipe(in) < 0)
+	if (cp->stdin_data && pipe2(in, O_CLOEXEC) < 0)
 		return error_errno("pipe");
-	r = spawn(cp, in[0], -1, -1);
+	r = run_command_spawn(cp, in[0], -1, -1);
 	if (in[0] >= 0)
 		close(in[0]);
 	if (r < 0) {
@@ -115,14 +182,7 @@ int run_command(struct child_process *cp)
 		return -1;
 	}
 	if (in[1] >= 0) {
-		size_t off = 0;
-		signal(SIGPIPE, SIG_IGN);
-		while (off < cp->stdin_len) {
-			ssize_t w = write(in[1], cp->stdin_data + off, cp->stdin_len - off);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
+		write_all_ignoring_sigpipe(in[1], cp->stdin_data, cp->stdin_len);
 		close(in[1]);
 	}
 	return wait_status(cp->pid);
@@ -161,7 +221,8 @@ static void pump(struct child_process *cp, int in_fd, int out_fd, int err_fd,
 			ssize_t w = write(in_fd, cp->stdin_data + off, cp->stdin_len - off);
 			if (w > 0)
 				off += (size_t)w;
-			if (w <= 0 || off >= cp->stdin_len) {
+			if ((w < 0 && errno != EINTR && errno != EAGAIN) || w == 0 ||
+			    off >= cp->stdin_len) {
 				close(in_fd);
 				in_fd = -1;
 			}
@@ -170,7 +231,7 @@ static void pump(struct child_process *cp, int in_fd, int out_fd, int err_fd,
 			ssize_t r = read(out_fd, buf, sizeof(buf));
 			if (r > 0)
 				strbuf_add(out, buf, (size_t)r);
-			else {
+			else if (r == 0 || errno != EINTR) {
 				close(out_fd);
 				out_fd = -1;
 			}
@@ -179,7 +240,7 @@ static void pump(struct child_process *cp, int in_fd, int out_fd, int err_fd,
 			ssize_t r = read(err_fd, buf, sizeof(buf));
 			if (r > 0)
 				strbuf_add(err, buf, (size_t)r);
-			else {
+			else if (r == 0 || errno != EINTR) {
 				close(err_fd);
 				err_fd = -1;
 			}
@@ -187,17 +248,30 @@ static void pump(struct child_process *cp, int in_fd, int out_fd, int err_fd,
 	}
 }
 
+static void close_pair(int fd[2])
+{
+	if (fd[0] >= 0)
+		close(fd[0]);
+	if (fd[1] >= 0)
+		close(fd[1]);
+	fd[0] = fd[1] = -1;
+}
+
 int capture_command(struct child_process *cp, struct strbuf *out, struct strbuf *err)
 {
-	int in[2] = { -1, -1 }, o[2], e[2] = { -1, -1 };
+	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, e[2] = { -1, -1 };
 	void (*old)(int);
 	int r;
 
-	if (cp->stdin_data && pipe2(in, O_CLOEXEC) < 0)
-		return error_errno("pipe");
-	if (pipe2(o, O_CLOEXEC) < 0 || (err && pipe2(e, O_CLOEXEC) < 0))
-		return error_errno("pipe");
-	r = spawn(cp, in[0], o[1], e[1]);
+	if ((cp->stdin_data && pipe2(in, O_CLOEXEC) < 0) || pipe2(o, O_CLOEXEC) < 0 ||
+	    (err && pipe2(e, O_CLOEXEC) < 0)) {
+		r = error_errno("pipe");
+		close_pair(in);
+		close_pair(o);
+		close_pair(e);
+		return r;
+	}
+	r = run_command_spawn(cp, in[0], o[1], e[1]);
 	if (in[0] >= 0)
 		close(in[0]);
 	close(o[1]);
@@ -225,79 +299,4 @@ int capture_argv(const char **argv, struct strbuf *out)
 	r = capture_command(&cp, out, NULL);
 	child_process_clear(&cp);
 	return r;
-}
-
-int run_parallel(struct child_process *children, size_t n, size_t max_jobs,
-		 struct parallel_result *results)
-{
-	size_t next = 0, running = 0, done = 0;
-	int *fds = xcalloc(n, sizeof(int));
-	int failed = 0;
-
-	if (!max_jobs)
-		max_jobs = n;
-	for (size_t i = 0; i < n; i++) {
-		strbuf_init(&results[i].out, 0);
-		results[i].status = -1;
-		fds[i] = -1;
-	}
-	while (done < n) {
-		struct pollfd *p;
-		size_t *idx, np = 0;
-		while (running < max_jobs && next < n) {
-			int pipefd[2];
-			size_t i = next++;
-			if (pipe2(pipefd, O_CLOEXEC) < 0) {
-				results[i].status = -1;
-				failed = 1;
-				done++;
-				continue;
-			}
-			if (spawn(&children[i], -1, pipefd[1], pipefd[1]) < 0) {
-				close(pipefd[0]);
-				close(pipefd[1]);
-				results[i].status = -1;
-				failed = 1;
-				done++;
-				continue;
-			}
-			close(pipefd[1]);
-			fds[i] = pipefd[0];
-			running++;
-		}
-		if (!running)
-			continue;
-		p = xcalloc(running, sizeof(*p));
-		idx = xcalloc(running, sizeof(*idx));
-		for (size_t i = 0; i < n; i++)
-			if (fds[i] >= 0) {
-				p[np] = (struct pollfd){ fds[i], POLLIN, 0 };
-				idx[np++] = i;
-			}
-		if (poll(p, np, -1) > 0) {
-			for (size_t k = 0; k < np; k++) {
-				char buf[8192];
-				ssize_t r;
-				size_t i = idx[k];
-				if (!p[k].revents)
-					continue;
-				r = read(fds[i], buf, sizeof(buf));
-				if (r > 0) {
-					strbuf_add(&results[i].out, buf, (size_t)r);
-					continue;
-				}
-				close(fds[i]);
-				fds[i] = -1;
-				results[i].status = wait_status(children[i].pid);
-				if (results[i].status)
-					failed = 1;
-				running--;
-				done++;
-			}
-		}
-		free(p);
-		free(idx);
-	}
-	free(fds);
-	return failed ? -1 : 0;
 }
