@@ -13,6 +13,7 @@
 #define BERTH_CLI_H
 
 #include "compat.h"
+#include "cli/options.h"
 
 struct config;
 
@@ -27,7 +28,19 @@ struct cli_context {
 	int verbose;             /* -v/--verbose */
 	int quiet;               /* -q/--quiet */
 	int skip_hooks;          /* -H/--skip-hooks */
+	int dry_run;             /* --dry-run (berth): print what would change hosts */
+	int lock_wait;           /* --lock-wait (Kamal 2.12) */
+	const char *lock_wait_timeout;  /* --lock-wait-timeout=SECONDS, default 900 */
+	const char *lock_wait_interval; /* --lock-wait-interval=SECONDS, default 15 */
 	struct config *config;   /* loaded on demand, owned by main */
+
+	/* Set by dispatch for the running command (cli/commands.c). */
+	const char *command;     /* "lock" (Kamal's KAMAL_COMMAND) */
+	const char *subcommand;  /* "acquire", or NULL (KAMAL_SUBCOMMAND) */
+	struct cli_args args;    /* its own options and positional words */
+	int holding_lock;        /* we hold the deploy lock (KAMAL_LOCK=true also says so) */
+	int connected;           /* the pre-connect hook has run */
+	struct kamal *kamal;     /* the builders' context, once the config is loaded */
 };
 
 typedef int (*cli_fn)(int argc, const char **argv, struct cli_context *ctx);
@@ -42,7 +55,17 @@ struct cli_verb {
 	cli_fn fn;
 	const char *usage;   /* e.g. "print" or "extract NAME [SECRETS]" */
 	const char *summary; /* one line for help */
+	const struct cli_option *options; /* parsed into ctx->args before fn, and shown by --help */
+	unsigned flags;      /* CLI_* below */
 };
+
+/*
+ * Capabilities, applied in one place (cli_run_verb) before the function
+ * runs, as git's RUN_SETUP flags are:
+ */
+#define CLI_OWN_ARGS 1u  /* the function parses argv and answers --help itself */
+#define CLI_REMOTE 2u    /* talks to hosts: config loaded, ssh set up, hosts selected */
+#define CLI_LOCK 4u      /* runs holding the deploy lock (Kamal's modify(lock: true)) */
 
 /* Dispatches argv[1] through verbs; prints group help for none or "help". */
 int cli_run_group(const char *group, const struct cli_verb *verbs, int argc,
@@ -53,6 +76,27 @@ struct config *cli_load_config(struct cli_context *ctx);
 
 /* Whether argv holds --help (commands print their usage then). */
 int cli_wants_help(int argc, const char **argv);
+
+/* The builders' context for this run (config, version, performer, time). */
+struct kamal *cli_kamal(struct cli_context *ctx);
+
+/*
+ * The hosts a command acts on, as Kamal's KAMAL.hosts and friends: -h/-r/-p
+ * applied (wildcards with *, {a,b}), primary role's hosts first. Dies with
+ * Kamal's "No --hosts match for ..." when a filter matches nothing.
+ */
+void cli_hosts(struct cli_context *ctx, struct strvec *out);
+void cli_proxy_hosts(struct cli_context *ctx, struct strvec *out);
+void cli_app_hosts(struct cli_context *ctx, struct strvec *out);
+void cli_accessory_hosts(struct cli_context *ctx, struct strvec *out);
+const char *cli_primary_host(struct cli_context *ctx);
+
+/* Sets up ssh from the config (once); dies on error. */
+void cli_remote(struct cli_context *ctx);
+
+/* Kamal's with_lock: acquire (unless held), then release; 0/-1. */
+int cli_acquire_lock(struct cli_context *ctx, const char *message);
+int cli_release_lock(struct cli_context *ctx);
 
 /* The commands, one per file cli/cmd-<name>.c. */
 int cmd_help(int argc, const char **argv, struct cli_context *ctx);

@@ -115,9 +115,22 @@ static int secrets_print_cmd(int argc, const char **argv, struct cli_context *ct
 	return 0;
 }
 
+static const struct cli_option fetch_options[] = {
+	{ "adapter", 'a', CLI_OPT_STRING, "Which vault adapter to use", NULL },
+	{ "account", 0, CLI_OPT_STRING, "The account identifier or username", NULL },
+	{ "from", 0, CLI_OPT_STRING, "A vault or folder to fetch the secrets from", NULL },
+	{ "inline", 0, CLI_OPT_BOOL, "Prints the secrets shell-escaped, as $(...) in a secrets file wants them", NULL },
+	CLI_OPTIONS_END
+};
+
+static const struct cli_option extract_options[] = {
+	{ "inline", 0, CLI_OPT_BOOL, "Prints the value shell-escaped", NULL },
+	CLI_OPTIONS_END
+};
+
 const struct cli_verb secrets_verbs[] = {
-	{ "fetch", secrets_fetch_cmd, "fetch [SECRETS...]", "Fetch secrets from a vault" },
-	{ "extract", secrets_extract_cmd, "extract NAME [SECRETS]", "Extract a single secret from the results of a fetch call" },
-	{ "print", secrets_print_cmd, "print", "Print the secrets (for debugging)" },
-	{ NULL, NULL, NULL, NULL },
+	{ "fetch", secrets_fetch_cmd, "fetch [SECRETS...]", "Fetch secrets from a vault", fetch_options, CLI_OWN_ARGS },
+	{ "extract", secrets_extract_cmd, "extract NAME [SECRETS]", "Extract a single secret from the results of a fetch call", extract_options, CLI_OWN_ARGS },
+	{ "print", secrets_print_cmd, "print", "Print the secrets (for debugging)", NULL, CLI_OWN_ARGS },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };

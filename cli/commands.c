@@ -66,6 +66,54 @@ static int not_yet(const struct cli_context *ctx, const char *what)
 	return 2;
 }
 
+static void print_usage(const struct cli_context *ctx, const char *group, const char *name,
+			const char *usage, const char *summary, const struct cli_option *options)
+{
+	if (group)
+		printf("Usage:\n  %s %s %s\n\n%s\n", ctx->program, group, usage, summary);
+	else
+		printf("Usage:\n  %s %s %s\n\n%s\n", ctx->program, name, usage, summary);
+	cli_print_options(stdout, options);
+}
+
+/*
+ * Runs a command or verb with its capabilities: its options parsed, ssh
+ * set up for commands that reach hosts, the deploy lock held around the
+ * ones that change them.
+ */
+static int run_verb(const char *group, const char *name, cli_fn fn,
+		    const struct cli_option *options, unsigned flags, int argc,
+		    const char **argv, struct cli_context *ctx)
+{
+	struct strbuf err = STRBUF_INIT;
+	int ret;
+
+	ctx->command = group ? group : name;
+	ctx->subcommand = group ? name : NULL;
+	if (!(flags & CLI_OWN_ARGS)) {
+		if (cli_parse_options(options, argc, argv, &ctx->args, &err) < 0) {
+			error("%s", err.buf);
+			fprintf(stderr, "Run '%s %s%s%s --help' for its options.\n", ctx->program,
+				ctx->command, group ? " " : "", group ? name : "");
+			strbuf_release(&err);
+			return 2;
+		}
+	}
+	if (flags & CLI_REMOTE)
+		cli_remote(ctx);
+	if (flags & CLI_LOCK) {
+		if (cli_acquire_lock(ctx, NULL) < 0)
+			return 1;
+		ret = fn(argc, argv, ctx);
+		if (cli_release_lock(ctx) < 0 && !ret)
+			ret = 1;
+	} else {
+		ret = fn(argc, argv, ctx);
+	}
+	cli_args_clear(&ctx->args);
+	return ret;
+}
+
 int cli_run_group(const char *group, const struct cli_verb *verbs, int argc,
 		  const char **argv, struct cli_context *ctx)
 {
@@ -87,11 +135,11 @@ int cli_run_group(const char *group, const struct cli_verb *verbs, int argc,
 		if (!v->fn)
 			break;
 		if (cli_wants_help(argc - 1, argv + 1)) {
-			printf("Usage:\n  %s %s %s\n\n%s\n", ctx->program, group,
-			       v->usage, v->summary);
+			print_usage(ctx, group, v->name, v->usage, v->summary, v->options);
 			return 0;
 		}
-		return v->fn(argc - 1, argv + 1, ctx);
+		return run_verb(group, v->name, v->fn, v->options, v->flags, argc - 1, argv + 1,
+				ctx);
 	}
 	strbuf_addf(&what, "%s %s", group, verb);
 	ret = not_yet(ctx, what.buf);
@@ -107,11 +155,10 @@ int cli_run_command(const struct cli_command *cmd, int argc, const char **argv,
 	if (cmd->verbs && !cmd->fn)
 		return cli_run_group(cmd->name, cmd->verbs, argc, argv, ctx);
 	if (strcmp(cmd->name, "help") && cli_wants_help(argc, argv)) {
-		printf("Usage:\n  %s %s %s\n\n%s\n", ctx->program, cmd->name,
-		       cmd->usage, cmd->summary);
+		print_usage(ctx, NULL, cmd->name, cmd->usage, cmd->summary, cmd->options);
 		return 0;
 	}
-	return cmd->fn(argc, argv, ctx);
+	return run_verb(NULL, cmd->name, cmd->fn, cmd->options, cmd->flags, argc, argv, ctx);
 }
 
 static void print_global_options(void)
@@ -126,7 +173,13 @@ static void print_global_options(void)
 	       "  -c, [--config-file=CONFIG_FILE]        # Path to config file\n"
 	       "                                         # Default: config/deploy.yml\n"
 	       "  -d, [--destination=DESTINATION]        # Specify destination to be used for config file (staging -> deploy.staging.yml)\n"
-	       "  -H, [--skip-hooks]                     # Don't run hooks\n");
+	       "  -H, [--skip-hooks]                     # Don't run hooks\n"
+	       "      [--lock-wait], [--no-lock-wait]    # Wait for the deploy lock if it's already held instead of failing immediately\n"
+	       "      [--lock-wait-timeout=N]            # Maximum seconds to wait for the deploy lock when --lock-wait is set\n"
+	       "                                         # Default: 900\n"
+	       "      [--lock-wait-interval=N]           # Seconds between deploy lock polls when --lock-wait is set\n"
+	       "                                         # Default: 15\n"
+	       "      [--dry-run]                        # Print what would change on each host, in order, and change nothing (berth)\n");
 }
 
 int cmd_help(int argc, const char **argv, struct cli_context *ctx)
@@ -134,6 +187,17 @@ int cmd_help(int argc, const char **argv, struct cli_context *ctx)
 	const struct cli_command *c;
 	int pending = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "--commands")) {
+		/* For the tests: every implemented command and verb, a line each. */
+		for (c = cli_commands; c->name; c++) {
+			if (c->fn)
+				printf("%s\n", c->name);
+			for (const struct cli_verb *v = c->verbs; v && v->name; v++)
+				if (v->fn)
+					printf("%s %s\n", c->name, v->name);
+		}
+		return 0;
+	}
 	if (argc > 1) {
 		c = cli_find_command(argv[1]);
 		if (!c) {
@@ -142,8 +206,7 @@ int cmd_help(int argc, const char **argv, struct cli_context *ctx)
 		}
 		if (c->verbs && !c->fn)
 			return cli_run_group(c->name, c->verbs, 1, argv + 1, ctx);
-		printf("Usage:\n  %s %s %s\n\n%s\n", ctx->program, c->name, c->usage,
-		       c->summary);
+		print_usage(ctx, NULL, c->name, c->usage, c->summary, c->options);
 		print_global_options();
 		return 0;
 	}

@@ -12,6 +12,8 @@ struct cli_command {
 	const struct cli_verb *verbs; /* for groups: their verbs, else NULL */
 	const char *usage;        /* after the command name */
 	const char *summary;
+	const struct cli_option *options; /* as struct cli_verb */
+	unsigned flags;
 };
 
 const struct cli_command *cli_find_command(const char *name);

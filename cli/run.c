@@ -22,7 +22,7 @@ static int take_value(const char **argv, int *i, const char *shrt,
 	const char *a = argv[*i], *rest;
 	size_t ln = strlen(lng);
 
-	if (!strcmp(a, shrt) || !strcmp(a, lng)) {
+	if ((shrt[0] && !strcmp(a, shrt)) || !strcmp(a, lng)) {
 		if (!argv[*i + 1])
 			die("option '%s' needs a value", a);
 		*value = argv[++*i];
@@ -62,10 +62,18 @@ static int parse_globals(int argc, const char **argv, struct cli_context *ctx,
 			ctx->primary = 1;
 		else if (!strcmp(a, "-H") || !strcmp(a, "--skip-hooks"))
 			ctx->skip_hooks = 1;
+		else if (!strcmp(a, "--dry-run"))
+			ctx->dry_run = 1;
+		else if (!strcmp(a, "--lock-wait"))
+			ctx->lock_wait = 1;
+		else if (!strcmp(a, "--no-lock-wait"))
+			ctx->lock_wait = 0;
 		else if (take_value(argv, &i, "-d", "--destination", &ctx->destination) ||
 			 take_value(argv, &i, "-c", "--config-file", &ctx->config_file) ||
 			 take_value(argv, &i, "-r", "--roles", &ctx->roles) ||
-			 take_value(argv, &i, "-h", "--hosts", &ctx->hosts))
+			 take_value(argv, &i, "-h", "--hosts", &ctx->hosts) ||
+			 take_value(argv, &i, "", "--lock-wait-timeout", &ctx->lock_wait_timeout) ||
+			 take_value(argv, &i, "", "--lock-wait-interval", &ctx->lock_wait_interval))
 			;
 		else if (!strncmp(a, "--version=", 10))
 			ctx->version = a + 10;

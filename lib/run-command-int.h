@@ -14,4 +14,7 @@
  */
 int run_command_spawn(struct child_process *cp, int in_fd, int out_fd, int err_fd);
 
+/* A child reaped outside wait_status(): forget its process group. */
+void run_command_reaped(pid_t pid);
+
 #endif

@@ -9,12 +9,49 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <linux/close_range.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
+
+/*
+ * Children in their own process group, so that run_command_signal_groups()
+ * can stop every one of them (and what they started) on Ctrl-C, whichever
+ * thread started them.
+ */
+static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t *groups;
+static size_t groups_nr, groups_alloc;
+
+static void group_add(pid_t pid)
+{
+	pthread_mutex_lock(&groups_lock);
+	ALLOC_GROW(groups, groups_nr + 1, groups_alloc);
+	groups[groups_nr++] = pid;
+	pthread_mutex_unlock(&groups_lock);
+}
+
+void run_command_reaped(pid_t pid)
+{
+	pthread_mutex_lock(&groups_lock);
+	for (size_t i = 0; i < groups_nr; i++)
+		if (groups[i] == pid) {
+			groups[i] = groups[--groups_nr];
+			break;
+		}
+	pthread_mutex_unlock(&groups_lock);
+}
+
+void run_command_signal_groups(int sig)
+{
+	pthread_mutex_lock(&groups_lock);
+	for (size_t i = 0; i < groups_nr; i++)
+		kill(-groups[i], sig);
+	pthread_mutex_unlock(&groups_lock);
+}
 
 void child_process_clear(struct child_process *cp)
 {
@@ -47,6 +84,7 @@ static int wait_status(pid_t pid)
 		if (errno != EINTR)
 			return error_errno("waitpid");
 	}
+	run_command_reaped(pid);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
@@ -133,8 +171,10 @@ int run_command_spawn(struct child_process *cp, int in_fd, int out_fd, int err_f
 		_exit(127);
 	}
 	/* Also here, so that a signal sent before the child ran reaches its group. */
-	if (cp->new_process_group)
+	if (cp->new_process_group) {
 		setpgid(cp->pid, cp->pid);
+		group_add(cp->pid);
+	}
 	strvec_clear(&envp);
 	close(null);
 	close(notify[1]);

@@ -52,6 +52,12 @@ int run_command(struct child_process *cp);
 /* err may be NULL: stderr then goes to ours (or /dev/null if no_stderr). */
 int capture_command(struct child_process *cp, struct strbuf *out, struct strbuf *err);
 
+/*
+ * Sends sig to the process group of every running child started with
+ * new_process_group (by any thread): how Ctrl-C stops them all.
+ */
+void run_command_signal_groups(int sig);
+
 /* Convenience: run argv (NULL-terminated) and capture stdout. */
 int capture_argv(const char **argv, struct strbuf *out);
 

@@ -269,6 +269,7 @@ static void reap(struct pp *pp)
 		struct slot *s = &pp->slots[i];
 		int status;
 		if (!s->exited && waitpid(s->cp.pid, &status, WNOHANG) == s->cp.pid) {
+			run_command_reaped(s->cp.pid);
 			s->exited = 1;
 			s->res.status = decode_status(status);
 			/* A group member left behind is not ours to keep. */

@@ -1,0 +1,306 @@
+/*
+ * ssh.c - the run's private directory, one ControlMaster per host, the
+ * run's own ssh-agent for key_data, and tearing all of it down.
+ *
+ * A master is started explicitly (ssh -M -N -f) the first time a host is
+ * used, rather than by the first command with ControlMaster=auto: two
+ * commands racing to become the master would make one of them connect on
+ * its own, and a failure to connect is then reported once, as the host's
+ * connection error, not as whichever command happened to come first.
+ * `ssh -f` returns once the master is authenticated, with the master in
+ * the background, detached from our pipes.
+ */
+#include "remote/remote-int.h"
+#include "log.h"
+#include "run-command.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct remote_run remote = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.starts = PTHREAD_MUTEX_INITIALIZER,
+	.start_cond = PTHREAD_COND_INITIALIZER,
+};
+
+const char *remote_config_file(const struct ssh_settings *s)
+{
+	if (remote.config_file)
+		return remote.config_file;
+	return s->config_files.nr ? s->config_files.v[0] : "/dev/null";
+}
+
+const char *remote_control_path(void)
+{
+	static char path[128];
+	if (!remote.dir)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%%C", remote.dir);
+	return path;
+}
+
+static char *make_dir(struct strbuf *err)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	struct strbuf sb = STRBUF_INIT;
+
+	/* A socket path must fit sun_path (108 bytes): %C alone is 40. */
+	if (!base || !*base || strlen(base) > 48 || access(base, W_OK))
+		base = "/tmp";
+	strbuf_addf(&sb, "%s/berth-XXXXXX", base);
+	if (!mkdtemp(sb.buf)) {
+		strbuf_addf(err, "cannot create a directory for ssh's sockets in %s: %s\n", base,
+			    strerror(errno));
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* ssh/config as a list: one file that includes each, since -F takes one. */
+static int write_config(struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
+	FILE *fp;
+
+	for (size_t i = 0; i < remote.ssh.config_files.nr; i++)
+		strbuf_addf(&sb, "Include %s\n", remote.ssh.config_files.v[i]);
+	strbuf_addf(&path, "%s/ssh_config", remote.dir);
+	fp = fopen(path.buf, "w");
+	if (!fp || fputs(sb.buf, fp) < 0 || fclose(fp)) {
+		strbuf_addf(err, "cannot write %s: %s\n", path.buf, strerror(errno));
+		strbuf_release(&sb);
+		strbuf_release(&path);
+		return -1;
+	}
+	remote.config_file = strbuf_detach(&path, NULL);
+	strbuf_release(&sb);
+	return 0;
+}
+
+void remote_child_env(struct strvec *env)
+{
+	if (remote.agent_sock)
+		strvec_pushf(env, "SSH_AUTH_SOCK=%s", remote.agent_sock);
+}
+
+/* key_data: an agent of our own, the keys handed to it on stdin. */
+static int start_agent(struct strbuf *err)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+	const char *pid;
+	int r;
+
+	strvec_pushf(&cp.env, "%s/agent", remote.dir);
+	remote.agent_sock = xstrdup(cp.env.v[0]);
+	strvec_clear(&cp.env);
+	strvec_pushl(&cp.args, "ssh-agent", "-s", "-a", remote.agent_sock, NULL);
+	r = capture_command(&cp, &out, &why);
+	child_process_clear(&cp);
+	pid = strstr(out.buf, "SSH_AGENT_PID=");
+	if (r || !pid) {
+		strbuf_addf(err, "cannot start ssh-agent for ssh/key_data: %s\n", why.buf);
+		goto out;
+	}
+	remote.agent_pid = (pid_t)atoi(pid + strlen("SSH_AGENT_PID="));
+	for (size_t i = 0; !r && i < remote.ssh.key_data.nr; i++) {
+		const char *key = remote.ssh.key_data.v[i];
+		struct strbuf o = STRBUF_INIT, e = STRBUF_INIT;
+		strvec_pushl(&cp.args, "ssh-add", "-q", "-", NULL);
+		remote_child_env(&cp.env);
+		cp.stdin_data = key;
+		cp.stdin_len = strlen(key);
+		r = capture_command(&cp, &o, &e);
+		child_process_clear(&cp);
+		if (r)
+			strbuf_addf(err, "ssh/key_data: key %zu was refused by ssh-add: %s\n", i + 1,
+				    e.buf);
+		strbuf_release(&o);
+		strbuf_release(&e);
+	}
+out:
+	strbuf_release(&out);
+	strbuf_release(&why);
+	return r ? -1 : 0;
+}
+
+volatile sig_atomic_t remote_signal;
+
+static void on_signal(int sig)
+{
+	if (!remote_signal)
+		remote_signal = sig;
+}
+
+int remote_interrupted(void)
+{
+	return remote_signal;
+}
+
+int remote_dry_run(void)
+{
+	return remote.mode.dry_run;
+}
+
+int remote_setup(const struct ssh_settings *s, const struct remote_mode *mode,
+		 struct strbuf *err)
+{
+	struct sigaction sa;
+
+	if (remote.setup)
+		return 0;
+	remote.ssh = *s;
+	remote.mode = *mode;
+	strvec_init(&remote.connected);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	remote.setup = 1;
+	atexit(remote_teardown);
+	if (mode->answers)
+		return dryrun_load_answers(mode->answers, err);
+	if (!(remote.dir = make_dir(err)))
+		return -1;
+	if (s->use_config && s->config_files.nr && write_config(err) < 0)
+		return -1;
+	if (s->key_data.nr && start_agent(err) < 0)
+		return -1;
+	return 0;
+}
+
+static int connected(const char *host)
+{
+	int found;
+	pthread_mutex_lock(&remote.lock);
+	found = strvec_find(&remote.connected, host) >= 0;
+	pthread_mutex_unlock(&remote.lock);
+	return found;
+}
+
+/* At most max_concurrent_starts connections are being set up at once. */
+static void start_begin(void)
+{
+	pthread_mutex_lock(&remote.starts);
+	while (remote.starting >= remote.ssh.max_concurrent_starts)
+		pthread_cond_wait(&remote.start_cond, &remote.starts);
+	remote.starting++;
+	pthread_mutex_unlock(&remote.starts);
+}
+
+static void start_end(void)
+{
+	pthread_mutex_lock(&remote.starts);
+	remote.starting--;
+	pthread_cond_signal(&remote.start_cond);
+	pthread_mutex_unlock(&remote.starts);
+}
+
+static int dns_failure(const char *why)
+{
+	return strstr(why, "Could not resolve hostname") ||
+	       strstr(why, "Temporary failure in name resolution") ||
+	       strstr(why, "Name or service not known");
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !remote_signal)
+		;
+}
+
+static int start_master(const char *host, struct strbuf *why)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf out = STRBUF_INIT;
+	int r;
+
+	char persist[64];
+	const char *extra[] = { "-M", "-N", "-f", persist, NULL };
+
+	snprintf(persist, sizeof(persist), "-oControlPersist=%u", remote.ssh.pool_idle_timeout);
+	ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, &cp.args);
+	remote_child_env(&cp.env);
+	cp.new_process_group = 1;
+	r = capture_command(&cp, &out, why);
+	child_process_clear(&cp);
+	strbuf_release(&out);
+	return r;
+}
+
+int remote_connect(const char *host, struct strbuf *why)
+{
+	int r = 0;
+
+	if (remote.mode.answers || connected(host))
+		return 0;
+	start_begin();
+	for (unsigned attempt = 0;; attempt++) {
+		strbuf_reset(why);
+		r = start_master(host, why);
+		if (!r || remote_signal || attempt >= remote.ssh.dns_retries || !dns_failure(why->buf))
+			break;
+		/* sshkit's backoff: 0.1 s doubling, at most 2 s. */
+		sleep_ms(attempt >= 4 ? 2000 : 100L << attempt);
+	}
+	start_end();
+	if (!r) {
+		pthread_mutex_lock(&remote.lock);
+		strvec_push(&remote.connected, host);
+		pthread_mutex_unlock(&remote.lock);
+	}
+	return r ? -1 : 0;
+}
+
+void remote_command_argv(const char *host, const char *line, struct strvec *argv)
+{
+	static const char *extra[] = { "-T", "-oControlMaster=no", NULL };
+	ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, argv);
+	strvec_pushl(argv, "--", line, NULL);
+}
+
+static void stop_master(const char *host)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf ignore = STRBUF_INIT;
+
+	static const char *extra[] = { "-O", "exit", NULL };
+
+	ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, &cp.args);
+	cp.no_stderr = 1;
+	capture_command(&cp, &ignore, NULL);
+	child_process_clear(&cp);
+	strbuf_release(&ignore);
+}
+
+void remote_teardown(void)
+{
+	if (!remote.setup)
+		return;
+	for (size_t i = 0; i < remote.connected.nr; i++)
+		stop_master(remote.connected.v[i]);
+	strvec_clear(&remote.connected);
+	if (remote.agent_pid > 0)
+		kill(remote.agent_pid, SIGTERM);
+	remote.agent_pid = 0;
+	if (remote.agent_sock)
+		unlink(remote.agent_sock);
+	if (remote.config_file)
+		unlink(remote.config_file);
+	if (remote.dir && rmdir(remote.dir) < 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", remote.dir, strerror(errno));
+	free(remote.dir);
+	free(remote.agent_sock);
+	free(remote.config_file);
+	remote.dir = remote.agent_sock = remote.config_file = NULL;
+	dryrun_free_answers();
+	ssh_settings_release(&remote.ssh);
+	remote.setup = 0;
+}
