@@ -247,7 +247,10 @@ static int aws_fetch(const struct secrets_fetch_options *o, const struct strvec 
 		strvec_pushl(&argv, "--profile", o->account, NULL);
 	strvec_pushl(&argv, "--output", "json", NULL);
 	if (adapter_runv(&argv, NULL, 0, &out) || !(json = cJSON_Parse(out.buf))) {
-		strbuf_addf(err, "Could not read %s from AWS Secrets Manager", out.buf);
+		/* Kamal puts the CLI's output here, which may hold values */
+		strbuf_addstr(err, "Could not read ");
+		adapter_inspect(err, secrets);
+		strbuf_addstr(err, " from AWS Secrets Manager");
 		goto done;
 	}
 	errors = cJSON_GetObjectItemCaseSensitive(json, "Errors");

@@ -4,6 +4,7 @@
  * shell-word helpers Kamal gets from Ruby's Shellwords.
  */
 #include "adapters.h"
+#include "log.h"
 #include "quote.h"
 #include "run-command.h"
 #include <ctype.h>
@@ -147,7 +148,7 @@ int secrets_fetch(const struct secrets_fetch_options *o, const char **names,
 {
 	const struct adapter *a = lookup_adapter(o->adapter ? o->adapter : "", err);
 	struct strvec secrets = STRVEC_INIT;
-	cJSON *results;
+	cJSON *results, *item;
 	size_t i;
 	int ret;
 
@@ -166,6 +167,10 @@ int secrets_fetch(const struct secrets_fetch_options *o, const char **names,
 	}
 	results = cJSON_CreateObject();
 	ret = a->fetch(o, &secrets, results, err);
+	/* what a vault answered is secret, even before a key holds it */
+	cJSON_ArrayForEach(item, results)
+		if (cJSON_IsString(item))
+			log_redact_add(item->valuestring);
 	if (!ret) {
 		char *s = cJSON_PrintUnformatted(results);
 		strbuf_addstr(json, s);

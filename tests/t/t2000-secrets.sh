@@ -26,8 +26,52 @@ test_expect_success 'a failing $(command) names file, line and key' '
 	mkdir -p bad/.kamal &&
 	printf "OK=1\nTOKEN=\$(exit 7)\n" >bad/.kamal/secrets &&
 	! (cd bad && berth secrets print) >out 2>err &&
-	test_grep "\\.kamal/secrets:2: TOKEN: command .exit 7. failed" err &&
+	test_grep "\\.kamal/secrets:2: TOKEN: command .\$(exit 7). failed" err &&
 	! test_grep OK= out
+'
+
+test_expect_success 'a failing $(command) is quoted as written, never with a secret in it' '
+	mkdir -p leak/.kamal &&
+	cat >leak/.kamal/secrets <<-\EOF &&
+	KAMAL_REGISTRY_PASSWORD=hunter2secret
+	B=$(sh -c "exit 3" $KAMAL_REGISTRY_PASSWORD)
+	EOF
+	! (cd leak && berth secrets print) >out 2>err &&
+	echo "error: .kamal/secrets:2: B: command \`\$(sh -c \"exit 3\" \$KAMAL_REGISTRY_PASSWORD)\` failed (exit status 3)" >expect &&
+	test_cmp expect err &&
+	test_must_fail grep hunter2 out err
+'
+
+test_expect_success 'a value from the environment in a failing command stays out of the message' '
+	printf "B=\$(exit 4 \$ENV_TOKEN)\n" >leak/.kamal/secrets &&
+	! (cd leak && ENV_TOKEN=envsecret99 berth secrets print) 2>err &&
+	test_grep "command .\$(exit 4 \$ENV_TOKEN). failed (exit status 4)" err &&
+	test_must_fail grep envsecret99 err
+'
+
+test_expect_success 'an earlier value repeated in a later failing line is redacted' '
+	cat >leak/.kamal/secrets <<-\EOF &&
+	A=hunter2secret
+	B=$(sh -c "exit 3" hunter2secret)
+	EOF
+	! (cd leak && berth secrets print) 2>err &&
+	test_grep "command .\$(sh -c \"exit 3\" \[REDACTED\]). failed" err &&
+	test_must_fail grep hunter2 err
+'
+
+test_expect_success 'inline secrets commands: errors quote the source, mask words from variables' '
+	cat >leak/.kamal/secrets <<-\EOF &&
+	Q=$(kamal secrets extract "unclosed $ENV_TOKEN)
+	EOF
+	! (cd leak && ENV_TOKEN=envsecret99 berth secrets print) 2>err &&
+	test_grep "Unmatched quote: \$(kamal secrets extract \"unclosed \$ENV_TOKEN)" err &&
+	test_must_fail grep envsecret99 err &&
+	cat >leak/.kamal/secrets <<-\EOF &&
+	X=$(kamal secrets extract $ENV_TOKEN {})
+	EOF
+	! (cd leak && ENV_TOKEN=envsecret99 berth secrets print) 2>err &&
+	test_grep "X: Could not find secret \[REDACTED\]" err &&
+	test_must_fail grep envsecret99 err
 '
 
 test_expect_success 'fetch with the test adapter reverses names, as Kamal' '
@@ -104,6 +148,12 @@ test_expect_success 'aws: JSON secret strings become NAME/KEY, no account needed
 	berth secrets fetch -a aws_secrets_manager --from secret KEY1 KEY2 >out &&
 	echo "{\"secret/KEY1\":\"VALUE1\",\"secret/KEY2\":\"VALUE2\"}" >expect &&
 	test_cmp expect out
+'
+
+test_expect_success 'aws: a failed read names the secrets, not what the CLI printed' '
+	! berth secrets fetch -a aws_secrets_manager --from leaky KEY 2>err &&
+	test_grep "Could not read \[\"leaky/KEY\"\] from AWS Secrets Manager" err &&
+	test_must_fail grep leakedvalue err
 '
 
 test_expect_success 'secrets files run kamal secrets fetch/extract inline' '
