@@ -22,6 +22,13 @@ void strbuf_release(struct strbuf *sb)
 	strbuf_init(sb, 0);
 }
 
+void strbuf_release_secret(struct strbuf *sb)
+{
+	if (sb->alloc)
+		explicit_bzero(sb->buf, sb->alloc);
+	strbuf_release(sb);
+}
+
 char *strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	char *res;

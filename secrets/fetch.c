@@ -46,6 +46,12 @@ int adapter_installed(const char *cli, const char *version_arg)
 	return adapter_run(argv, NULL, 1, NULL) == 0;
 }
 
+const char *adapter_str(cJSON *obj, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 void adapter_put(cJSON *results, const char *key, const char *value)
 {
 	cJSON *item = value ? cJSON_CreateString(value) : cJSON_CreateNull();

@@ -89,6 +89,15 @@ test_expect_success 'fetch needs --adapter, and --account for most adapters' '
 	test_grep "Unknown secrets adapter: nosuch" err
 '
 
+test_expect_success 'the fake op wants a session, in OP_SESSION_<user ID> as op reads it' '
+	test_must_fail op item get myitem --vault myvault --format json --account myaccount 2>err &&
+	test_grep "not currently signed in" err &&
+	test_must_fail env OP_SESSION_myaccount=SESSIONTOKEN \
+		op item get myitem --vault myvault --format json --account myaccount &&
+	OP_SESSION_UUUUUUUUUUUUUUUUUUUUUUUUUU=SESSIONTOKEN \
+		op item get myitem --vault myvault --format json --account myaccount >/dev/null
+'
+
 test_expect_success '1password: signs in, one op item get per item, keys from references' '
 	: >"$FAKE_LOG" &&
 	berth secrets fetch --adapter 1password --account myaccount --from op://myvault \
@@ -99,10 +108,19 @@ test_expect_success '1password: signs in, one op item get per item, keys from re
 	op --version
 	op account get --account myaccount
 	op signin --account myaccount --force --raw
-	op item get myitem --vault myvault --format json --account myaccount --session SESSIONTOKEN --fields label=section.SECRET1,label=section.SECRET2
-	op item get myitem2 --vault myvault --format json --account myaccount --session SESSIONTOKEN --fields label=password
+	op account list --format json
+	op item get myitem --vault myvault --format json --account myaccount --fields label=section.SECRET1,label=section.SECRET2
+	op item get myitem2 --vault myvault --format json --account myaccount --fields label=password
 	LOG
 	test_cmp expect.log "$FAKE_LOG"
+'
+
+test_expect_success '1password: the session token is never on a command line' '
+	: >"$FAKE_LOG" &&
+	berth secrets fetch -a 1password --account my.1password.com --from op://myvault/myitem >out &&
+	test_grep "\"myvault/myitem\":\"PASSWORD\"" out &&
+	test_grep "^op item get myitem --vault myvault --format json --account my.1password.com\$" "$FAKE_LOG" &&
+	test_must_fail grep -e SESSIONTOKEN -e --session "$FAKE_LOG"
 '
 
 test_expect_success '1password: already signed in, whole item from --from' '
