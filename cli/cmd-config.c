@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "config/model.h"
+#include "log.h"
 
 #include <cJSON.h>
 
@@ -67,8 +68,7 @@ int cmd_config(int argc, const char **argv, struct cli_context *ctx)
 	cfg = cli_load_config(ctx);
 	tree = config_to_tree(cfg, &err);
 	if (!tree) {
-		strbuf_rtrim(&err);
-		fprintf(stderr, "%s\n", err.buf);
+		error_buf(&err);
 		strbuf_release(&err);
 		return 1;
 	}

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "config/config.h"
+#include "log.h"
 #include "strbuf.h"
 
 struct config *cli_load_config(struct cli_context *ctx)
@@ -15,11 +16,8 @@ struct config *cli_load_config(struct cli_context *ctx)
 
 	if (ctx->config)
 		return ctx->config;
-	if (config_load(&loaded, &opts, &err) < 0) {
-		strbuf_rtrim(&err);
-		fprintf(stderr, "%s\n", err.buf);
-		exit(1);
-	}
+	if (config_load(&loaded, &opts, &err) < 0)
+		die_err(&err);
 	strbuf_release(&err);
 	ctx->config = loaded;
 	return loaded;

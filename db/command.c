@@ -139,7 +139,8 @@ static int parse(int argc, const char **argv, struct db_restore_opts *o,
 		else if (opt_value(argc, argv, &i, "--fallback-bucket", &v)) f->fb_bucket = v;
 		else if (opt_value(argc, argv, &i, "--fallback-prefix", &v)) f->fb_prefix = v;
 		else {
-			fprintf(stderr, "error: unknown option '%s'\n%s", a, restore_usage);
+			error("unknown option '%s'", a);
+			fputs(restore_usage, stderr);
 			return -1;
 		}
 	}
@@ -187,10 +188,8 @@ static void load_settings(struct cli_context *ctx, struct db_settings *s)
 	if (access(file, F_OK))
 		return;
 	cfg = cli_load_config(ctx);
-	if (db_settings_read(cfg->raw, s, &err) < 0) {
-		fprintf(stderr, "%s\n", err.buf);
-		exit(1);
-	}
+	if (db_settings_read(cfg->raw, s, &err) < 0)
+		die_err(&err);
 	strbuf_release(&err);
 }
 

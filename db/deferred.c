@@ -266,12 +266,11 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 {
 	struct child_process *cps = xcalloc(n ? n : 1, sizeof(*cps));
 	struct parallel_result *res = xcalloc(n ? n : 1, sizeof(*res));
-	struct strbuf path = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, list = STRBUF_INIT;
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct child_process init = CHILD_PROCESS_INIT;
-		FILE *f;
 
 		if (resume && empty_table(o, c, steps[i].subject, err) < 0) {
 			rc = -1;
@@ -279,8 +278,10 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 		}
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/deferred-%s.list", o->workdir, steps[i].n);
-		if (!(f = fopen(path.buf, "w")) || fprintf(f, "%s\n", steps[i].sql) < 0 || fclose(f)) {
-			strbuf_addf(err, "cannot write '%s'", path.buf);
+		strbuf_reset(&list);
+		strbuf_addf(&list, "%s\n", steps[i].sql);
+		if (strbuf_write_file(&list, path.buf) < 0) {
+			strbuf_addf(err, "cannot write '%s': %s", path.buf, strerror(errno));
 			rc = -1;
 			goto out;
 		}
@@ -317,6 +318,7 @@ out:
 	free(cps);
 	free(res);
 	strbuf_release(&path);
+	strbuf_release(&list);
 	return rc;
 }
 

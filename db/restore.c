@@ -126,16 +126,8 @@ static int read_toc(struct run *r, struct strbuf *err)
 
 static int write_file(const char *path, const struct strbuf *text, struct strbuf *err)
 {
-	FILE *f = fopen(path, "w");
-	int bad;
-
-	if (!f) {
+	if (strbuf_write_file(text, path) < 0) {
 		strbuf_addf(err, "cannot write '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	bad = fwrite(text->buf, 1, text->len, f) != text->len;
-	if (fclose(f) || bad) {
-		strbuf_addf(err, "cannot write '%s'", path);
 		return -1;
 	}
 	return 0;

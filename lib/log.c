@@ -2,6 +2,7 @@
 #include "strbuf.h"
 #include "strvec.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 
@@ -28,19 +29,8 @@ char *log_redact(const char *s)
 {
 	struct strbuf out = STRBUF_INIT;
 	strbuf_addstr(&out, s);
-	for (size_t i = 0; i < secrets.nr; i++) {
-		const char *sec = secrets.v[i];
-		size_t n = strlen(sec);
-		char *hit;
-		while ((hit = strstr(out.buf, sec))) {
-			struct strbuf tmp = STRBUF_INIT;
-			strbuf_add(&tmp, out.buf, (size_t)(hit - out.buf));
-			strbuf_addstr(&tmp, "[REDACTED]");
-			strbuf_addstr(&tmp, hit + n);
-			strbuf_release(&out);
-			out = tmp;
-		}
-	}
+	for (size_t i = 0; i < secrets.nr; i++)
+		strbuf_replace_all(&out, secrets.v[i], "[REDACTED]");
 	return strbuf_detach(&out, NULL);
 }
 
@@ -124,5 +114,26 @@ void die_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	emit(stderr, "error: ", fmt, ap, why);
 	va_end(ap);
+	exit(1);
+}
+
+int error_buf(const struct strbuf *err)
+{
+	/* Redact the whole text at once: a secret may span lines (a key). */
+	char *clean = log_redact(err->len ? err->buf : "error: unknown error");
+	size_t n = strlen(clean);
+
+	while (n && isspace((unsigned char)clean[n - 1]))
+		n--;
+	fwrite(clean, 1, n, stderr);
+	fputc('\n', stderr);
+	fflush(stderr);
+	free(clean);
+	return -1;
+}
+
+void die_err(const struct strbuf *err)
+{
+	error_buf(err);
 	exit(1);
 }

@@ -14,6 +14,8 @@
 
 #include "compat.h"
 
+struct strbuf;
+
 enum log_level { LOG_QUIET = 0, LOG_NORMAL = 1, LOG_VERBOSE = 2, LOG_DEBUG = 3 };
 
 void log_set_level(enum log_level level);
@@ -28,6 +30,16 @@ int error(const char *fmt, ...) BERTH_PRINTF(1, 2);        /* returns -1 */
 int error_errno(const char *fmt, ...) BERTH_PRINTF(1, 2);  /* appends strerror */
 void die(const char *fmt, ...) BERTH_PRINTF(1, 2) BERTH_NORETURN;
 void die_errno(const char *fmt, ...) BERTH_PRINTF(1, 2) BERTH_NORETURN;
+
+/*
+ * For a struct strbuf *err a library call filled: prints its text to
+ * stderr, redacted, line by line as it stands (no "error: " prefix: such
+ * messages are located, "config/deploy.yml:14: servers/web/hostz: unknown
+ * key", and already say what failed), without trailing blank lines.
+ * error_buf() returns -1; die_err() exits 1.
+ */
+int error_buf(const struct strbuf *err);
+void die_err(const struct strbuf *err) BERTH_NORETURN;
 
 /* Redaction of secret values in log output. */
 void log_redact_add(const char *secret);

@@ -22,6 +22,13 @@ void strbuf_release(struct strbuf *sb)
 	strbuf_init(sb, 0);
 }
 
+void strbuf_release_secret(struct strbuf *sb)
+{
+	if (sb->alloc)
+		explicit_bzero(sb->buf, sb->alloc);
+	strbuf_release(sb);
+}
+
 char *strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	char *res;
@@ -137,17 +144,66 @@ void strbuf_chomp(struct strbuf *sb)
 	}
 }
 
+int strbuf_replace_all(struct strbuf *sb, const char *needle, const char *with)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t n = strlen(needle), from = 0;
+	const char *hit;
+	int ret = 0;
+
+	if (!n || !(hit = memmem(sb->buf, sb->len, needle, n)))
+		return 0;
+	out.max = sb->max;
+	do {
+		ret |= strbuf_add(&out, sb->buf + from, (size_t)(hit - sb->buf) - from);
+		ret |= strbuf_addstr(&out, with);
+		from = (size_t)(hit - sb->buf) + n;
+	} while (!ret && (hit = memmem(sb->buf + from, sb->len - from, needle, n)));
+	if (!ret)
+		ret = strbuf_add(&out, sb->buf + from, sb->len - from);
+	if (ret) {
+		strbuf_release(&out);
+		return -1;
+	}
+	strbuf_release(sb);
+	*sb = out;
+	return 0;
+}
+
 int strbuf_read_fd(struct strbuf *sb, int fd)
 {
+	size_t start = sb->len;
+
 	for (;;) {
+		size_t room = 8192;
 		ssize_t n;
-		if (strbuf_grow(sb, 8192))
-			return -1;
-		n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+
+		if (sb->max && sb->len >= sb->max) {
+			/* full: that is fine only if the input ends here */
+			char probe;
+			n = read(fd, &probe, 1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n > 0)
+				errno = EFBIG;
+			if (n)
+				goto fail;
+			break;
+		}
+		/* a capped buffer asks for no more than its room */
+		if (sb->max && room > sb->max - sb->len)
+			room = sb->max - sb->len;
+		if (strbuf_grow(sb, room)) {
+			errno = ENOMEM;
+			goto fail;
+		}
+		if (!sb->max)
+			room = sb->alloc - sb->len - 1;
+		n = read(fd, sb->buf + sb->len, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			goto fail;
 		}
 		if (n == 0)
 			break;
@@ -155,6 +211,9 @@ int strbuf_read_fd(struct strbuf *sb, int fd)
 	}
 	sb->buf[sb->len] = '\0';
 	return 0;
+fail:
+	strbuf_setlen(sb, start);
+	return -1;
 }
 
 int strbuf_read_file(struct strbuf *sb, const char *path)
@@ -168,4 +227,30 @@ int strbuf_read_file(struct strbuf *sb, const char *path)
 	close(fd);
 	errno = saved;
 	return r;
+}
+
+int strbuf_write_file(const struct strbuf *sb, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	size_t done = 0;
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	while (done < sb->len) {
+		ssize_t n = write(fd, sb->buf + done, sb->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (close(fd) < 0)
+		return -1;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }

@@ -31,6 +31,8 @@ struct strbuf {
 
 void strbuf_init(struct strbuf *sb, size_t hint);
 void strbuf_release(struct strbuf *sb);
+/* strbuf_release() for a secret: the bytes are zeroed before the free. */
+void strbuf_release_secret(struct strbuf *sb);
 char *strbuf_detach(struct strbuf *sb, size_t *len);
 void strbuf_reset(struct strbuf *sb);
 void strbuf_setlen(struct strbuf *sb, size_t len);
@@ -71,9 +73,18 @@ int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_trim(struct strbuf *sb);      /* whitespace, both ends */
 void strbuf_rtrim(struct strbuf *sb);
 void strbuf_chomp(struct strbuf *sb);     /* one trailing \n or \r\n */
+/* Replaces each occurrence of needle (not empty) by with, left to right;
+ * the replacement text is not searched again. -1 (sb unchanged) past a cap. */
+int strbuf_replace_all(struct strbuf *sb, const char *needle, const char *with);
 
-/* Reads the whole file (or fd) into sb, appending. -1 with errno on error. */
+/*
+ * Reads the whole file (or fd) into sb, appending. -1 with errno on error,
+ * sb as it was: EFBIG when the input does not fit under sb's cap.
+ */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 int strbuf_read_fd(struct strbuf *sb, int fd);
+/* Writes sb to path (created or truncated). -1 with errno; never leaves
+ * the file open. */
+int strbuf_write_file(const struct strbuf *sb, const char *path);
 
 #endif

@@ -8,23 +8,90 @@
  * array for several. Keys are the fields' "reference" without "op://" and
  * without a final "/password". Without secrets, --from VAULT/ITEM reads
  * every field of that item.
+ *
+ * A session from `op signin --raw` reaches op in its environment, as
+ * OP_SESSION_<user ID>, the variable op 2 itself exports for the account
+ * (`eval $(op signin)`). Kamal passes `--session TOKEN`, which any user
+ * of the machine can read in /proc/PID/cmdline.
  */
 #include "adapters.h"
+#include "log.h"
 
-static int op_login(const char *account, struct strbuf *session, struct strbuf *err)
+/* A sign-in address compares without "https://" and a final "/". */
+static int same_address(const char *a, const char *b)
+{
+	size_t na, nb;
+	skip_prefix(a, "https://", &a);
+	skip_prefix(b, "https://", &b);
+	na = strlen(a) - ends_with(a, "/");
+	nb = strlen(b) - ends_with(b, "/");
+	return na == nb && !strncasecmp(a, b, na);
+}
+
+/* Whether --account ACCOUNT names entry a of `op account list`: op takes
+ * a shorthand, a sign-in address, an email, an account ID or a user ID. */
+static int names_account(cJSON *a, const char *account)
+{
+	static const char *keys[] = { "shorthand", "email", "account_uuid", "user_uuid" };
+	const char *url = adapter_str(a, "url");
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v = adapter_str(a, keys[i]);
+		if (v && !strcmp(v, account))
+			return 1;
+	}
+	return url && same_address(url, account);
+}
+
+/* env = "OP_SESSION_<user ID>=TOKEN" for the account --account names. */
+static int session_env(const char *account, const char *token, struct strbuf *env,
+		       struct strbuf *err)
+{
+	const char *list[] = { "op", "account", "list", "--format", "json", NULL };
+	struct strbuf out = STRBUF_INIT;
+	cJSON *json = NULL, *a;
+	const char *user = NULL;
+
+	if (!adapter_run(list, NULL, 0, &out))
+		json = cJSON_Parse(out.buf);
+	cJSON_ArrayForEach(a, json) {
+		if (names_account(a, account)) {
+			user = adapter_str(a, "user_uuid");
+			break;
+		}
+	}
+	if (user && *user && !user[strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					      "abcdefghijklmnopqrstuvwxyz0123456789_")])
+		strbuf_addf(env, "OP_SESSION_%s=%s", user, token);
+	else
+		strbuf_addf(err, "Could not find the user ID of 1Password account %s in 'op account list'",
+			    account);
+	cJSON_Delete(json);
+	strbuf_release(&out);
+	return env->len ? 0 : -1;
+}
+
+/* Signs in unless op already is; env gets the session op then needs. */
+static int op_login(const char *account, struct strbuf *env, struct strbuf *err)
 {
 	const char *check[] = { "op", "account", "get", "--account", account, NULL };
 	const char *signin[] = { "op", "signin", "--account", account, "--force",
 				 "--raw", NULL };
+	struct strbuf session = STRBUF_INIT;
+	int ret = 0;
 
 	if (!adapter_run(check, NULL, 1, NULL))
 		return 0;
-	if (adapter_run(signin, NULL, 0, session)) {
+	if (adapter_run(signin, NULL, 0, &session)) {
 		strbuf_addstr(err, "Failed to login to 1Password");
-		return -1;
+		ret = -1;
+	} else {
+		strbuf_trim(&session);
+		log_redact_add(session.buf);
+		if (session.len)
+			ret = session_env(account, session.buf, env, err);
 	}
-	strbuf_trim(session);
-	return 0;
+	strbuf_release_secret(&session);
+	return ret;
 }
 
 static void fields_map(cJSON *fields, cJSON *results)
@@ -51,7 +118,7 @@ static void fields_map(cJSON *fields, cJSON *results)
 
 /* op item get; parses its JSON into *json. */
 static int item_get(const char *vault, const char *item, const char *fields,
-		    const struct secrets_fetch_options *o, const char *session,
+		    const struct secrets_fetch_options *o, const struct strbuf *env,
 		    cJSON **json, struct strbuf *err)
 {
 	struct strvec argv = STRVEC_INIT;
@@ -60,11 +127,9 @@ static int item_get(const char *vault, const char *item, const char *fields,
 
 	strvec_pushl(&argv, "op", "item", "get", item, "--vault", vault,
 		     "--format", "json", "--account", o->account, NULL);
-	if (session && *session)
-		strvec_pushl(&argv, "--session", session, NULL);
 	if (fields)
 		strvec_pushl(&argv, "--fields", fields, NULL);
-	status = adapter_runv(&argv, NULL, 0, &out);
+	status = adapter_runv(&argv, env->len ? env->buf : NULL, 0, &out);
 	strvec_clear(&argv);
 	*json = status ? NULL : cJSON_Parse(out.buf);
 	strbuf_release(&out);
@@ -99,7 +164,7 @@ struct item {
 static int op_fetch(const struct secrets_fetch_options *o, const struct strvec *secrets,
 		    cJSON *results, struct strbuf *err)
 {
-	struct strbuf session = STRBUF_INIT;
+	struct strbuf env = STRBUF_INIT; /* OP_SESSION_<user ID>=..., or "" */
 	struct item *items = NULL;
 	size_t nitems = 0, alloc = 0, i, k;
 	int ret = 0;
@@ -108,7 +173,7 @@ static int op_fetch(const struct secrets_fetch_options *o, const struct strvec *
 		strbuf_addstr(err, "1Password CLI is not installed");
 		return -1;
 	}
-	if (op_login(o->account, &session, err) < 0)
+	if (op_login(o->account, &env, err) < 0)
 		return -1;
 
 	if (!secrets->nr) {
@@ -121,13 +186,13 @@ static int op_fetch(const struct secrets_fetch_options *o, const struct strvec *
 		if (parts.nr < 2) {
 			strbuf_addstr(err, "--from must name VAULT/ITEM to fetch all of an item's fields");
 			ret = -1;
-		} else if (!(ret = item_get(parts.v[0], parts.v[1], NULL, o, session.buf,
+		} else if (!(ret = item_get(parts.v[0], parts.v[1], NULL, o, &env,
 					    &json, err))) {
 			fields_map(cJSON_GetObjectItemCaseSensitive(json, "fields"), results);
 			cJSON_Delete(json);
 		}
 		strvec_clear(&parts);
-		strbuf_release(&session);
+		strbuf_release_secret(&env);
 		return ret;
 	}
 
@@ -164,7 +229,7 @@ static int op_fetch(const struct secrets_fetch_options *o, const struct strvec *
 	for (k = 0; k < nitems && !ret; k++) {
 		cJSON *json;
 		ret = item_get(items[k].vault, items[k].item, items[k].labels.buf, o,
-			       session.buf, &json, err);
+			       &env, &json, err);
 		if (ret)
 			break;
 		if (cJSON_IsArray(json)) {
@@ -183,7 +248,7 @@ static int op_fetch(const struct secrets_fetch_options *o, const struct strvec *
 		strbuf_release(&items[k].labels);
 	}
 	free(items);
-	strbuf_release(&session);
+	strbuf_release_secret(&env);
 	return ret;
 }
 

@@ -5,6 +5,7 @@
  * names keys as Kamal does.
  */
 #include "adapters.h"
+#include "log.h"
 
 static int not_installed(const char *cli, const char *what, struct strbuf *err)
 {
@@ -25,12 +26,6 @@ static cJSON *run_json(const char **argv, const char *env, int *status)
 	return json;
 }
 
-static const char *jstr(cJSON *obj, const char *key)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* ---- Bitwarden (bw) ---- */
 
 static const char *bw_status(const char *env, cJSON **json)
@@ -39,7 +34,7 @@ static const char *bw_status(const char *env, cJSON **json)
 	int status;
 	cJSON_Delete(*json);
 	*json = run_json(argv, env, &status);
-	return jstr(*json, "status");
+	return adapter_str(*json, "status");
 }
 
 static int bw_fetch(const struct secrets_fetch_options *o, const struct strvec *secrets,
@@ -64,6 +59,7 @@ static int bw_fetch(const struct secrets_fetch_options *o, const struct strvec *
 		const char *unlock[] = { "bw", "unlock", "--raw", NULL };
 		adapter_run(unlock, NULL, 0, &session);
 		strbuf_trim(&session);
+		log_redact_add(session.buf);
 		if (session.len)
 			strbuf_addf(&env, "BW_SESSION=%s", session.buf);
 		s = bw_status(env.len ? env.buf : NULL, &st);
@@ -113,7 +109,7 @@ static int bw_fetch(const struct secrets_fetch_options *o, const struct strvec *
 				if (strcmp(items.v[k], items.v[i]))
 					continue;
 				cJSON_ArrayForEach(f, flist) {
-					const char *n = jstr(f, "name");
+					const char *n = adapter_str(f, "name");
 					if (n && !strcmp(n, fields.v[k])) {
 						hit = f;
 						break;
@@ -126,17 +122,17 @@ static int bw_fetch(const struct secrets_fetch_options *o, const struct strvec *
 					goto done;
 				}
 				strbuf_addf(&key, "%s/%s", items.v[i], fields.v[k]);
-				adapter_put(results, key.buf, jstr(hit, "value"));
+				adapter_put(results, key.buf, adapter_str(hit, "value"));
 				strbuf_release(&key);
 			}
-		} else if (jstr(cJSON_GetObjectItemCaseSensitive(item, "login"), "password")) {
+		} else if (adapter_str(cJSON_GetObjectItemCaseSensitive(item, "login"), "password")) {
 			adapter_put(results, items.v[i],
-				    jstr(cJSON_GetObjectItemCaseSensitive(item, "login"), "password"));
+				    adapter_str(cJSON_GetObjectItemCaseSensitive(item, "login"), "password"));
 		} else if (cJSON_GetArraySize(flist) > 0) {
 			cJSON_ArrayForEach(f, flist) {
 				struct strbuf key = STRBUF_INIT;
-				strbuf_addf(&key, "%s/%s", items.v[i], jstr(f, "name") ? jstr(f, "name") : "");
-				adapter_put(results, key.buf, jstr(f, "value"));
+				strbuf_addf(&key, "%s/%s", items.v[i], adapter_str(f, "name") ? adapter_str(f, "name") : "");
+				adapter_put(results, key.buf, adapter_str(f, "value"));
 				strbuf_release(&key);
 			}
 		} else {
@@ -152,8 +148,8 @@ done:
 	cJSON_Delete(st);
 	strvec_clear(&items);
 	strvec_clear(&fields);
-	strbuf_release(&session);
-	strbuf_release(&env);
+	strbuf_release_secret(&session);
+	strbuf_release_secret(&env);
 	return ret;
 }
 
@@ -194,8 +190,8 @@ static int lpass_fetch(const struct secrets_fetch_options *o, const struct strve
 		goto done;
 	}
 	cJSON_ArrayForEach(it, items)
-		if (jstr(it, "fullname"))
-			adapter_put(results, jstr(it, "fullname"), jstr(it, "password"));
+		if (adapter_str(it, "fullname"))
+			adapter_put(results, adapter_str(it, "fullname"), adapter_str(it, "password"));
 	cJSON_Delete(items);
 	for (i = 0; i < secrets->nr; i++)
 		if (!cJSON_GetObjectItemCaseSensitive(results, secrets->v[i]))
@@ -247,7 +243,10 @@ static int aws_fetch(const struct secrets_fetch_options *o, const struct strvec 
 		strvec_pushl(&argv, "--profile", o->account, NULL);
 	strvec_pushl(&argv, "--output", "json", NULL);
 	if (adapter_runv(&argv, NULL, 0, &out) || !(json = cJSON_Parse(out.buf))) {
-		strbuf_addf(err, "Could not read %s from AWS Secrets Manager", out.buf);
+		/* Kamal puts the CLI's output here, which may hold values */
+		strbuf_addstr(err, "Could not read ");
+		adapter_inspect(err, secrets);
+		strbuf_addstr(err, " from AWS Secrets Manager");
 		goto done;
 	}
 	errors = cJSON_GetObjectItemCaseSensitive(json, "Errors");
@@ -255,15 +254,15 @@ static int aws_fetch(const struct secrets_fetch_options *o, const struct strvec 
 		int first = 1;
 		cJSON_ArrayForEach(e, errors) {
 			strbuf_addf(err, "%s%s: %s", first ? "" : " ",
-				    jstr(e, "SecretId") ? jstr(e, "SecretId") : "",
-				    jstr(e, "Message") ? jstr(e, "Message") : "");
+				    adapter_str(e, "SecretId") ? adapter_str(e, "SecretId") : "",
+				    adapter_str(e, "Message") ? adapter_str(e, "Message") : "");
 			first = 0;
 		}
 		goto done;
 	}
 	vals = cJSON_GetObjectItemCaseSensitive(json, "SecretValues");
 	cJSON_ArrayForEach(sv, vals) {
-		const char *name = jstr(sv, "Name"), *str = jstr(sv, "SecretString");
+		const char *name = adapter_str(sv, "Name"), *str = adapter_str(sv, "SecretString");
 		cJSON *parsed = str ? cJSON_Parse(str) : NULL, *kv;
 		if (!name)
 			continue;
@@ -371,10 +370,10 @@ static int gcp_fetch(const struct secrets_fetch_options *o, const struct strvec 
 		status = adapter_runv(&argv, NULL, 0, &out);
 		if (!status)
 			res = cJSON_Parse(out.buf);
-		if (status || !jstr(cJSON_GetObjectItemCaseSensitive(res, "payload"), "data")) {
+		if (status || !adapter_str(cJSON_GetObjectItemCaseSensitive(res, "payload"), "data")) {
 			strbuf_addf(err, "Could not read %s from Google Secret Manager", item.buf);
 		} else {
-			base64_decode(jstr(cJSON_GetObjectItemCaseSensitive(res, "payload"), "data"), &value);
+			base64_decode(adapter_str(cJSON_GetObjectItemCaseSensitive(res, "payload"), "data"), &value);
 			adapter_put(results, item.buf, value.buf);
 		}
 		cJSON_Delete(res);
@@ -441,7 +440,7 @@ static int doppler_fetch(const struct secrets_fetch_options *o, const struct str
 		goto done;
 	}
 	cJSON_ArrayForEach(it, json)
-		adapter_put(results, it->string, jstr(it, "computed"));
+		adapter_put(results, it->string, adapter_str(it, "computed"));
 	cJSON_Delete(json);
 	ret = 0;
 done:
@@ -488,8 +487,8 @@ static int bws_fetch(const struct secrets_fetch_options *o, const struct strvec 
 			goto done;
 		}
 		cJSON_ArrayForEach(it, json)
-			if (jstr(it, "key"))
-				adapter_put(results, jstr(it, "key"), jstr(it, "value"));
+			if (adapter_str(it, "key"))
+				adapter_put(results, adapter_str(it, "key"), adapter_str(it, "value"));
 		cJSON_Delete(json);
 		ret = 0;
 		goto done;
@@ -498,13 +497,13 @@ static int bws_fetch(const struct secrets_fetch_options *o, const struct strvec 
 		const char *get[] = { "bws", "secret", "get", secrets->v[i], NULL };
 		strbuf_reset(&out);
 		status = adapter_run(get, NULL, 0, &out);
-		if (status || !(json = cJSON_Parse(out.buf)) || !jstr(json, "key")) {
+		if (status || !(json = cJSON_Parse(out.buf)) || !adapter_str(json, "key")) {
 			if (!status)
 				cJSON_Delete(json);
 			strbuf_addf(err, "Could not read %s from Bitwarden Secrets Manager", secrets->v[i]);
 			goto done;
 		}
-		adapter_put(results, jstr(json, "key"), jstr(json, "value"));
+		adapter_put(results, adapter_str(json, "key"), adapter_str(json, "value"));
 		cJSON_Delete(json);
 	}
 	ret = 0;
@@ -558,8 +557,8 @@ static int enpass_fetch(const struct secrets_fetch_options *o, const struct strv
 		goto done;
 	}
 	cJSON_ArrayForEach(it, json) {
-		const char *title = jstr(it, "title"), *label = jstr(it, "label"),
-			   *pw = jstr(it, "password");
+		const char *title = adapter_str(it, "title"), *label = adapter_str(it, "label"),
+			   *pw = adapter_str(it, "password");
 		struct strbuf key = STRBUF_INIT;
 		int blank = 1;
 		const char *p;

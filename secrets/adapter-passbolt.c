@@ -12,12 +12,6 @@
 #include "quote.h"
 #include <ctype.h>
 
-static const char *jstr(cJSON *obj, const char *key)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* Ruby's to_s of a JSON value as Kamal compares it ("" for null/missing) */
 static void jto_s(cJSON *obj, const char *key, struct strbuf *out)
 {
@@ -75,7 +69,7 @@ static void folder_path(cJSON *folder, cJSON *all, struct strbuf *out)
 	for (;;) {
 		struct strbuf parent = STRBUF_INIT;
 		cJSON *p = NULL, *f;
-		strvec_push(&names, jstr(folder, "name") ? jstr(folder, "name") : "");
+		strvec_push(&names, adapter_str(folder, "name") ? adapter_str(folder, "name") : "");
 		jto_s(folder, "folder_parent_id", &parent);
 		if (parent.len) {
 			cJSON_ArrayForEach(f, all)
@@ -166,7 +160,7 @@ static int get_folders(const struct strvec *secrets, cJSON *all, struct strbuf *
 		adapter_split(paths.v[i], '/', &parts);
 		if (parts.nr > 1) {
 			cJSON_ArrayForEach(f, top)
-				if (jstr(f, "name") && !strcmp(jstr(f, "name"), parts.v[0])) {
+				if (adapter_str(f, "name") && !strcmp(adapter_str(f, "name"), parts.v[0])) {
 					parent = f;
 					break;
 				}
@@ -305,7 +299,7 @@ static int passbolt_fetch(const struct secrets_fetch_options *o, const struct st
 	for (i = 0; i < names.nr; i++) {
 		int found = 0;
 		cJSON_ArrayForEach(it, items)
-			if (jstr(it, "name") && !strcmp(jstr(it, "name"), names.v[i]))
+			if (adapter_str(it, "name") && !strcmp(adapter_str(it, "name"), names.v[i]))
 				found = 1;
 		if (!found)
 			strvec_push(&missing, names.v[i]);
@@ -317,8 +311,8 @@ static int passbolt_fetch(const struct secrets_fetch_options *o, const struct st
 		goto done;
 	}
 	cJSON_ArrayForEach(it, items)
-		if (jstr(it, "name"))
-			adapter_put(results, jstr(it, "name"), jstr(it, "password"));
+		if (adapter_str(it, "name"))
+			adapter_put(results, adapter_str(it, "name"), adapter_str(it, "password"));
 	ret = 0;
 done:
 	cJSON_Delete(folders);

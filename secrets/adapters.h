@@ -35,6 +35,8 @@ int adapter_runv(struct strvec *argv, const char *env, int quiet, struct strbuf 
 /* Whether "CLI --version" (or argv) succeeds: Kamal's check_dependencies!. */
 int adapter_installed(const char *cli, const char *version_arg);
 
+/* obj[key] if it is a JSON string, else NULL. */
+const char *adapter_str(cJSON *obj, const char *key);
 /* Sets results[key] = value (a string, or JSON null if value is NULL),
  * keeping the first position of a key as Ruby's Hash#merge! does. */
 void adapter_put(cJSON *results, const char *key, const char *value);

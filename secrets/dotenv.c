@@ -10,6 +10,7 @@
 #include "dotenv.h"
 #include "quote.h"
 #include "fetch.h"
+#include "log.h"
 #include "run-command.h"
 #include <ctype.h>
 #include <stdint.h>
@@ -307,7 +308,8 @@ static size_t cmd_group(const char *s, size_t len, size_t i, int depth)
 	return 0;
 }
 
-static int is_inline(const char *cmd, struct strvec *words, struct ctx *c)
+/* Whether cmd is "kamal secrets ..." (or "berth secrets ..."). */
+static int is_inline(const char *cmd)
 {
 	const char *p = cmd;
 	while (is_ws((unsigned char)*p))
@@ -316,31 +318,49 @@ static int is_inline(const char *cmd, struct strvec *words, struct ctx *c)
 		return 0;
 	while (is_ws((unsigned char)*p))
 		p++;
-	if (!skip_prefix(p, "secrets", &p) || !is_ws((unsigned char)*p))
-		return 0;
-	if (quote_split(cmd, words, 0) < 0) {
-		strbuf_addf(c->err, "Unmatched quote: %s", cmd);
-		return -1;
-	}
-	return 1;
+	return skip_prefix(p, "secrets", &p) && is_ws((unsigned char)*p);
 }
 
-static int run_command_subst(struct ctx *c, const char *cmd, struct strbuf *out)
+/*
+ * An inline command's error may name its words (a secret's name, an
+ * option). A word that is not in the source text came from a $VAR, whose
+ * value may be a secret from the environment that nothing registered for
+ * redaction: such words are masked.
+ */
+static void mask_expanded_words(struct strbuf *why, const struct strvec *words,
+				const struct text *src)
+{
+	for (size_t i = 0; i < words->nr; i++) {
+		const char *w = words->v[i];
+		size_t n = strlen(w);
+		if (n >= 3 && !memmem(src->s, src->len, w, n))
+			strbuf_replace_all(why, w, "[REDACTED]");
+	}
+}
+
+/*
+ * Runs cmd (the text of src after $VAR expansion). Errors quote src, the
+ * "$(...)" before any expansion (only the backslashes rule 5 drops are
+ * gone): the expanded text may hold secrets.
+ */
+static int run_command_subst(struct ctx *c, const struct text *src,
+			     const char *cmd, struct strbuf *out)
 {
 	struct strvec words = STRVEC_INIT;
 	struct strbuf res = STRBUF_INIT, why = STRBUF_INIT;
-	int inl, ret = 0;
+	int ret = 0;
 
 	if (commands_disabled)
-		return verr(c, "command substitution is disabled here: $(%s)", cmd);
-	inl = is_inline(cmd, &words, c);
-	if (inl < 0) {
-		strbuf_addbuf(&why, c->err);
-		ret = verr(c, "%s", why.buf);
-	} else if (inl) {
-		/* words[0] is "kamal": Kamal passes the rest to its CLI. */
-		if (secrets_inline(words.v + 1, words.nr - 1, &res, &why) < 0)
+		return verr(c, "command substitution is disabled here: %.*s",
+			    (int)src->len, src->s);
+	if (is_inline(cmd)) {
+		if (quote_split(cmd, &words, 0) < 0) {
+			ret = verr(c, "Unmatched quote: %.*s", (int)src->len, src->s);
+		} else if (secrets_inline(words.v + 1, words.nr - 1, &res, &why) < 0) {
+			/* words[0] is "kamal": Kamal passes the rest to its CLI. */
+			mask_expanded_words(&why, &words, src);
 			ret = verr(c, "%s", why.buf);
+		}
 	} else {
 		struct child_process cp = CHILD_PROCESS_INIT;
 		int status;
@@ -350,8 +370,8 @@ static int run_command_subst(struct ctx *c, const char *cmd, struct strbuf *out)
 		status = capture_command(&cp, &res, NULL);
 		child_process_clear(&cp);
 		if (status)
-			ret = verr(c, "command `%s` failed (exit status %d)", cmd,
-				   status);
+			ret = verr(c, "command `%.*s` failed (exit status %d)",
+				   (int)src->len, src->s, status);
 	}
 	if (!ret) {
 		/* Ruby's chomp: one trailing \n, \r\n or \r */
@@ -385,9 +405,10 @@ static int substitute_commands(struct ctx *c, const struct strbuf *value,
 			strbuf_add(out, s + at, end - at);
 		} else {
 			struct strbuf cmd = STRBUF_INIT;
+			struct text src = { s + at, end - at };
 			int ret;
 			substitute_vars(c, s + at + 2, end - at - 3, &cmd);
-			ret = run_command_subst(c, cmd.buf, out);
+			ret = run_command_subst(c, &src, cmd.buf, out);
 			strbuf_release(&cmd);
 			if (ret < 0)
 				return -1;
@@ -526,6 +547,8 @@ int dotenv_parse(struct dotenv *env, const char *text, size_t len,
 				ret = 0;
 			else
 				ret = parse_value(&c, t.s + m.val, m.val_end - m.val, &val);
+			if (!ret && opts && opts->redact)
+				log_redact_add(val.buf); /* before any later line can fail */
 			if (!ret)
 				dotenv_set(&local, key, val.buf);
 			strbuf_release(&val);

@@ -25,7 +25,8 @@
  * One starting with "kamal secrets " (or "berth secrets ") is run inline
  * by secrets_inline() (secrets/fetch.h), as Kamal does. Unlike Kamal, a
  * command that exits non-zero is an error, so a vault that fails to answer
- * never becomes an empty secret.
+ * never becomes an empty secret. Error messages quote a $(command) as
+ * written, never expanded: a $VAR in it may be a secret.
  */
 #ifndef BERTH_DOTENV_H
 #define BERTH_DOTENV_H
@@ -44,6 +45,7 @@ struct dotenv_options {
 	const char *filename; /* for messages */
 	const char *workdir;  /* where $(command) runs */
 	const struct dotenv *inherit; /* earlier files' values, may be NULL */
+	int redact; /* log_redact_add() each value as it is assigned */
 };
 
 /* Parses text into env (appending). -1 with err "FILE:LINE: KEY: msg". */

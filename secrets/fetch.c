@@ -4,6 +4,7 @@
  * shell-word helpers Kamal gets from Ruby's Shellwords.
  */
 #include "adapters.h"
+#include "log.h"
 #include "quote.h"
 #include "run-command.h"
 #include <ctype.h>
@@ -43,6 +44,12 @@ int adapter_installed(const char *cli, const char *version_arg)
 {
 	const char *argv[] = { cli, version_arg, NULL };
 	return adapter_run(argv, NULL, 1, NULL) == 0;
+}
+
+const char *adapter_str(cJSON *obj, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 void adapter_put(cJSON *results, const char *key, const char *value)
@@ -147,7 +154,7 @@ int secrets_fetch(const struct secrets_fetch_options *o, const char **names,
 {
 	const struct adapter *a = lookup_adapter(o->adapter ? o->adapter : "", err);
 	struct strvec secrets = STRVEC_INIT;
-	cJSON *results;
+	cJSON *results, *item;
 	size_t i;
 	int ret;
 
@@ -166,6 +173,10 @@ int secrets_fetch(const struct secrets_fetch_options *o, const char **names,
 	}
 	results = cJSON_CreateObject();
 	ret = a->fetch(o, &secrets, results, err);
+	/* what a vault answered is secret, even before a key holds it */
+	cJSON_ArrayForEach(item, results)
+		if (cJSON_IsString(item))
+			log_redact_add(item->valuestring);
 	if (!ret) {
 		char *s = cJSON_PrintUnformatted(results);
 		strbuf_addstr(json, s);

@@ -22,7 +22,8 @@ struct secrets_fetch_options {
 /*
  * Fetches names and appends a JSON object {"name": "value", ...} to json,
  * keys as Kamal names them (e.g. "Vault/Item/Field"). -1 with err set to a
- * message such as "Could not read ... from ..." on failure.
+ * message such as "Could not read ... from ..." on failure. Every value
+ * fetched is registered with log_redact_add(); messages never hold one.
  */
 int secrets_fetch(const struct secrets_fetch_options *opts, const char **names,
 		  size_t nr, struct strbuf *json, struct strbuf *err);

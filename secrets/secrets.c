@@ -20,7 +20,7 @@ static int load_file(struct secrets *s, const char *project_dir,
 		     const char *name, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
-	struct dotenv_options opts = { NULL, project_dir, NULL };
+	struct dotenv_options opts = { NULL, project_dir, NULL, 1 };
 	int ret = 0;
 
 	if (project_dir && strcmp(project_dir, ".") && name[0] != '/')
@@ -52,7 +52,6 @@ int secrets_load_path(struct secrets **out, const char *project_dir,
 {
 	struct secrets *s = xcalloc(1, sizeof(*s));
 	struct strbuf first = STRBUF_INIT, second = STRBUF_INIT;
-	size_t i;
 	int ret;
 
 	if (!secrets_path)
@@ -73,8 +72,6 @@ int secrets_load_path(struct secrets **out, const char *project_dir,
 		*out = NULL;
 		return -1;
 	}
-	for (i = 0; i < s->env.values.nr; i++)
-		log_redact_add(s->env.values.v[i]);
 	*out = s;
 	return 0;
 }

@@ -6,7 +6,8 @@
  *   is given, else .kamal/secrets. A deploy config's secrets_path replaces
  *   ".kamal/secrets" in those names (secrets_load_path).
  * Each is dotenv syntax (secrets/dotenv.h). Every value loaded is
- * registered with log_redact_add(), so no log line ever shows it.
+ * registered with log_redact_add() as soon as it is assigned, so no log
+ * line ever shows it, not even the error of a later line.
  *
  * Loading is done once per run (secrets are resolved up front, so a
  * password manager is asked once).

@@ -26,8 +26,52 @@ test_expect_success 'a failing $(command) names file, line and key' '
 	mkdir -p bad/.kamal &&
 	printf "OK=1\nTOKEN=\$(exit 7)\n" >bad/.kamal/secrets &&
 	! (cd bad && berth secrets print) >out 2>err &&
-	test_grep "\\.kamal/secrets:2: TOKEN: command .exit 7. failed" err &&
+	test_grep "\\.kamal/secrets:2: TOKEN: command .\$(exit 7). failed" err &&
 	! test_grep OK= out
+'
+
+test_expect_success 'a failing $(command) is quoted as written, never with a secret in it' '
+	mkdir -p leak/.kamal &&
+	cat >leak/.kamal/secrets <<-\EOF &&
+	KAMAL_REGISTRY_PASSWORD=hunter2secret
+	B=$(sh -c "exit 3" $KAMAL_REGISTRY_PASSWORD)
+	EOF
+	! (cd leak && berth secrets print) >out 2>err &&
+	echo "error: .kamal/secrets:2: B: command \`\$(sh -c \"exit 3\" \$KAMAL_REGISTRY_PASSWORD)\` failed (exit status 3)" >expect &&
+	test_cmp expect err &&
+	test_must_fail grep hunter2 out err
+'
+
+test_expect_success 'a value from the environment in a failing command stays out of the message' '
+	printf "B=\$(exit 4 \$ENV_TOKEN)\n" >leak/.kamal/secrets &&
+	! (cd leak && ENV_TOKEN=envsecret99 berth secrets print) 2>err &&
+	test_grep "command .\$(exit 4 \$ENV_TOKEN). failed (exit status 4)" err &&
+	test_must_fail grep envsecret99 err
+'
+
+test_expect_success 'an earlier value repeated in a later failing line is redacted' '
+	cat >leak/.kamal/secrets <<-\EOF &&
+	A=hunter2secret
+	B=$(sh -c "exit 3" hunter2secret)
+	EOF
+	! (cd leak && berth secrets print) 2>err &&
+	test_grep "command .\$(sh -c \"exit 3\" \[REDACTED\]). failed" err &&
+	test_must_fail grep hunter2 err
+'
+
+test_expect_success 'inline secrets commands: errors quote the source, mask words from variables' '
+	cat >leak/.kamal/secrets <<-\EOF &&
+	Q=$(kamal secrets extract "unclosed $ENV_TOKEN)
+	EOF
+	! (cd leak && ENV_TOKEN=envsecret99 berth secrets print) 2>err &&
+	test_grep "Unmatched quote: \$(kamal secrets extract \"unclosed \$ENV_TOKEN)" err &&
+	test_must_fail grep envsecret99 err &&
+	cat >leak/.kamal/secrets <<-\EOF &&
+	X=$(kamal secrets extract $ENV_TOKEN {})
+	EOF
+	! (cd leak && ENV_TOKEN=envsecret99 berth secrets print) 2>err &&
+	test_grep "X: Could not find secret \[REDACTED\]" err &&
+	test_must_fail grep envsecret99 err
 '
 
 test_expect_success 'fetch with the test adapter reverses names, as Kamal' '
@@ -45,6 +89,15 @@ test_expect_success 'fetch needs --adapter, and --account for most adapters' '
 	test_grep "Unknown secrets adapter: nosuch" err
 '
 
+test_expect_success 'the fake op wants a session, in OP_SESSION_<user ID> as op reads it' '
+	test_must_fail op item get myitem --vault myvault --format json --account myaccount 2>err &&
+	test_grep "not currently signed in" err &&
+	test_must_fail env OP_SESSION_myaccount=SESSIONTOKEN \
+		op item get myitem --vault myvault --format json --account myaccount &&
+	OP_SESSION_UUUUUUUUUUUUUUUUUUUUUUUUUU=SESSIONTOKEN \
+		op item get myitem --vault myvault --format json --account myaccount >/dev/null
+'
+
 test_expect_success '1password: signs in, one op item get per item, keys from references' '
 	: >"$FAKE_LOG" &&
 	berth secrets fetch --adapter 1password --account myaccount --from op://myvault \
@@ -55,10 +108,19 @@ test_expect_success '1password: signs in, one op item get per item, keys from re
 	op --version
 	op account get --account myaccount
 	op signin --account myaccount --force --raw
-	op item get myitem --vault myvault --format json --account myaccount --session SESSIONTOKEN --fields label=section.SECRET1,label=section.SECRET2
-	op item get myitem2 --vault myvault --format json --account myaccount --session SESSIONTOKEN --fields label=password
+	op account list --format json
+	op item get myitem --vault myvault --format json --account myaccount --fields label=section.SECRET1,label=section.SECRET2
+	op item get myitem2 --vault myvault --format json --account myaccount --fields label=password
 	LOG
 	test_cmp expect.log "$FAKE_LOG"
+'
+
+test_expect_success '1password: the session token is never on a command line' '
+	: >"$FAKE_LOG" &&
+	berth secrets fetch -a 1password --account my.1password.com --from op://myvault/myitem >out &&
+	test_grep "\"myvault/myitem\":\"PASSWORD\"" out &&
+	test_grep "^op item get myitem --vault myvault --format json --account my.1password.com\$" "$FAKE_LOG" &&
+	test_must_fail grep -e SESSIONTOKEN -e --session "$FAKE_LOG"
 '
 
 test_expect_success '1password: already signed in, whole item from --from' '
@@ -104,6 +166,12 @@ test_expect_success 'aws: JSON secret strings become NAME/KEY, no account needed
 	berth secrets fetch -a aws_secrets_manager --from secret KEY1 KEY2 >out &&
 	echo "{\"secret/KEY1\":\"VALUE1\",\"secret/KEY2\":\"VALUE2\"}" >expect &&
 	test_cmp expect out
+'
+
+test_expect_success 'aws: a failed read names the secrets, not what the CLI printed' '
+	! berth secrets fetch -a aws_secrets_manager --from leaky KEY 2>err &&
+	test_grep "Could not read \[\"leaky/KEY\"\] from AWS Secrets Manager" err &&
+	test_must_fail grep leakedvalue err
 '
 
 test_expect_success 'secrets files run kamal secrets fetch/extract inline' '

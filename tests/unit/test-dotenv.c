@@ -8,7 +8,7 @@ static struct strbuf err = STRBUF_INIT;
 
 static int parse(const char *text)
 {
-	struct dotenv_options o = { ".kamal/secrets", NULL, NULL };
+	struct dotenv_options o = { ".kamal/secrets", NULL, NULL, 0 };
 	dotenv_clear(&env);
 	strbuf_reset(&err);
 	return dotenv_parse(&env, text, strlen(text), &o, &err);
@@ -109,7 +109,7 @@ static void commands(void)
 static void failing_command_names_key_and_line(void)
 {
 	CHECK_INT(parse("A=1\n\nTOKEN=$(echo partial; exit 3)\n"), -1);
-	CHECK_STR(err.buf, ".kamal/secrets:3: TOKEN: command `echo partial; exit 3` failed (exit status 3)");
+	CHECK_STR(err.buf, ".kamal/secrets:3: TOKEN: command `$(echo partial; exit 3)` failed (exit status 3)");
 	dotenv_disable_commands(1);
 	CHECK_INT(parse("X=$(echo hi)"), -1);
 	CHECK(strstr(err.buf, ".kamal/secrets:1: X: command substitution is disabled") == err.buf);

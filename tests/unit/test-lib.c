@@ -5,6 +5,48 @@
 #include "run-command.h"
 #include "strbuf.h"
 #include "strvec.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* An fd reading n bytes of 'x' (a temporary file, already unlinked). */
+static int fd_of(size_t n)
+{
+	char path[] = "/tmp/berth-test-lib.XXXXXX";
+	int fd = mkstemp(path);
+	unlink(path);
+	for (size_t i = 0; i < n; i++)
+		if (write(fd, "x", 1) != 1)
+			return -1;
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* What fn wrote to stderr, and its exit status (-1: it returned). */
+static const char *stderr_of(void (*fn)(void), int *status)
+{
+	static struct strbuf out = STRBUF_INIT;
+	int fd = fd_of(0), st;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		dup2(fd, 2);
+		fn();
+		fflush(NULL);
+		_exit(255);
+	}
+	waitpid(pid, &st, 0);
+	*status = WIFEXITED(st) && WEXITSTATUS(st) != 255 ? WEXITSTATUS(st) : -1;
+	lseek(fd, 0, SEEK_SET);
+	strbuf_reset(&out);
+	strbuf_read_fd(&out, fd);
+	close(fd);
+	return out.buf;
+}
 
 static void strbuf_appends_and_formats(void)
 {
@@ -41,6 +83,96 @@ static void strbuf_cap_refuses_growth(void)
 	CHECK_INT(strbuf_addstr(&sb, "12345678"), 0);
 	CHECK_INT(strbuf_addch(&sb, '9'), -1);
 	CHECK_STR(sb.buf, "12345678");
+	strbuf_release(&sb);
+}
+
+static void strbuf_read_fd_under_a_cap(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int fd;
+
+	/* a small file under a cap far below the read size */
+	sb.max = 100;
+	fd = fd_of(10);
+	CHECK_INT(strbuf_read_fd(&sb, fd), 0);
+	CHECK_INT(sb.len, 10);
+	close(fd);
+	/* exactly up to the cap, after what the buffer held */
+	fd = fd_of(90);
+	CHECK_INT(strbuf_read_fd(&sb, fd), 0);
+	CHECK_INT(sb.len, 100);
+	CHECK(sb.len <= sb.max);
+	close(fd);
+	/* one byte too many: EFBIG, the buffer as it was */
+	strbuf_setlen(&sb, 50);
+	fd = fd_of(51);
+	errno = 0;
+	CHECK_INT(strbuf_read_fd(&sb, fd), -1);
+	CHECK_INT(errno, EFBIG);
+	CHECK_INT(sb.len, 50);
+	close(fd);
+	strbuf_release(&sb);
+	/* many reads under a cap above the read size */
+	sb.max = 20000;
+	fd = fd_of(20000);
+	CHECK_INT(strbuf_read_fd(&sb, fd), 0);
+	CHECK_INT(sb.len, 20000);
+	close(fd);
+	strbuf_release(&sb);
+	/* no cap */
+	fd = fd_of(100000);
+	CHECK_INT(strbuf_read_fd(&sb, fd), 0);
+	CHECK_INT(sb.len, 100000);
+	close(fd);
+	strbuf_release(&sb);
+}
+
+/* The lowest free descriptor: the same before and after means no leak. */
+static int next_fd(void)
+{
+	int fd = dup(0);
+	close(fd);
+	return fd;
+}
+
+static void strbuf_write_file_closes_on_error(void)
+{
+	struct strbuf sb = STRBUF_INIT, back = STRBUF_INIT;
+	char path[] = "/tmp/berth-test-lib.XXXXXX";
+	int fd = mkstemp(path), before;
+
+	close(fd);
+	strbuf_addstr(&sb, "a list\n");
+	CHECK_INT(strbuf_write_file(&sb, path), 0);
+	CHECK_INT(strbuf_read_file(&back, path), 0);
+	CHECK_STR(back.buf, "a list\n");
+	unlink(path);
+	/* a write that fails (a full disk) reports ENOSPC and closes the file */
+	for (int i = 0; i < 10000; i++)
+		strbuf_addstr(&sb, "more lines\n");
+	before = next_fd();
+	errno = 0;
+	CHECK_INT(strbuf_write_file(&sb, "/dev/full"), -1);
+	CHECK_INT(errno, ENOSPC);
+	CHECK_INT(next_fd(), before);
+	CHECK_INT(strbuf_write_file(&sb, "/nonexistent/dir/file"), -1);
+	CHECK_INT(errno, ENOENT);
+	CHECK_INT(next_fd(), before);
+	strbuf_release(&sb);
+	strbuf_release(&back);
+}
+
+static void strbuf_replaces_all(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "a-b-c-");
+	CHECK_INT(strbuf_replace_all(&sb, "-", "--"), 0);
+	CHECK_STR(sb.buf, "a--b--c--");
+	CHECK_INT(strbuf_replace_all(&sb, "zz", "y"), 0);
+	CHECK_STR(sb.buf, "a--b--c--");
+	sb.max = 10;
+	CHECK_INT(strbuf_replace_all(&sb, "--", "+++"), -1);
+	CHECK_STR(sb.buf, "a--b--c--");
 	strbuf_release(&sb);
 }
 
@@ -165,6 +297,43 @@ static void log_redacts_secrets(void)
 	CHECK_STR(s, "docker login -p [REDACTED] registry");
 	free(s);
 	log_redact_clear();
+	/* a secret inside the replacement text is not replaced forever */
+	alarm(10);
+	log_redact_add("EDACTE");
+	s = log_redact("x EDACTE y");
+	CHECK_STR(s, "x [REDACTED] y");
+	free(s);
+	alarm(0);
+	log_redact_clear();
+}
+
+static void print_located(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	strbuf_addstr(&err, "config/deploy.yml:14: servers/web/hostz: unknown key\n"
+			    "config/deploy.yml:20: builder/arch: the pass is multi\nline-secret-1\n\n");
+	log_redact_add("multi\nline-secret-1");
+	error_buf(&err);
+}
+
+static void die_located(void)
+{
+	struct strbuf err = STRBUF_INIT;
+	strbuf_addstr(&err, "config/deploy.yml:3: service: must be a string");
+	die_err(&err);
+}
+
+static void error_buf_prints_located_lines_redacted(void)
+{
+	int status;
+	CHECK_STR(stderr_of(print_located, &status),
+		  "config/deploy.yml:14: servers/web/hostz: unknown key\n"
+		  "config/deploy.yml:20: builder/arch: the pass is [REDACTED]\n");
+	CHECK_INT(status, -1);
+	CHECK_STR(stderr_of(die_located, &status),
+		  "config/deploy.yml:3: service: must be a string\n");
+	CHECK_INT(status, 1);
+	log_redact_clear();
 }
 
 int main(void)
@@ -172,6 +341,9 @@ int main(void)
 	RUN(strbuf_appends_and_formats);
 	RUN(strbuf_trims);
 	RUN(strbuf_cap_refuses_growth);
+	RUN(strbuf_read_fd_under_a_cap);
+	RUN(strbuf_write_file_closes_on_error);
+	RUN(strbuf_replaces_all);
 	RUN(strbuf_large_growth);
 	RUN(strvec_is_an_argv);
 	RUN(quote_keeps_words_whole);
@@ -181,5 +353,6 @@ int main(void)
 	RUN(run_command_missing_program);
 	RUN(run_parallel_keeps_output_together);
 	RUN(log_redacts_secrets);
+	RUN(error_buf_prints_located_lines_redacted);
 	return unit_done();
 }

@@ -1,5 +1,6 @@
 /* test-secrets.c - which .kamal/secrets* files are read, in what order. */
 #include "unit.h"
+#include "secrets/fetch.h"
 #include "secrets/secrets.h"
 #include "log.h"
 #include "run-command.h"
@@ -97,7 +98,7 @@ static void errors_name_the_file(void)
 {
 	struct strbuf want = STRBUF_INIT;
 	write_file("secrets", "A=1\nTOKEN=$(exit 1)");
-	strbuf_addf(&want, "ERROR: %s/.kamal/secrets:2: TOKEN: command `exit 1` failed (exit status 1)", dir);
+	strbuf_addf(&want, "ERROR: %s/.kamal/secrets:2: TOKEN: command `$(exit 1)` failed (exit status 1)", dir);
 	CHECK_STR(get(NULL, "TOKEN"), want.buf);
 	strbuf_release(&want);
 }
@@ -110,6 +111,33 @@ static void values_are_redacted(void)
 	r = log_redact("login with hunter2-very-secret now");
 	CHECK(!strstr(r, "hunter2"));
 	free(r);
+}
+
+static void values_are_redacted_before_a_later_line_fails(void)
+{
+	char *r;
+	log_redact_clear();
+	write_file("secrets", "EARLY=early-secret-1\nLATE=$(exit 2)");
+	CHECK(starts_with(get(NULL, "LATE"), "ERROR: "));
+	r = log_redact("early-secret-1");
+	CHECK_STR(r, "[REDACTED]");
+	free(r);
+}
+
+static void fetched_values_are_redacted(void)
+{
+	/* the test adapter answers each name reversed */
+	struct secrets_fetch_options o = { "test", "account", NULL };
+	const char *names[] = { "fetched-value-9" };
+	struct strbuf json = STRBUF_INIT, err = STRBUF_INIT;
+	char *r;
+	log_redact_clear();
+	CHECK_INT(secrets_fetch(&o, names, 1, &json, &err), 0);
+	r = log_redact("9-eulav-dehctef");
+	CHECK_STR(r, "[REDACTED]");
+	free(r);
+	strbuf_release(&json);
+	strbuf_release(&err);
 }
 
 int main(void)
@@ -126,6 +154,8 @@ int main(void)
 	RUN(commands_run_in_the_project_dir);
 	RUN(errors_name_the_file);
 	RUN(values_are_redacted);
+	RUN(values_are_redacted_before_a_later_line_fails);
+	RUN(fetched_values_are_redacted);
 	{
 		const char *rm[] = { "rm", "-rf", dir, NULL };
 		strbuf_reset(&k);
