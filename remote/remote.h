@@ -100,6 +100,11 @@ int remote_dry_run(void);
 
 /* Set when SIGINT/SIGTERM/SIGHUP stopped a step: the signal number. */
 int remote_interrupted(void);
+/*
+ * Forgets the interruption so that cleanup (releasing the deploy lock)
+ * can still reach the hosts; returns the signal, for the exit status.
+ */
+int remote_clear_interrupt(void);
 
 struct host_session;
 typedef int (*host_fn)(struct host_session *h, void *data);
@@ -143,6 +148,11 @@ int host_upload(struct host_session *h, const char *path, const char *data, size
 int host_fail(struct host_session *h, const char *fmt, ...) BERTH_PRINTF(2, 3);
 /* A line of output about this host ("HOST  text"), whole, never interleaved. */
 void host_say(struct host_session *h, const char *fmt, ...) BERTH_PRINTF(2, 3);
+/*
+ * Kamal's puts_by_host: "TYPE Host: HOST", the output, a blank line, as
+ * one block (without the header when quiet).
+ */
+void host_print(struct host_session *h, const char *type, const char *output, int quiet);
 
 /* The same contract on the machine berth runs on ("[local]" in a dry run). */
 int local_run(const struct shcmd *c, unsigned flags);

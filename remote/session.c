@@ -77,6 +77,18 @@ void host_say(struct host_session *h, const char *fmt, ...)
 	strbuf_release(&prefix);
 }
 
+void host_print(struct host_session *h, const char *type, const char *output, int quiet)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (!quiet)
+		strbuf_addf(&sb, "%s Host: %s\n", type, h->host);
+	strbuf_addstr(&sb, output);
+	strbuf_rtrim(&sb);
+	strbuf_addch(&sb, '\n');
+	out_line(stdout, NULL, sb.buf);
+	strbuf_release(&sb);
+}
+
 /* The last lines of a command's stderr, for its failure message. */
 static void tail_lines(struct strbuf *out, const struct strbuf *err, int lines)
 {

@@ -141,6 +141,13 @@ int remote_interrupted(void)
 	return remote_signal;
 }
 
+int remote_clear_interrupt(void)
+{
+	int sig = remote_signal;
+	remote_signal = 0;
+	return sig;
+}
+
 int remote_dry_run(void)
 {
 	return remote.mode.dry_run;
