@@ -7,6 +7,7 @@
  */
 #include "cli.h"
 #include "cli/exec.h"
+#include "cli/lock.h"
 #include "commands/lock.h"
 #include "commands/server.h"
 #include "log.h"
@@ -18,7 +19,8 @@ static int ensure_run_directory(struct host_session *h, void *data)
 {
 	struct shcmd c = SHCMD_INIT;
 	int r;
-	kc_server_ensure_run_directory(&c, data);
+	(void)data;
+	kc_server_ensure_run_directory(&c);
 	r = kx_run(h, &c);
 	shcmd_clear(&c);
 	return r;
@@ -108,7 +110,7 @@ static int on_primary(struct cli_context *ctx, host_fn fn, struct lock_op *op)
 }
 
 /* Prints the holder's details and how long ago they took it. */
-static void show_holder(const struct strbuf *status)
+void cli_show_holder(const struct strbuf *status)
 {
 	const char *at = strstr(status->buf, " at ");
 	struct tm tm = { 0 };
@@ -167,7 +169,7 @@ static int wait_for_lock(struct cli_context *ctx, const char *message)
 		}
 		if (!shown) {
 			log_info("Deploy lock is held by:");
-			show_holder(&holder);
+			cli_show_holder(&holder);
 			if (!strstr(holder.buf, KAMAL_AUTOMATIC_DEPLOY_LOCK_MESSAGE))
 				return error("Deploy lock held manually, not waiting. Run '%s lock help' "
 					     "for more information", log_program());
@@ -199,7 +201,7 @@ int cli_take_lock(struct cli_context *ctx, const char *message)
 	r = try_acquire(ctx, message, &holder);
 	if (r > 0) {
 		log_info("Deploy lock already in place!");
-		show_holder(&holder);
+		cli_show_holder(&holder);
 		error("Deploy lock found. Run '%s lock help' for more information", log_program());
 		r = -1;
 	}

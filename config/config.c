@@ -179,13 +179,22 @@ static void missing_secret(struct strbuf *err, const char *name, const char *pat
 	strbuf_release(&main);
 }
 
+const struct secrets *config_secrets(struct config *cfg, struct strbuf *err)
+{
+	const char *path = config_get_str(cfg, "secrets_path");
+
+	if (!cfg->secrets &&
+	    secrets_load_path(&cfg->secrets, ".", path, cfg->destination, err) < 0)
+		return NULL;
+	return cfg->secrets;
+}
+
 const char *config_secret(struct config *cfg, const char *name, struct strbuf *err)
 {
 	const char *path = config_get_str(cfg, "secrets_path");
 	const char *v;
 
-	if (!cfg->secrets &&
-	    secrets_load_path(&cfg->secrets, ".", path, cfg->destination, err) < 0)
+	if (!config_secrets(cfg, err))
 		return NULL;
 	v = secrets_get(cfg->secrets, name);
 	if (!v)

@@ -94,6 +94,8 @@ int config_env_resolve(struct config *cfg, const struct ynode *env,
 		       struct strvec *clear, struct strvec *secret,
 		       struct strbuf *err);
 
+/* All the secrets (.kamal/secrets* loaded once); NULL + err if they cannot load. */
+const struct secrets *config_secrets(struct config *cfg, struct strbuf *err);
 /* A secret's value (loading .kamal/secrets* once); NULL + err if missing. */
 const char *config_secret(struct config *cfg, const char *name, struct strbuf *err);
 

@@ -44,6 +44,26 @@ static int planned(const struct shcmd *c, const char *kind, unsigned flags, char
 	return remote.mode.answers || (remote.mode.dry_run && !(flags & REMOTE_QUERY));
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "  env: A=1 B=2", sorted, secret values redacted: what a hook gets. */
+static void plan_env(const struct strvec *env)
+{
+	const char **v = xcalloc(env->nr + 1, sizeof(*v));
+	struct strbuf sb = STRBUF_INIT;
+
+	memcpy(v, env->v, env->nr * sizeof(*v));
+	qsort(v, env->nr, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < env->nr; i++)
+		strbuf_addf(&sb, "%s%s", i ? " " : "", v[i]);
+	out_line(stdout, "  env: ", sb.buf);
+	strbuf_release(&sb);
+	free(v);
+}
+
 static int finish(int status, const char *shown, const struct strbuf *err, unsigned flags)
 {
 	if (status < 0)
@@ -62,12 +82,20 @@ static int finish(int status, const char *shown, const struct strbuf *err, unsig
 
 int local_run_env(const struct shcmd *c, const struct strvec *env, unsigned flags)
 {
+	return local_run_input(c, env, NULL, 0, flags);
+}
+
+int local_run_input(const struct shcmd *c, const struct strvec *env, const char *input,
+		    size_t len, unsigned flags)
+{
 	struct child_process cp = CHILD_PROCESS_INIT;
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	char *shown;
 	int status;
 
 	if (planned(c, "RUN", flags, &shown)) {
+		if (env && env->nr)
+			plan_env(env);
 		status = remote.mode.answers ? dryrun_answer("RUN", shown, NULL) : 0;
 		free(shown);
 		return (flags & REMOTE_NO_RAISE) ? (status < 0 ? 0 : status) : 0;
@@ -77,6 +105,8 @@ int local_run_env(const struct shcmd *c, const struct strvec *env, unsigned flag
 	local_argv(c, &cp.args);
 	if (env)
 		strvec_pushvec(&cp.env, env);
+	cp.stdin_data = input;
+	cp.stdin_len = len;
 	/* With -v the output streams; otherwise it is shown only on failure. */
 	if (remote.mode.verbose) {
 		status = run_command(&cp);
@@ -95,7 +125,7 @@ int local_run_env(const struct shcmd *c, const struct strvec *env, unsigned flag
 
 int local_run(const struct shcmd *c, unsigned flags)
 {
-	return local_run_env(c, NULL, flags);
+	return local_run_input(c, NULL, NULL, 0, flags);
 }
 
 int local_capture(const struct shcmd *c, struct strbuf *out, unsigned flags)

@@ -157,6 +157,9 @@ void host_print(struct host_session *h, const char *type, const char *output, in
 /* The same contract on the machine berth runs on ("[local]" in a dry run). */
 int local_run(const struct shcmd *c, unsigned flags);
 int local_run_env(const struct shcmd *c, const struct strvec *env, unsigned flags);
+/* With input on its stdin (never argv): docker login --password-stdin. */
+int local_run_input(const struct shcmd *c, const struct strvec *env, const char *input,
+		    size_t len, unsigned flags);
 int local_capture(const struct shcmd *c, struct strbuf *out, unsigned flags);
 
 /*
