@@ -7,6 +7,12 @@ const char *const kc_hook_names[] = {
 	"post-app-boot", "pre-proxy-reboot", "post-proxy-reboot", "docker-setup", NULL,
 };
 
+int kc_hook_with_secrets(const char *hook)
+{
+	return !strcmp(hook, "pre-connect") || !strcmp(hook, "pre-deploy") ||
+	       !strcmp(hook, "post-deploy");
+}
+
 void kc_hook_file(struct strbuf *out, const struct kamal *k, const char *hook)
 {
 	strbuf_addf(out, "%s/%s", kamal_hooks_path(k->cfg), hook);

@@ -20,6 +20,10 @@
 /* The hooks Kamal 2.12 runs, in no particular order; NULL-terminated. */
 extern const char *const kc_hook_names[];
 
+/* Whether Kamal runs the hook with the secrets in its env (pre-connect,
+ * pre-deploy, post-deploy). */
+int kc_hook_with_secrets(const char *hook);
+
 /* hooks_path/NAME */
 void kc_hook_file(struct strbuf *out, const struct kamal *k, const char *hook);
 /* The hook's command: its path (SSHKit sends it as /usr/bin/env PATH). */

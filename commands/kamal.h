@@ -26,7 +26,10 @@
 struct kamal {
 	struct config *cfg;     /* builders only read it (no lazy accessors) */
 	const char *version;    /* config.version: the version this run uses */
-	const char *performer;  /* Kamal::Git.user_name, "Unknown" if none */
+	const char *performer;  /* Kamal::Tags' performer: the git email, else
+				 * whoami (audit lines, KAMAL_PERFORMER); the
+				 * lock's "Locked by" (the git user name) is
+				 * kc_lock_acquire()'s own argument */
 	const char *timestamp;  /* Time.now.utc.iso8601, e.g. 2026-01-01T00:00:00Z */
 	int tty;                /* stdin is a TTY: "docker exec -it", else "-i" */
 };
