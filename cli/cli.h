@@ -104,6 +104,8 @@ int cmd_version(int argc, const char **argv, struct cli_context *ctx);
 int cmd_init(int argc, const char **argv, struct cli_context *ctx);
 int cmd_config(int argc, const char **argv, struct cli_context *ctx);
 int cmd_secrets(int argc, const char **argv, struct cli_context *ctx);
+int cmd_audit(int argc, const char **argv, struct cli_context *ctx);
+int cmd_details(int argc, const char **argv, struct cli_context *ctx);
 
 /* The whole program: parses argv (argv[0] names it) and runs the command. */
 int cli_main(int argc, const char **argv);

@@ -5,7 +5,7 @@
  *
  * The password goes to `docker login --password-stdin` on stdin, here and
  * over ssh: never on a command line, where Kamal puts it (-p) and where
- * /proc/*/cmdline shows it to every user of the machine.
+ * /proc/PID/cmdline shows it to every user of the machine.
  */
 #include "cli.h"
 #include "cli/build.h"

@@ -3,6 +3,8 @@
  * a command on every selected host.
  */
 #include "cli.h"
+
+#include <pthread.h>
 #include "cli/exec.h"
 #include "cli/hooks.h"
 #include "commands/bootstrap.h"

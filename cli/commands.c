@@ -6,33 +6,44 @@
 #include "strbuf.h"
 
 /* Groups whose verbs are not implemented yet still list them for help. */
-static const struct cli_verb unimplemented_verbs[] = { { NULL, NULL, NULL, NULL } };
+static const struct cli_verb unimplemented_verbs[] = { { NULL, NULL, NULL, NULL, NULL, 0 } };
 
+static const struct cli_option config_options[] = {
+	{ "json", 0, CLI_OPT_BOOL, "Print it as JSON, for tools", "false" },
+	CLI_OPTIONS_END
+};
+
+static const struct cli_option init_options[] = {
+	{ "bundle", 0, CLI_OPT_BOOL, "Add Kamal to the Gemfile and create a bin/kamal binstub (as kamal init)", "false" },
+	CLI_OPTIONS_END
+};
+
+/* Summaries are berth's own words; the names and options are Kamal 2.12's. */
 const struct cli_command cli_commands[] = {
-	{ "accessory", NULL, unimplemented_verbs, "VERB [NAME]", "Manage accessories (db/redis/search)" },
-	{ "app", NULL, unimplemented_verbs, "VERB", "Manage application" },
-	{ "audit", NULL, NULL, "", "Show audit log from servers" },
-	{ "build", NULL, unimplemented_verbs, "VERB", "Build application image" },
-	{ "config", cmd_config, NULL, "[--json]", "Show combined config (including secrets!)" },
-	{ "db", NULL, db_verbs, "VERB", "PostgreSQL restore: core tables live first, large ones after (berth)" },
-	{ "deploy", NULL, NULL, "", "Deploy app to servers" },
-	{ "details", NULL, NULL, "", "Show details about all containers" },
-	{ "docs", NULL, NULL, "[SECTION]", "Show Kamal configuration documentation" },
-	{ "help", cmd_help, NULL, "[COMMAND]", "Describe available commands or one specific command" },
-	{ "init", cmd_init, NULL, "", "Create config stub in config/deploy.yml and secrets stub in .kamal" },
-	{ "lock", NULL, unimplemented_verbs, "VERB", "Manage the deploy lock" },
-	{ "proxy", NULL, unimplemented_verbs, "VERB", "Manage kamal-proxy" },
-	{ "prune", NULL, unimplemented_verbs, "VERB", "Prune old application images and containers" },
-	{ "redeploy", NULL, NULL, "", "Deploy app to servers without bootstrapping servers, starting kamal-proxy and pruning" },
-	{ "registry", NULL, unimplemented_verbs, "VERB", "Login and -out of the image registry" },
-	{ "remove", NULL, NULL, "", "Remove kamal-proxy, app, accessories, and registry session from servers" },
-	{ "rollback", NULL, NULL, "VERSION", "Rollback app to VERSION" },
-	{ "secrets", NULL, secrets_verbs, "VERB", "Helpers for extracting secrets" },
-	{ "server", NULL, unimplemented_verbs, "VERB", "Bootstrap servers with curl and Docker" },
-	{ "setup", NULL, NULL, "", "Setup all accessories, push the env, and deploy app to servers" },
-	{ "upgrade", NULL, NULL, "", "Upgrade from Kamal 1.x to 2.0" },
-	{ "version", cmd_version, NULL, "", "Show the version" },
-	{ NULL, NULL, NULL, NULL, NULL },
+	{ "accessory", NULL, unimplemented_verbs, "VERB [NAME]", "Run the services the app needs beside it: databases, caches, mail", NULL, 0 },
+	{ "app", NULL, unimplemented_verbs, "VERB", "Run, inspect and control the app's containers", NULL, 0 },
+	{ "audit", cmd_audit, NULL, "", "Show the end of each host's audit log", NULL, CLI_REMOTE },
+	{ "build", NULL, build_verbs, "VERB", "Build the app's image, push it, pull it onto the hosts", NULL, 0 },
+	{ "config", cmd_config, NULL, "[--json]", "Show the configuration as Kamal resolves it (secrets included)", config_options, CLI_OWN_ARGS },
+	{ "db", NULL, db_verbs, "VERB", "PostgreSQL restore: core tables live first, large ones after (berth)", NULL, 0 },
+	{ "deploy", NULL, NULL, "", "Build, push and boot the app on every host, moving traffic with no downtime", NULL, 0 },
+	{ "details", cmd_details, NULL, "", "Show the proxy and accessory containers on each host", NULL, CLI_REMOTE },
+	{ "docs", NULL, NULL, "[SECTION]", "Show the documentation of a configuration section", NULL, 0 },
+	{ "help", cmd_help, NULL, "[COMMAND]", "List the commands, or show one command's usage and options", NULL, CLI_OWN_ARGS },
+	{ "init", cmd_init, NULL, "", "Write a starter config/deploy.yml, .kamal/secrets and sample hooks", init_options, CLI_OWN_ARGS },
+	{ "lock", NULL, lock_verbs, "VERB", "Take, release or show the deploy lock", NULL, 0 },
+	{ "proxy", NULL, proxy_verbs, "VERB", "Run and control the proxy in front of the app on each host", NULL, 0 },
+	{ "prune", NULL, prune_verbs, "VERB", "Remove old images and stopped containers from the hosts", NULL, 0 },
+	{ "redeploy", NULL, NULL, "", "Deploy without bootstrapping hosts, booting the proxy or pruning", NULL, 0 },
+	{ "registry", NULL, registry_verbs, "VERB", "Log in to and out of the image registry, here and on the hosts", NULL, 0 },
+	{ "remove", NULL, NULL, "", "Remove the proxy, the app, accessories and registry logins from the hosts", NULL, 0 },
+	{ "rollback", NULL, NULL, "VERSION", "Go back to VERSION, whose containers are still on the hosts", NULL, 0 },
+	{ "secrets", NULL, secrets_verbs, "VERB", "Fetch secrets from vaults, and show the resolved ones", NULL, 0 },
+	{ "server", NULL, server_verbs, "VERB", "Install Docker on the hosts, or run a command on them", NULL, 0 },
+	{ "setup", NULL, NULL, "", "Bootstrap the hosts, boot the accessories and deploy", NULL, 0 },
+	{ "upgrade", NULL, NULL, "", "Move hosts from Kamal 1 to Kamal 2", NULL, 0 },
+	{ "version", cmd_version, NULL, "", "Show the version", NULL, CLI_OWN_ARGS },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0 },
 };
 
 const struct cli_command *cli_find_command(const char *name)
@@ -134,7 +145,8 @@ int cli_run_group(const char *group, const struct cli_verb *verbs, int argc,
 			continue;
 		if (!v->fn)
 			break;
-		if (cli_wants_help(argc - 1, argv + 1)) {
+		if (cli_wants_help(argc - 1, argv + 1) &&
+		    !((v->flags & CLI_OWN_ARGS) && !v->options)) {
 			print_usage(ctx, group, v->name, v->usage, v->summary, v->options);
 			return 0;
 		}

@@ -23,9 +23,15 @@ int cli_run_command(const struct cli_command *cmd, int argc, const char **argv,
 /* For help: the whole table, ending with a { NULL } entry. */
 extern const struct cli_command cli_commands[];
 
-/* Verb tables of the groups that have implemented verbs. */
+/* Verb tables of the groups that have implemented verbs, one per cli/cmd-<group>.c. */
 extern const struct cli_verb secrets_verbs[];
 extern const struct cli_verb db_verbs[];
+extern const struct cli_verb lock_verbs[];
+extern const struct cli_verb server_verbs[];
+extern const struct cli_verb prune_verbs[];
+extern const struct cli_verb registry_verbs[];
+extern const struct cli_verb build_verbs[];
+extern const struct cli_verb proxy_verbs[];
 
 #define BERTH_VERSION "0.1.0"
 /* The Kamal release whose behaviour berth follows. */

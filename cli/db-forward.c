@@ -79,9 +79,9 @@ static int db_verb(int argc, const char **argv, struct cli_context *ctx)
 }
 
 const struct cli_verb db_verbs[] = {
-	{ "restore", db_verb, "restore --database NAME [OPTIONS]", "Restore the newest dump: core tables live first, large tables after the swap" },
-	{ "resume", db_verb, "resume --database NAME", "Finish an interrupted deferred load" },
-	{ "undo", db_verb, "undo --database NAME", "Swap back to the database the last restore replaced" },
-	{ "drop-old", db_verb, "drop-old --database NAME", "Drop the database the last restore replaced" },
-	{ NULL, NULL, NULL, NULL },
+	{ "restore", db_verb, "restore --database NAME [OPTIONS]", "Restore the newest dump: core tables live first, large tables after the swap", NULL, CLI_OWN_ARGS },
+	{ "resume", db_verb, "resume --database NAME", "Finish an interrupted deferred load", NULL, CLI_OWN_ARGS },
+	{ "undo", db_verb, "undo --database NAME", "Swap back to the database the last restore replaced", NULL, CLI_OWN_ARGS },
+	{ "drop-old", db_verb, "drop-old --database NAME", "Drop the database the last restore replaced", NULL, CLI_OWN_ARGS },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };

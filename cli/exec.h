@@ -17,5 +17,7 @@ int kx_run_flags(struct host_session *h, const struct shcmd *c, unsigned flags);
 int kx_capture(struct host_session *h, const struct shcmd *c, struct strbuf *out,
 	       unsigned flags);
 int kx_local(const struct shcmd *c, unsigned flags);
+int kx_local_capture(const struct shcmd *c, struct strbuf *out);
+int kx_local_exec(const struct shcmd *c, const struct local_opts *o);
 
 #endif

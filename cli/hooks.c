@@ -61,7 +61,7 @@ int cli_run_hook(struct cli_context *ctx, const char *name, const struct hook_ex
 	cli_hosts(ctx, &hosts);
 	for (size_t i = 0; i < hosts.nr; i++)
 		strbuf_addf(&hosts_csv, "%s%s", i ? "," : "", hosts.v[i]);
-	d.hosts = hosts_csv.buf;
+	d.hosts = extra && extra->hosts ? extra->hosts : hosts_csv.buf;
 	d.roles = ctx->roles;
 	d.lock = ctx->holding_lock != 0;
 	d.command = ctx->command;
@@ -93,7 +93,7 @@ out:
 
 int cli_pre_connect(struct cli_context *ctx)
 {
-	struct hook_extra extra = { 1, NULL };
+	struct hook_extra extra = { 1, NULL, NULL };
 	if (ctx->connected)
 		return 0;
 	ctx->connected = 1;

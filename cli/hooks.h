@@ -1,5 +1,5 @@
 /*
- * hooks.h - running .kamal/hooks/* as Kamal does (cli/hooks.c).
+ * hooks.h - running the hooks in .kamal/hooks as Kamal does (cli/hooks.c).
  */
 #ifndef BERTH_CLI_HOOKS_H
 #define BERTH_CLI_HOOKS_H
@@ -9,6 +9,7 @@
 struct hook_extra {
 	int secrets;          /* the secrets go into the hook's environment too */
 	const char *runtime;  /* KAMAL_RUNTIME, whole seconds (post-deploy) */
+	const char *hosts;    /* KAMAL_HOSTS instead of the selected hosts (proxy reboot groups) */
 };
 
 /*

@@ -51,6 +51,14 @@ static int take(struct cli_args *out, int idx, const char *inline_value, int arg
 		out->values[idx] = inline_value ? inline_value : "true";
 		return 0;
 	}
+	if (o->type == CLI_OPT_ARRAY) {
+		if (inline_value)
+			strvec_push(&out->lists[idx], inline_value);
+		while (*i + 1 < argc && argv[*i + 1][0] != '-')
+			strvec_push(&out->lists[idx], argv[++*i]);
+		out->values[idx] = "";
+		return 0;
+	}
 	if (!inline_value) {
 		if (*i + 1 >= argc) {
 			strbuf_addf(err, "no value provided for option '%s'", spelled);
@@ -59,6 +67,8 @@ static int take(struct cli_args *out, int idx, const char *inline_value, int arg
 		inline_value = argv[++*i];
 	}
 	out->values[idx] = inline_value;
+	if (o->type == CLI_OPT_LIST)
+		strvec_push(&out->lists[idx], inline_value);
 	return 0;
 }
 
@@ -67,6 +77,9 @@ int cli_parse_options(const struct cli_option *table, int argc, const char **arg
 {
 	out->table = table;
 	out->values = xcalloc(count(table) + 1, sizeof(*out->values));
+	out->lists = xcalloc(count(table) + 1, sizeof(*out->lists));
+	for (size_t k = 0; k <= count(table); k++)
+		strvec_init(&out->lists[k]);
 	strvec_init(&out->positional);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -114,6 +127,10 @@ int cli_parse_options(const struct cli_option *table, int argc, const char **arg
 
 void cli_args_clear(struct cli_args *a)
 {
+	for (size_t k = 0; a->lists && k <= count(a->table); k++)
+		strvec_clear(&a->lists[k]);
+	free(a->lists);
+	a->lists = NULL;
 	free(a->values);
 	a->values = NULL;
 	strvec_clear(&a->positional);
@@ -139,6 +156,11 @@ const char *cli_opt_str(const struct cli_args *a, const char *name)
 {
 	int idx = index_of(a, name);
 	return a->values[idx] ? a->values[idx] : a->table[idx].dflt;
+}
+
+const struct strvec *cli_opt_list(const struct cli_args *a, const char *name)
+{
+	return &a->lists[index_of(a, name)];
 }
 
 int cli_opt_num(const struct cli_args *a, const char *name, long dflt, long *out,
@@ -173,6 +195,8 @@ void cli_print_options(FILE *fp, const struct cli_option *t)
 			strbuf_addstr(&sb, "      ");
 		if (t[i].type == CLI_OPT_BOOL) {
 			strbuf_addf(&sb, "[--%s], [--no-%s]", t[i].name, t[i].name);
+		} else if (t[i].type == CLI_OPT_ARRAY) {
+			strbuf_addf(&sb, "[--%s=one two three]", t[i].name);
 		} else {
 			strbuf_addf(&sb, "[--%s=", t[i].name);
 			for (; *upper; upper++)

@@ -14,7 +14,11 @@
 #include "strbuf.h"
 #include "strvec.h"
 
-enum cli_opt_type { CLI_OPT_BOOL, CLI_OPT_STRING, CLI_OPT_NUMBER };
+/*
+ * CLI_OPT_LIST: repeatable, one value each time (Thor's repeatable: true);
+ * CLI_OPT_ARRAY: the words after it up to the next option (Thor's array).
+ */
+enum cli_opt_type { CLI_OPT_BOOL, CLI_OPT_STRING, CLI_OPT_NUMBER, CLI_OPT_LIST, CLI_OPT_ARRAY };
 
 struct cli_option {
 	const char *name;     /* long name without dashes: "message" */
@@ -29,10 +33,11 @@ struct cli_option {
 struct cli_args {
 	const struct cli_option *table;
 	const char **values;  /* per table entry: NULL unset; "true"/"false" for booleans */
+	struct strvec *lists; /* per table entry: the values of a LIST or ARRAY option */
 	struct strvec positional;
 };
 
-#define CLI_ARGS_INIT { NULL, NULL, STRVEC_INIT }
+#define CLI_ARGS_INIT { NULL, NULL, NULL, STRVEC_INIT }
 
 /* Parses argv[1..argc) against table; -1 with a message in err. */
 int cli_parse_options(const struct cli_option *table, int argc, const char **argv,
@@ -42,6 +47,8 @@ void cli_args_clear(struct cli_args *a);
 /* Lookups by long name (a name not in the table is a bug: it dies). */
 int cli_opt_bool(const struct cli_args *a, const char *name);
 const char *cli_opt_str(const struct cli_args *a, const char *name);
+/* A LIST or ARRAY option's values (empty when not given). */
+const struct strvec *cli_opt_list(const struct cli_args *a, const char *name);
 /* The number, dflt when unset; -1 with err when not a number. */
 int cli_opt_num(const struct cli_args *a, const char *name, long dflt, long *out,
 		struct strbuf *err);

@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "cli/exec.h"
+#include "commands/kamal.h"
 #include "commands/sshkit.h"
 #include "config/model.h"
 #include "log.h"
@@ -40,6 +41,8 @@ void cli_remote(struct cli_context *ctx)
 		die_err(&err);
 	ctx->holding_lock = getenv("KAMAL_LOCK") && !strcmp(getenv("KAMAL_LOCK"), "true");
 }
+
+const char *cli_locked_by = "Unknown";
 
 /* git config user.name and user.email in one run; "" when unset. */
 static void git_identity(struct strbuf *name, struct strbuf *email, int *have_git)
@@ -96,8 +99,6 @@ struct kamal *cli_kamal(struct cli_context *ctx)
 	return &k;
 }
 
-const char *cli_locked_by = "Unknown";
-
 int kx_run(struct host_session *h, const struct shcmd *c)
 {
 	return kx_run_flags(h, c, 0);
@@ -130,6 +131,26 @@ int kx_local(const struct shcmd *c, unsigned flags)
 	int r;
 	kc_sshkit_command(&full, c);
 	r = local_run(&full, flags);
+	shcmd_clear(&full);
+	return r;
+}
+
+int kx_local_capture(const struct shcmd *c, struct strbuf *out)
+{
+	struct shcmd full = SHCMD_INIT;
+	int r;
+	kc_sshkit_command(&full, c);
+	r = local_capture(&full, out, REMOTE_QUERY);
+	shcmd_clear(&full);
+	return r;
+}
+
+int kx_local_exec(const struct shcmd *c, const struct local_opts *o)
+{
+	struct shcmd full = SHCMD_INIT;
+	int r;
+	kc_sshkit_command(&full, c);
+	r = local_exec(&full, o);
 	shcmd_clear(&full);
 	return r;
 }

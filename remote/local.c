@@ -82,12 +82,21 @@ static int finish(int status, const char *shown, const struct strbuf *err, unsig
 
 int local_run_env(const struct shcmd *c, const struct strvec *env, unsigned flags)
 {
-	return local_run_input(c, env, NULL, 0, flags);
+	struct local_opts o = { env, NULL, 0, NULL, flags };
+	return local_exec(c, &o);
 }
 
 int local_run_input(const struct shcmd *c, const struct strvec *env, const char *input,
 		    size_t len, unsigned flags)
 {
+	struct local_opts o = { env, input, len, NULL, flags };
+	return local_exec(c, &o);
+}
+
+int local_exec(const struct shcmd *c, const struct local_opts *o)
+{
+	const struct strvec *env = o->env;
+	unsigned flags = o->flags;
 	struct child_process cp = CHILD_PROCESS_INIT;
 	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
 	char *shown;
@@ -105,8 +114,9 @@ int local_run_input(const struct shcmd *c, const struct strvec *env, const char 
 	local_argv(c, &cp.args);
 	if (env)
 		strvec_pushvec(&cp.env, env);
-	cp.stdin_data = input;
-	cp.stdin_len = len;
+	cp.stdin_data = o->input;
+	cp.stdin_len = o->len;
+	cp.dir = o->dir;
 	/* With -v the output streams; otherwise it is shown only on failure. */
 	if (remote.mode.verbose) {
 		status = run_command(&cp);
@@ -125,7 +135,8 @@ int local_run_input(const struct shcmd *c, const struct strvec *env, const char 
 
 int local_run(const struct shcmd *c, unsigned flags)
 {
-	return local_run_input(c, NULL, NULL, 0, flags);
+	struct local_opts o = { NULL, NULL, 0, NULL, flags };
+	return local_exec(c, &o);
 }
 
 int local_capture(const struct shcmd *c, struct strbuf *out, unsigned flags)

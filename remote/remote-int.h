@@ -22,6 +22,7 @@ struct remote_run {
 	char *agent_sock;       /* dir/agent when key_data is set */
 	pid_t agent_pid;
 	struct strvec connected; /* hosts with a master, for teardown */
+	struct strvec forwards;  /* "PORT HOST" remote forwards to cancel */
 	pthread_mutex_t lock;   /* connected, output */
 	pthread_mutex_t starts; /* with start_cond: max_concurrent_starts */
 	pthread_cond_t start_cond;

@@ -154,7 +154,31 @@ void host_say(struct host_session *h, const char *fmt, ...) BERTH_PRINTF(2, 3);
  */
 void host_print(struct host_session *h, const char *type, const char *output, int quiet);
 
+/*
+ * Runs c on every host at once and prints each line as it arrives,
+ * "HOST  line", until every command ends or Ctrl-C (which is success):
+ * logs --follow. A dry run prints "[HOST] STREAM line" for each host.
+ */
+int remote_stream(const struct strvec *hosts, const struct shcmd *c);
+
+/*
+ * Kamal's local registry (registry/server: localhost:PORT): the host's
+ * 127.0.0.1:PORT forwarded to this machine's localhost:PORT (ssh -R over
+ * the host's master), so its docker pulls from the registry here. Kept
+ * until remote_cancel_forwards() or teardown. Nothing happens in a dry run.
+ */
+int remote_forward_port(const char *host, int port, struct strbuf *why);
+void remote_cancel_forwards(void);
+
 /* The same contract on the machine berth runs on ("[local]" in a dry run). */
+struct local_opts {
+	const struct strvec *env; /* added to the environment: NAME=value (hooks, secrets) */
+	const char *input;        /* on stdin, never argv */
+	size_t len;
+	const char *dir;          /* runs there (the build directory) */
+	unsigned flags;           /* REMOTE_* */
+};
+int local_exec(const struct shcmd *c, const struct local_opts *o);
 int local_run(const struct shcmd *c, unsigned flags);
 int local_run_env(const struct shcmd *c, const struct strvec *env, unsigned flags);
 /* With input on its stdin (never argv): docker login --password-stdin. */

@@ -163,6 +163,7 @@ int remote_setup(const struct ssh_settings *s, const struct remote_mode *mode,
 	remote.ssh = *s;
 	remote.mode = *mode;
 	strvec_init(&remote.connected);
+	strvec_init(&remote.forwards);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -273,6 +274,47 @@ void remote_command_argv(const char *host, const char *line, struct strvec *argv
 	strvec_pushl(argv, "--", line, NULL);
 }
 
+/* ssh -O forward|cancel -R 127.0.0.1:PORT:localhost:PORT over host's master. */
+static int forward_op(const char *host, const char *op, int port, struct strbuf *why)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf out = STRBUF_INIT;
+	char spec[64];
+	const char *extra[] = { "-O", op, "-R", spec, NULL };
+	int r;
+
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d:localhost:%d", port, port);
+	ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, &cp.args);
+	cp.new_process_group = 1;
+	r = capture_command(&cp, &out, why);
+	child_process_clear(&cp);
+	strbuf_release(&out);
+	return r ? -1 : 0;
+}
+
+int remote_forward_port(const char *host, int port, struct strbuf *why)
+{
+	if (remote.mode.answers || remote.mode.dry_run)
+		return 0;
+	if (remote_connect(host, why) < 0 || forward_op(host, "forward", port, why) < 0)
+		return -1;
+	pthread_mutex_lock(&remote.lock);
+	strvec_pushf(&remote.forwards, "%d %s", port, host);
+	pthread_mutex_unlock(&remote.lock);
+	return 0;
+}
+
+void remote_cancel_forwards(void)
+{
+	for (size_t i = 0; i < remote.forwards.nr; i++) {
+		struct strbuf ignore = STRBUF_INIT;
+		int port = atoi(remote.forwards.v[i]);
+		forward_op(strchr(remote.forwards.v[i], ' ') + 1, "cancel", port, &ignore);
+		strbuf_release(&ignore);
+	}
+	strvec_clear(&remote.forwards);
+}
+
 static void stop_master(const char *host)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
@@ -291,6 +333,7 @@ void remote_teardown(void)
 {
 	if (!remote.setup)
 		return;
+	remote_cancel_forwards();
 	for (size_t i = 0; i < remote.connected.nr; i++)
 		stop_master(remote.connected.v[i]);
 	strvec_clear(&remote.connected);

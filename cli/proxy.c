@@ -1,0 +1,219 @@
+/*
+ * proxy.c - what berth does about the proxy beyond Kamal's commands: its
+ * default image is berth-proxy (the kamal-proxy drop-in built by `make
+ * proxy-image`), which no registry has, so berth loads it onto a host over
+ * ssh when the host lacks it or holds an older build. A config that names
+ * another proxy image (proxy/run/repository, or boot_config's files on the
+ * host) gets that image, exactly as with Kamal.
+ *
+ * Image identity: the image is tagged with the kamal-proxy release whose
+ * protocol it speaks (v0.9.2, so Kamal's own version check accepts it on a
+ * host berth set up), and berth tells builds apart by image ID, which is
+ * the digest of the image's config, read from the archive's manifest.
+ */
+#include "cli.h"
+
+#include <pthread.h>
+#include "cli/exec.h"
+#include "cli/proxy.h"
+#include "commands/proxy.h"
+#include "commands/registry.h"
+#include "config/kamal-host.h"
+#include "log.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+/* The archive: $BERTH_PROXY_IMAGE, else beside berth (a build or an install). */
+static const char *image_archive(void)
+{
+	static char path[4200];
+	const char *env = getenv("BERTH_PROXY_IMAGE");
+	char self[4096], *slash;
+	ssize_t n;
+	static const char *const rel[] = { "proxy-image/berth-proxy.tar",
+					   "../share/berth/berth-proxy.tar" };
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	if (!(slash = strrchr(self, '/')))
+		return NULL;
+	slash[1] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
+		snprintf(path, sizeof(path), "%s%s", self, rel[i]);
+		if (!access(path, R_OK))
+			return path;
+	}
+	return NULL;
+}
+
+/* The member NAME of an uncompressed tar, into out. 0, or -1. */
+static int tar_member(const struct strbuf *tar, const char *name, struct strbuf *out)
+{
+	size_t off = 0;
+
+	while (off + 512 <= tar->len) {
+		const char *h = tar->buf + off;
+		char mname[101];
+		size_t size;
+		if (!h[0])
+			break;
+		memcpy(mname, h, 100);
+		mname[100] = '\0';
+		size = strtoul(h + 124, NULL, 8);
+		if (off + 512 + size > tar->len)
+			break;
+		if (!strcmp(mname, name) || (!strncmp(mname, "./", 2) && !strcmp(mname + 2, name))) {
+			strbuf_add(out, h + 512, size);
+			return 0;
+		}
+		off += 512 + (size + 511) / 512 * 512;
+	}
+	return -1;
+}
+
+struct archive {
+	struct strbuf data;
+	char id[80];       /* sha256:<hex> */
+	int loaded;
+};
+
+static struct archive archive = { STRBUF_INIT, "", 0 };
+static pthread_mutex_t archive_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int load_archive(void)
+{
+	const char *path = image_archive();
+	struct strbuf manifest = STRBUF_INIT;
+	const char *cfg, *end;
+	int r = -1;
+
+	if (archive.loaded)
+		return archive.id[0] ? 0 : -1;
+	archive.loaded = 1;
+	if (!path)
+		return error("the berth-proxy image is not built: run `make proxy-image` (or set "
+			     "BERTH_PROXY_IMAGE to its archive), or name a proxy image in proxy/run");
+	if (strbuf_read_file(&archive.data, path) < 0)
+		return error_errno("cannot read %s", path);
+	if (tar_member(&archive.data, "manifest.json", &manifest) < 0 ||
+	    !(cfg = strstr(manifest.buf, "\"Config\":\"")) ||
+	    !(end = strstr(cfg += 10, ".json\""))) {
+		error("%s is not a docker image archive (no manifest.json)", path);
+		goto out;
+	}
+	snprintf(archive.id, sizeof(archive.id), "sha256:%.*s", (int)(end - cfg), cfg);
+	r = 0;
+out:
+	strbuf_release(&manifest);
+	return r;
+}
+
+int cli_proxy_is_berth(struct cli_context *ctx, const char *host)
+{
+	const struct ynode *run = kamal_proxy_run(cli_load_config(ctx), host);
+	/* boot_config's files on the host may name another image; the
+	 * run command reads them there, so only proxy/run decides here. */
+	return !run || (!ynode_get(run, "repository") && !ynode_get(run, "registry"));
+}
+
+int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h)
+{
+	struct shcmd c = SHCMD_INIT;
+	struct strbuf id = STRBUF_INIT;
+	int r;
+
+	if (!cli_proxy_is_berth(ctx, host_name(h)))
+		return 0;
+	pthread_mutex_lock(&archive_lock);
+	r = load_archive();
+	pthread_mutex_unlock(&archive_lock);
+	if (r < 0)
+		return host_fail(h, "no berth-proxy image to put on the host");
+	shcmd_addl(&c, "docker", "image", "inspect", BERTH_PROXY_IMAGE, "--format", "{{.Id}}", NULL);
+	r = host_capture_flags(h, &c, &id, REMOTE_NO_RAISE | REMOTE_QUIET);
+	shcmd_clear(&c);
+	strbuf_trim(&id);
+	if (r < 0)
+		return -1;
+	if (!r && !strcmp(id.buf, archive.id)) {
+		strbuf_release(&id);
+		return 0;
+	}
+	strbuf_release(&id);
+	host_say(h, "loading the berth-proxy image (%zu KiB)", archive.data.len / 1024);
+	shcmd_addl(&c, "docker", "load", "--quiet", NULL);
+	r = host_run_stdin(h, &c, archive.data.buf, archive.data.len, 0);
+	shcmd_clear(&c);
+	return r;
+}
+
+void cli_proxy_start_or_run(struct cli_context *ctx, struct host_session *h, struct shcmd *out)
+{
+	kc_proxy_start_or_run(out, kamal_proxy_run(cli_load_config(ctx), host_name(h)));
+}
+
+int cli_proxy_registry_login(struct cli_context *ctx, struct host_session *h)
+{
+	struct kamal_registry reg;
+	const char *user = NULL, *password = NULL;
+	struct strbuf err = STRBUF_INIT;
+	struct shcmd c = SHCMD_INIT;
+	struct config *cfg = cli_load_config(ctx);
+	int r;
+
+	kamal_registry(cfg, config_get(cfg, "registry"), &reg);
+	/* Kamal sends an empty command (a bare /usr/bin/env) for a local registry. */
+	if (reg.local)
+		return 0;
+	if (kamal_registry_credentials(cfg, &reg, &user, &password, &err) < 0) {
+		strbuf_trim(&err);
+		r = host_fail(h, "%s", err.buf);
+		strbuf_release(&err);
+		return r;
+	}
+	kc_registry_login(&c, &reg, user);
+	r = host_run_stdin(h, &c, password ? password : "", password ? strlen(password) : 0, 0);
+	shcmd_clear(&c);
+	return r;
+}
+
+static int run_built(struct host_session *h, void (*build)(struct shcmd *), unsigned flags)
+{
+	struct shcmd c = SHCMD_INIT;
+	int r;
+	build(&c);
+	r = kx_run_flags(h, &c, flags);
+	shcmd_clear(&c);
+	return r;
+}
+
+static void stop_default(struct shcmd *c)
+{
+	kc_proxy_stop(c, NULL);
+}
+
+int cli_proxy_replace(struct cli_context *ctx, struct host_session *h)
+{
+	struct shcmd c = SHCMD_INIT;
+	int r;
+
+	if (run_built(h, stop_default, REMOTE_NO_RAISE) < 0 ||
+	    run_built(h, kc_proxy_remove_container, 0) < 0 ||
+	    run_built(h, kc_proxy_ensure_apps_config_directory, 0) < 0 ||
+	    cli_proxy_ensure_image(ctx, h) < 0)
+		return -1;
+	kc_proxy_run(&c, kamal_proxy_run(cli_load_config(ctx), host_name(h)));
+	r = kx_run(h, &c);
+	shcmd_clear(&c);
+	return r;
+}
+
+const char *cli_proxy_reboot_question(struct cli_context *ctx)
+{
+	return "This will cause a brief outage on each host. Are you sure?";
+}

@@ -1,0 +1,38 @@
+/*
+ * proxy.h - the proxy on the hosts (cli/proxy.c, cli/cmd-proxy.c),
+ * shared with deploy.
+ */
+#ifndef BERTH_CLI_PROXY_H
+#define BERTH_CLI_PROXY_H
+
+#include "cli.h"
+#include "commands/proxy.h"
+#include "remote/remote.h"
+
+/* berth-proxy's image on the hosts: the kamal-proxy release it speaks. */
+#define BERTH_PROXY_IMAGE "berth-proxy:" KAMAL_PROXY_MINIMUM_VERSION
+
+/* Whether host runs berth's default proxy image (no proxy/run image named). */
+int cli_proxy_is_berth(struct cli_context *ctx, const char *host);
+/* Loads berth-proxy onto the host unless it holds this very build. */
+int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h);
+/* docker login on the host for the proxy's image (nothing for a local registry). */
+int cli_proxy_registry_login(struct cli_context *ctx, struct host_session *h);
+/* start the existing container, or run a new one. */
+void cli_proxy_start_or_run(struct cli_context *ctx, struct host_session *h, struct shcmd *out);
+/* reboot: the container replaced by a fresh one. */
+int cli_proxy_replace(struct cli_context *ctx, struct host_session *h);
+const char *cli_proxy_reboot_question(struct cli_context *ctx);
+
+int cli_proxy_boot(struct cli_context *ctx);
+int cli_proxy_remove(struct cli_context *ctx, int force);
+int cli_proxy_details(struct cli_context *ctx);
+/* logs -f on every selected proxy host at once, lines marked by host. */
+int cli_proxy_follow(struct cli_context *ctx, const struct kc_logs_options *o);
+int cli_proxy_boot_config(int argc, const char **argv, struct cli_context *ctx);
+extern const struct cli_option proxy_boot_config_options[];
+
+/* Kamal's confirming(): -y, or a "y" typed at a terminal. */
+int cli_confirm(struct cli_context *ctx, const char *question);
+
+#endif
