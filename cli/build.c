@@ -19,8 +19,10 @@
 #include "commands/builder.h"
 #include "commands/docker.h"
 #include "commands/registry.h"
+#include "commands/sshkit.h"
 #include "config/kamal-host.h"
 #include "log.h"
+#include "run-command.h"
 #include "fs.h"
 #include "sha256.h"
 
@@ -77,14 +79,15 @@ static void clone_directory(struct cli_context *ctx, struct strbuf *out)
 	strbuf_release(&hex);
 }
 
+/* Kamal asks git directly (backticks), not through SSHKit: not in the plan. */
 static int git_line(const char *const *argv, struct strbuf *out)
 {
-	struct shcmd c = SHCMD_INIT;
+	struct child_process cp = CHILD_PROCESS_INIT;
 	int r;
-	for (; *argv; argv++)
-		shcmd_add(&c, *argv);
-	r = local_capture(&c, out, REMOTE_QUERY | REMOTE_NO_RAISE);
-	shcmd_clear(&c);
+	strvec_pushv(&cp.args, (const char **)argv);
+	cp.no_stderr = 1;
+	r = capture_command(&cp, out, NULL);
+	child_process_clear(&cp);
 	strbuf_trim(out);
 	return r;
 }
@@ -114,6 +117,9 @@ static int clone_validate(const char *build_dir, const char *revision, struct st
 	if (r && !why->len)
 		strbuf_addf(why, "cannot check the clone in %s", build_dir);
 	strbuf_release(&out);
+	/* A dry run made no clone to check. */
+	if (remote_dry_run())
+		strbuf_reset(why);
 	return why->len ? -1 : 0;
 }
 
@@ -276,13 +282,21 @@ int cli_build_push(struct cli_context *ctx, const char *output, int no_cache)
 		error_buf(&err);
 		goto out;
 	}
-	kc_builder_push_env(&b, &env);
 	if (!ctx->quiet)
 		log_info("Building %s with %s...", cli_kamal(ctx)->version,
 			 b.buildx ? "docker buildx" : "the classic docker build");
-	lo.env = &env;
-	lo.dir = build_dir.len ? build_dir.buf : NULL;
-	r = kx_local_exec(&push, &lo);
+	{
+		/* Kamal gives the builder's own env on the command line, SSHKit's way. */
+		struct strvec push_env = STRVEC_INIT;
+		struct shcmd wrapped = SHCMD_INIT;
+		kc_builder_push_env(&b, &push_env);
+		kc_sshkit_command_env(&wrapped, &push, &push_env);
+		lo.env = &env;
+		lo.dir = build_dir.len ? build_dir.buf : NULL;
+		r = local_exec(&wrapped, &lo);
+		shcmd_clear(&wrapped);
+		strvec_clear(&push_env);
+	}
 out:
 	shcmd_clear(&push);
 	strvec_clear(&env);

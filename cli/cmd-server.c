@@ -105,7 +105,7 @@ static int exec_host(struct host_session *h, void *data)
 	struct strbuf out = STRBUF_INIT;
 	int r;
 
-	kc_server_exec_record(&rec, e->k, e->cmd, host_name(h));
+	kc_server_exec_record(&rec, e->k, e->cmd, host_shown(h));
 	r = kx_run_flags(h, &rec, REMOTE_QUIET);
 	shcmd_clear(&rec);
 	if (!r) {

@@ -51,6 +51,8 @@ static void push_globals(struct strvec *sv, const struct cli_context *ctx)
 		strvec_push(sv, "--verbose");
 	if (ctx->quiet)
 		strvec_push(sv, "--quiet");
+	if (ctx->dry_run)
+		strvec_push(sv, "--dry-run");
 	if (ctx->skip_hooks)
 		strvec_push(sv, "--skip-hooks");
 }

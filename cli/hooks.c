@@ -47,7 +47,7 @@ int cli_run_hook(struct cli_context *ctx, const char *name, const struct hook_ex
 	struct shcmd c = SHCMD_INIT;
 	struct stat st;
 	const char *level;
-	unsigned flags = 0;
+	unsigned flags = REMOTE_SHOW_ENV;
 	int r;
 
 	if (ctx->skip_hooks)

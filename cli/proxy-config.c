@@ -63,7 +63,7 @@ static int get_host(struct host_session *h, void *data)
 	strbuf_trim(&out);
 	if (!r) {
 		struct strbuf line = STRBUF_INIT;
-		strbuf_addf(&line, "Host %s: %s", host_name(h), out.buf);
+		strbuf_addf(&line, "Host %s: %s", host_shown(h), out.buf);
 		host_print(h, "", line.buf, 1);
 		strbuf_release(&line);
 	}

@@ -59,10 +59,14 @@ static void git_identity(struct strbuf *name, struct strbuf *email, int *have_gi
 	child_process_clear(&cp);
 	*have_git = r >= 0;
 	for (char *line = strtok(out.buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (skip_prefix(line, "user.name ", (const char **)&line))
+		/* Later lines are the closer config (local over global): they win. */
+		if (skip_prefix(line, "user.name ", (const char **)&line)) {
+			strbuf_reset(name);
 			strbuf_addstr(name, line);
-		else if (skip_prefix(line, "user.email ", (const char **)&line))
+		} else if (skip_prefix(line, "user.email ", (const char **)&line)) {
+			strbuf_reset(email);
 			strbuf_addstr(email, line);
+		}
 	}
 	strbuf_release(&out);
 }

@@ -252,6 +252,9 @@ static int setup(int argc, const char **argv, struct cli_context *ctx,
 	o->self = "/proc/self/exe";
 	if (parse(argc, argv, o, f) < 0)
 		return -1;
+	/* berth's --dry-run is a global option: berth takes it out of argv. */
+	if (ctx->dry_run)
+		o->dry_run = 1;
 	load_settings(ctx, &f->cfg);
 	apply_settings(o, f);
 	if (!o->database)

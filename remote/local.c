@@ -103,7 +103,7 @@ int local_exec(const struct shcmd *c, const struct local_opts *o)
 	int status;
 
 	if (planned(c, "RUN", flags, &shown)) {
-		if (env && env->nr)
+		if (env && env->nr && (flags & REMOTE_SHOW_ENV))
 			plan_env(env);
 		status = remote.mode.answers ? dryrun_answer("RUN", shown, NULL) : 0;
 		free(shown);

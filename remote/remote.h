@@ -118,12 +118,15 @@ struct on_hosts_opts {
 int on_hosts(const struct strvec *hosts, host_fn fn, void *data,
 	     const struct on_hosts_opts *opts);
 
+/* The host as the config names it ([user@]host[:port]), and the host alone (SSHKit's to_s). */
 const char *host_name(const struct host_session *h);
+const char *host_shown(const struct host_session *h);
 
 /* Flags for host_run_flags / host_capture_flags. */
 #define REMOTE_QUERY 1u        /* changes nothing: runs in a dry run too */
 #define REMOTE_NO_RAISE 2u     /* a non-zero exit is an answer, not a failure */
 #define REMOTE_QUIET 4u        /* not traced with -v (lock polls and the like) */
+#define REMOTE_SHOW_ENV 8u     /* local: a dry run shows the env it adds (hooks) */
 
 /* 0 on success; -1 (recorded) on failure. With REMOTE_NO_RAISE: the exit status. */
 int host_run(struct host_session *h, const struct shcmd *c);

@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 struct host_session {
-	const char *host;
+	const char *host;      /* as the config names it: [user@]host[:port] */
+	char *shown;           /* the host alone, as SSHKit prints it */
 	struct strbuf failure; /* berth's words for what failed */
 	long started, ended;
 	int done, failed;
@@ -49,6 +50,11 @@ const char *host_name(const struct host_session *h)
 	return h->host;
 }
 
+const char *host_shown(const struct host_session *h)
+{
+	return h->shown;
+}
+
 int host_fail(struct host_session *h, const char *fmt, ...)
 {
 	va_list ap;
@@ -71,7 +77,7 @@ void host_say(struct host_session *h, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	strbuf_addf(&prefix, "%s  ", h->host);
+	strbuf_addf(&prefix, "%s  ", h->shown);
 	out_line(stdout, prefix.buf, sb.buf);
 	strbuf_release(&sb);
 	strbuf_release(&prefix);
@@ -81,7 +87,7 @@ void host_print(struct host_session *h, const char *type, const char *output, in
 {
 	struct strbuf sb = STRBUF_INIT;
 	if (!quiet)
-		strbuf_addf(&sb, "%s Host: %s\n", type, h->host);
+		strbuf_addf(&sb, "%s Host: %s\n", type, h->shown);
 	strbuf_addstr(&sb, output);
 	strbuf_rtrim(&sb);
 	strbuf_addch(&sb, '\n');
@@ -125,7 +131,7 @@ static void trace(struct host_session *h, const char *kind, const char *line)
 	struct strbuf prefix = STRBUF_INIT;
 	if (!remote.mode.verbose)
 		return;
-	strbuf_addf(&prefix, "  [%s] %s ", h->host, kind);
+	strbuf_addf(&prefix, "  [%s] %s ", h->shown, kind);
 	out_line(stderr, prefix.buf, line);
 	strbuf_release(&prefix);
 }
@@ -136,7 +142,7 @@ static void trace_output(struct host_session *h, const struct strbuf *out)
 	const char *p = out->buf;
 	if (!remote.mode.verbose || !out->len)
 		return;
-	strbuf_addf(&prefix, "  [%s]   ", h->host);
+	strbuf_addf(&prefix, "  [%s]   ", h->shown);
 	while (*p) {
 		const char *nl = strchrnul(p, '\n');
 		char *line = xstrndup(p, (size_t)(nl - p));
@@ -230,7 +236,7 @@ static int run(struct host_session *h, const struct shcmd *c, const char *kind,
 	shcmd_to_shell(c, &shown, 1);
 	clean = log_redact(shown.buf);
 	if (remote.mode.dry_run || remote.mode.answers)
-		plan(h->host, kind, clean);
+		plan(h->shown, kind, clean);
 	if (dry(flags)) {
 		status = remote.mode.answers ? dryrun_answer(kind, line.buf, out) : 0;
 		if (status < 0)
@@ -288,7 +294,7 @@ static void plan_upload(struct host_session *h, const char *path, const char *da
 	const char *p = data, *end = data + len;
 
 	strbuf_addf(&head, "%s from=io mode=%04o", path, mode);
-	plan(h->host, "UPLOAD", head.buf);
+	plan(h->shown, "UPLOAD", head.buf);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *line = xstrndup(p, nl ? (size_t)(nl - p) : (size_t)(end - p));
@@ -349,7 +355,7 @@ static void step_line(struct step *st, struct host_session *h)
 	if (remote.mode.quiet || st->opts->quiet_step || !st->opts->label ||
 	    remote.mode.dry_run || remote.mode.answers)
 		return;
-	strbuf_addf(&sb, "%s  %s  %s%.1f s", h->host, st->opts->label,
+	strbuf_addf(&sb, "%s  %s  %s%.1f s", h->shown, st->opts->label,
 		    h->failed ? "failed after " : "", secs);
 	out_line(stdout, NULL, sb.buf);
 	strbuf_release(&sb);
@@ -393,7 +399,7 @@ static void show_progress(struct step *st, long t0)
 	done = st->finished;
 	for (size_t i = 0; i < st->hosts->nr && !waiting; i++)
 		if (!st->s[i].done && i < st->next)
-			waiting = st->s[i].host;
+			waiting = st->s[i].shown;
 	pthread_mutex_unlock(&st->lock);
 	strbuf_addf(&sb, "%s: %zu/%zu hosts", st->opts->label, done, st->hosts->nr);
 	if (waiting)
@@ -477,8 +483,13 @@ int on_hosts(const struct strvec *hosts, host_fn fn, void *data,
 		die("BUG: on_hosts() before remote_setup()");
 	st.s = xcalloc(hosts->nr ? hosts->nr : 1, sizeof(*st.s));
 	for (size_t i = 0; i < hosts->nr; i++) {
+		struct strbuf u = STRBUF_INIT, hn = STRBUF_INIT, p = STRBUF_INIT;
+		ssh_parse_host(hosts->v[i], &u, &hn, &p);
 		st.s[i].host = hosts->v[i];
+		st.s[i].shown = strbuf_detach(&hn, NULL);
 		strbuf_init(&st.s[i].failure, 0);
+		strbuf_release(&u);
+		strbuf_release(&p);
 	}
 	/* A plan is read top to bottom: one host after another. */
 	if (remote.mode.dry_run || remote.mode.answers)
@@ -491,6 +502,7 @@ int on_hosts(const struct strvec *hosts, host_fn fn, void *data,
 			failed = 1;
 		}
 		strbuf_release(&st.s[i].failure);
+		free(st.s[i].shown);
 	}
 	free(st.s);
 	if (remote_signal && !failed)

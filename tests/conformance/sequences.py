@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""Whole command sequences: berth's dry-run plan against what Kamal 2.12 sent.
+
+For a case of ../shared/conformance/kamal-commands and one of its recorded
+commands, this builds the scratch repository the goldens were recorded in
+(the case's files, a FROM scratch Dockerfile, one commit by "Deployer"),
+runs the same command through berth with BERTH_DRY_RUN_ANSWERS holding the
+goldens' canned answers (their README's table), masks the random and
+personal parts as the goldens do, applies the deliberate differences of
+tests/conformance/kamal-sequences-differences.tsv, and compares the two
+plans line by line, in order, per host (the goldens ran hosts one after
+another; so does berth's dry run).
+
+usage: sequences.py BERTH CASE_DIR FILE.txt [FILE.txt ...]
+Prints TAP, one test per command file.
+"""
+import base64
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DIFFS = os.path.join(HERE, "kamal-sequences-differences.tsv")
+
+# The README's canned answers, as BERTH_DRY_RUN_ANSWERS lines (first match wins).
+ANSWERS = [
+    ("CAPTURE", "docker inspect kamal-proxy --format", 0, "v0.9.2"),
+    ("CAPTURE", "base64 -d", 0,
+     "Locked by: Deployer at 2026-01-01T00:00:00Z\\nVersion: v42\\nMessage: Manual lock"),
+    ("CAPTURE", "RegistryConfig.Mirrors", 0, ""),
+    ("CAPTURE", "status --porcelain", 0, ""),
+    ("CAPTURE", "ls .kamal/apps", 0, "0"),
+    ("CAPTURE", "docker image inspect berth-proxy", 0, ""),
+    ("*", "", 0, "stub-output"),
+]
+
+
+def load_diffs():
+    rules = []
+    with open(DIFFS) as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 6:
+                sys.exit(f"{DIFFS}:{n}: expected 6 tab-separated fields, got {len(parts)}")
+            kind, case, cmd, pattern, repl, why = parts
+            if kind not in ("sub", "drop-kamal", "drop-berth"):
+                sys.exit(f"{DIFFS}:{n}: unknown kind {kind}")
+            if not why.strip():
+                sys.exit(f"{DIFFS}:{n}: every difference says why")
+            rules.append((kind, case, cmd, re.compile(pattern), repl, n))
+    return rules
+
+
+def applies(rule, case, cmd):
+    import fnmatch
+    return fnmatch.fnmatch(case, rule[1]) and fnmatch.fnmatch(cmd, rule[2])
+
+
+def scratch_repo(case_dir, root):
+    name = os.path.basename(case_dir.rstrip("/"))
+    app = os.path.join(root, name)
+    shutil.copytree(case_dir, app, ignore=shutil.ignore_patterns("commands", "HOSTMAP", "SOURCE"))
+    for dirpath, dirs, files in os.walk(app):
+        os.chmod(dirpath, 0o755)
+        for f in files:
+            p = os.path.join(dirpath, f)
+            os.chmod(p, 0o755 if "/hooks/" in p else 0o644)
+    with open(os.path.join(app, "Dockerfile"), "w") as f:
+        f.write("FROM scratch\n")
+    env = dict(os.environ, GIT_AUTHOR_NAME="Deployer", GIT_AUTHOR_EMAIL="deployer@example.com",
+               GIT_COMMITTER_NAME="Deployer", GIT_COMMITTER_EMAIL="deployer@example.com",
+               GIT_AUTHOR_DATE="2026-01-01T00:00:00Z", GIT_COMMITTER_DATE="2026-01-01T00:00:00Z")
+    for args in (["init", "-q"], ["config", "user.name", "Deployer"],
+                 ["config", "user.email", "deployer@example.com"], ["add", "-A"],
+                 ["commit", "-q", "-m", "case"]):
+        subprocess.run(["git", *args], cwd=app, env=env, check=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=app, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    return app, sha
+
+
+def split_words(line):
+    """Shell words as lib/quote.c's quote_split with substitutions kept."""
+    words, w, inw, i = [], [], False, 0
+    while i < len(line):
+        c = line[i]
+        if c.isspace():
+            if inw:
+                words.append("".join(w))
+            w, inw = [], False
+            i += 1
+        elif c == "'":
+            j = line.find("'", i + 1)
+            if j < 0:
+                return None
+            w.append(line[i + 1:j])
+            inw, i = True, j + 1
+        elif c == '"':
+            i += 1
+            while i < len(line) and line[i] != '"':
+                if line[i] == "\\" and i + 1 < len(line) and line[i + 1] in '\\"$`\n':
+                    i += 1
+                w.append(line[i])
+                i += 1
+            if i >= len(line):
+                return None
+            inw, i = True, i + 1
+        elif c == "$" and line[i + 1:i + 2] == "(":
+            depth, q, start = 0, None, i
+            while i < len(line):
+                ch = line[i]
+                if q:
+                    if ch == q:
+                        q = None
+                    elif q == '"' and ch == "\\":
+                        i += 1
+                elif ch in "'\"":
+                    q = ch
+                elif ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                    if not depth:
+                        break
+                i += 1
+            w.append(line[start:i + 1])
+            inw, i = True, i + 1
+        else:
+            if c == "\\" and i + 1 < len(line):
+                i += 1
+            w.append(line[i])
+            inw, i = True, i + 1
+    if inw:
+        words.append("".join(w))
+    return words
+
+
+def words_of(line):
+    """A plan line as (prefix, words): '[HOST] RUN' and the command's words."""
+    m = re.match(r"^(\[[^]]+\] [A-Z-]+) (.*)$", line, re.S)
+    if not m:
+        return (line, None)
+    return (m.group(1), split_words(m.group(2)) or m.group(2))
+
+
+def golden_lines(path):
+    lines, head = [], []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("# "):
+                head.append(line)
+            elif line:
+                lines.append(line)
+    return head, lines
+
+
+B64 = re.compile(r'echo "([A-Za-z0-9+/=\n]+)" >')
+TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def mask(line, app, tmp, sha):
+    def decode(m):
+        text = base64.b64decode(m.group(1)).decode()
+        text = TS.sub("<TS>", text).replace("Locked by: Deployer", "Locked by: <PERFORMER>")
+        return 'echo "<BASE64 of: ' + text.replace("\n", "\\n") + '>" >'
+    line = B64.sub(decode, line)
+    line = TS.sub("<TS>", line)
+    line = line.replace("[deployer@example.com]", "[<PERFORMER>]")
+    line = line.replace(tmp, "<TMPDIR>").replace(app, "<APP_DIR>").replace(sha, "<GIT_SHA>")
+    line = re.sub(r"(kamal-clones/[^/ ]+-)[0-9a-f]{13}", r"\1<HEX13>", line)
+    return clone_basename(line)
+
+
+def clone_basename(line):
+    """The scratch repository's own name inside the clone path: the goldens'
+    recordings named it after the case they copied (fleet-staging reused
+    synthetic__fleet's), which says nothing about berth."""
+    return re.sub(r"(kamal-clones/[^/ ]+-<HEX13>/)[^/ ]+/", r"\1<REPO>/", line)
+
+
+def filled_env(case_dir):
+    """The case's filled.env (from the config corpus), hosts rewritten by HOSTMAP."""
+    case = os.path.basename(case_dir.rstrip("/"))
+    path = os.path.join(case_dir, "..", "..", "kamal-configs", case, "expected", "filled.env")
+    hostmap = []
+    if os.path.exists(os.path.join(case_dir, "HOSTMAP")):
+        with open(os.path.join(case_dir, "HOSTMAP")) as f:
+            hostmap = [l.split() for l in f if l.strip()]
+    env = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    for orig, new in hostmap:
+                        v = v.replace(orig, new)
+                    env[k] = v
+    return env
+
+
+def placeholders(app):
+    """Files a secrets file reads with $(cat FILE): the goldens' run had them."""
+    for dirpath, _, files in os.walk(os.path.join(app, ".kamal")):
+        for f in files:
+            if not f.startswith("secrets"):
+                continue
+            for m in re.finditer(r"\$\(cat ([^)\s]+)\)", open(os.path.join(dirpath, f)).read()):
+                p = os.path.join(app, m.group(1))
+                if not os.path.exists(p):
+                    os.makedirs(os.path.dirname(p), exist_ok=True)
+                    with open(p, "w") as out:
+                        out.write("placeholder\n")
+
+
+def berth_plan(berth, app, tmp, command, answers, extra_env):
+    env = dict(os.environ, VERSION="v42", BERTH_DRY_RUN_ANSWERS=answers, TMPDIR=tmp, **extra_env,
+               PATH=os.path.join(os.path.dirname(tmp), "stubs") + ":" + os.environ["PATH"],
+               KAMAL_REGISTRY_PASSWORD="secret-kamal-registry-password",
+               RAILS_MASTER_KEY="secret-rails-master-key")
+    env.pop("BERTH_PROXY_IMAGE", None)
+    p = subprocess.run([berth, *command], cwd=app, env=env, capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    # A multi-line word (the lock's base64) continues a plan line.
+    lines, cur = [], None
+    for line in p.stdout.split("\n"):
+        if line.startswith("[") or line.startswith("  | ") or line.startswith("  env: "):
+            if cur is not None:
+                lines.append(cur)
+            cur = line
+        elif cur is not None and cur.count('"') % 2 == 1:
+            cur += "\n" + line
+        else:
+            if cur is not None:
+                lines.append(cur)
+            cur = None
+    if cur is not None:
+        lines.append(cur)
+    return p.returncode, lines, p.stderr
+
+
+def main():
+    berth, case_dir, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+    case = os.path.basename(case_dir.rstrip("/"))
+    rules = load_diffs()
+    used = set()
+    root = tempfile.mkdtemp(prefix="berth-seq-")
+    failed = 0
+    try:
+        filled = filled_env(case_dir)
+        app, sha = scratch_repo(case_dir, root)
+        placeholders(app)
+        tmp = os.path.join(root, "tmp")
+        os.makedirs(tmp)
+        # The goldens' vault CLIs: each prints stub-secret.
+        os.makedirs(os.path.join(root, "stubs"))
+        for stub in ("op", "aws", "sops", "gh", "bw", "lpass", "doppler", "gcloud"):
+            path = os.path.join(root, "stubs", stub)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\necho stub-secret\n")
+            os.chmod(path, 0o755)
+        answers = os.path.join(root, "answers")
+        with open(answers, "w") as f:
+            # The clone's revision is the scratch commit.
+            f.write(f"CAPTURE\trev-parse HEAD\t0\t{sha}\n")
+            for kind, match, status, out in ANSWERS:
+                f.write(f"{kind}\t{match}\t{status}\t{out}\n")
+        answers_nodocker = os.path.join(root, "answers-nodocker")
+        with open(answers_nodocker, "w") as f:
+            f.write("RUN\tdocker -v\t1\t\n")
+            f.write(open(answers).read())
+        for n, name in enumerate(files, 1):
+            head, kamal = golden_lines(os.path.join(case_dir, "commands", name))
+            kamal = [clone_basename(l) for l in kamal]
+            cmdline = head[0][len("# kamal "):]
+            cmdline = cmdline.split("   (")[0]
+            command = shlex.split(cmdline)
+            ans = answers_nodocker if name == "server_bootstrap_no-docker.txt" else answers
+            rc, mine, err = berth_plan(berth, app, tmp, command, ans, filled)
+            mine = [mask(l, app, tmp, sha) for l in mine]
+            for rule in rules:
+                if not applies(rule, case, name):
+                    continue
+                kind, pat, repl = rule[0], rule[3], rule[4]
+                if kind == "sub":
+                    new = [pat.sub(repl, l) for l in kamal]
+                    if new != kamal:
+                        used.add(rule[5])
+                    kamal = new
+                elif kind == "drop-kamal":
+                    keep = [l for l in kamal if not pat.search(l)]
+                    if len(keep) != len(kamal):
+                        used.add(rule[5])
+                    kamal = keep
+                else:
+                    keep = [l for l in mine if not pat.search(l)]
+                    if len(keep) != len(mine):
+                        used.add(rule[5])
+                    mine = keep
+            if rc == 0 and [words_of(l) for l in mine] == [words_of(l) for l in kamal]:
+                print(f"ok {n} - {case} {cmdline}")
+                continue
+            failed += 1
+            print(f"not ok {n} - {case} {cmdline}")
+            print(f"#   berth exited {rc}; {err.strip()[:400]}")
+            import difflib
+            for d in list(difflib.unified_diff(kamal, mine, "kamal", "berth", lineterm="", n=1))[:40]:
+                print("#   " + d.replace("\n", "\\n")[:300])
+        print(f"1..{len(files)}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
