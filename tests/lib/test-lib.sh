@@ -9,8 +9,9 @@
 # goes under test_must_fail, `!`, `|| ...` or an if. (Within an && list
 # set -e only sees the last command, so chain the commands of a list.) Each script gets a fresh trash directory in
 # $TRASH (removed at the end unless it failed) and runs its tests there.
-# Helpers: test_cmp EXPECTED ACTUAL, test_grep PATTERN FILE, berth (the
-# binary under test, from $BUILD_DIR).
+# Helpers: test_cmp EXPECTED ACTUAL, test_grep PATTERN FILE,
+# test_must_fail CMD..., test_expect_code CODE CMD..., berth (the binary
+# under test, from $BUILD_DIR).
 
 : "${BUILD_DIR:?BUILD_DIR must point at the build directory}"
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -77,6 +78,17 @@ test_must_fail() {
 		return 1
 	fi
 	return 0
+}
+
+# test_expect_code CODE CMD...: CMD exits with status CODE.
+test_expect_code() {
+	want=$1
+	shift
+	"$@" && got=0 || got=$?
+	if [ "$got" != "$want" ]; then
+		echo "expected exit status $want, got $got: $*"
+		return 1
+	fi
 }
 
 test_done() {

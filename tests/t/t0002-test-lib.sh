@@ -20,6 +20,8 @@ run_bodies() {
 	test_expect_success 'an && chain' 'true && true'
 	test_expect_success 'a broken && chain' 'true && false'
 	test_expect_failure 'a known breakage' 'false'
+	test_expect_success 'test_expect_code, the code given' 'test_expect_code 3 sh -c "exit 3"; true'
+	test_expect_success 'test_expect_code, another code' 'test_expect_code 3 sh -c "exit 4"; true'
 	test_done
 	EOF
 	# its trash directories go inside ours
@@ -38,6 +40,8 @@ expected_tap() {
 	ok 7 - an && chain
 	not ok 8 - a broken && chain
 	not ok 9 - a known breakage # TODO known breakage
+	ok 10 - test_expect_code, the code given
+	not ok 11 - test_expect_code, another code
 	EOF
 }
 
