@@ -26,33 +26,32 @@ export HOME="$TRASH/home"
 mkdir -p "$HOME"
 cd "$TRASH" || exit 1
 
-# Runs a body. Not as the condition of an if, nor in an && or || list:
-# POSIX ignores set -e there, in subshells too, so `false; true` passed.
+# Numbers and runs a body; returns its status. Not as the condition of
+# an if, nor in an && or || list: POSIX ignores set -e there, in
+# subshells too (so `false; true` passed).
 test_run_() {
+	test_count=$((test_count + 1))
 	(set -e; eval "$1") >"$TRASH/.out" 2>&1
 }
 
 test_expect_success() {
-	test_count=$((test_count + 1))
 	test_run_ "$2"
 	if [ $? -eq 0 ]; then
 		echo "ok $test_count - $1"
-	else
-		test_failed=$((test_failed + 1))
-		echo "not ok $test_count - $1"
-		sed 's/^/#   /' "$TRASH/.out" | tail -n 30
+		return
 	fi
+	test_failed=$((test_failed + 1))
+	echo "not ok $test_count - $1"
+	sed 's/^/#   /' "$TRASH/.out" | tail -n 30
 }
 
 # What does not work yet, and is known: reported as TODO, not as a failure.
 test_expect_failure() {
-	test_count=$((test_count + 1))
 	test_run_ "$2"
-	if [ $? -eq 0 ]; then
-		echo "ok $test_count - $1 # TODO known breakage vanished"
-	else
-		echo "not ok $test_count - $1 # TODO known breakage"
-	fi
+	case $? in
+	0) echo "ok $test_count - $1 # TODO known breakage vanished" ;;
+	*) echo "not ok $test_count - $1 # TODO known breakage" ;;
+	esac
 }
 
 test_skip() {
