@@ -26,30 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char restore_usage[] =
-	"usage: berth db restore --database NAME [options]\n"
-	"  --file PATH             restore this dump (BACKUP_FILE), not the newest in storage\n"
-	"  --source NAME           only this source: r2 or fallback (default: r2, then fallback)\n"
-	"  --r2-account ID         R2 endpoint https://ID.r2.cloudflarestorage.com, region auto\n"
-	"  --endpoint URL          an S3 endpoint for r2 instead (region: --region, default auto)\n"
-	"  --bucket B --prefix P   where the dumps are\n"
-	"  --fallback-endpoint URL --fallback-bucket B --fallback-prefix P --fallback-region R\n"
-	"  --large-table T         defer T's data (repeat or comma-separate); partitions follow\n"
-	"  --critical-matview MV   refresh and check MV before the swap\n"
-	"  --analytics-matview MV  refresh MV after the deferred load (default: every other one)\n"
-	"  --restart-role ROLE     `berth app boot --roles ROLE` after the swap\n"
-	"  --restart-cmd CMD       or run this shell command after the swap\n"
-	"  --no-swap               build the restore database, don't go live (NO_SWAP=1)\n"
-	"  --no-deferred           core only: leave the large tables empty (NO_DEFERRED=1)\n"
-	"  --schema-only           restore the schema only (e.g. a versions database)\n"
-	"  --keep-dump             keep the downloaded dump and lists (KEEP_DUMP=1)\n"
-	"  --dry-run               print the lists and every command, change nothing\n"
-	"  --jobs N                pg_restore jobs (default 2)\n"
-	"  --no-owner              restore without owners and grants\n"
-	"  --pg-bin DIR            the pg_restore to use (default: the dump's version's)\n"
-	"  --workdir DIR           where the dump goes (default /var/tmp/berth-db)\n"
-	"  --restore-db NAME --old-db NAME   names (default NAME_berth_restore, NAME_berth_old)\n";
-
 static int env_flag(const char *name)
 {
 	const char *v = getenv(name);
@@ -81,6 +57,87 @@ struct flags {
 	struct db_settings cfg; /* x-berth/db, empty without a deploy config */
 };
 
+/*
+ * The options every verb takes, in the order --help lists them: the
+ * parser accepts exactly these, so the help cannot drift from it.
+ */
+enum opt_id {
+	O_DATABASE, O_FILE, O_SOURCE, O_R2_ACCOUNT, O_ENDPOINT, O_REGION, O_BUCKET,
+	O_PREFIX, O_FB_ENDPOINT, O_FB_REGION, O_FB_BUCKET, O_FB_PREFIX,
+	O_LARGE_TABLE, O_CRITICAL_MATVIEW, O_ANALYTICS_MATVIEW, O_RESTART_ROLE,
+	O_RESTART_CMD, O_NO_SWAP, O_NO_DEFERRED, O_SCHEMA_ONLY, O_KEEP_DUMP,
+	O_DRY_RUN, O_JOBS, O_NO_OWNER, O_PG_BIN, O_WORKDIR, O_RESTORE_DB, O_OLD_DB,
+};
+
+static const struct db_option {
+	enum opt_id id;
+	const char *name;
+	const char *arg; /* NULL: a flag */
+	const char *help;
+} db_options[] = {
+	{ O_DATABASE, "--database", "NAME", "the database (default: x-berth.db.databases[0] in config/deploy.yml)" },
+	{ O_FILE, "--file", "PATH", "restore this dump (BACKUP_FILE), not the newest in storage" },
+	{ O_SOURCE, "--source", "NAME", "only this source: r2 or fallback (default: r2, then fallback)" },
+	{ O_R2_ACCOUNT, "--r2-account", "ID", "R2 endpoint https://ID.r2.cloudflarestorage.com, region auto" },
+	{ O_ENDPOINT, "--endpoint", "URL", "an S3 endpoint for r2 instead" },
+	{ O_REGION, "--region", "R", "the region of --endpoint (default auto)" },
+	{ O_BUCKET, "--bucket", "B", "the bucket the dumps are in" },
+	{ O_PREFIX, "--prefix", "P", "the dumps' key prefix in the bucket" },
+	{ O_FB_ENDPOINT, "--fallback-endpoint", "URL", "the fallback source's S3 endpoint" },
+	{ O_FB_REGION, "--fallback-region", "R", "its region (default auto)" },
+	{ O_FB_BUCKET, "--fallback-bucket", "B", "its bucket (default: --bucket)" },
+	{ O_FB_PREFIX, "--fallback-prefix", "P", "its key prefix (default: --prefix)" },
+	{ O_LARGE_TABLE, "--large-table", "T", "defer T's data (repeat or comma-separate); partitions follow" },
+	{ O_CRITICAL_MATVIEW, "--critical-matview", "MV", "refresh and check MV before the swap" },
+	{ O_ANALYTICS_MATVIEW, "--analytics-matview", "MV", "refresh MV after the deferred load (default: every other one)" },
+	{ O_RESTART_ROLE, "--restart-role", "ROLE", "`berth app boot --roles ROLE` after the swap" },
+	{ O_RESTART_CMD, "--restart-cmd", "CMD", "or run this shell command after the swap" },
+	{ O_NO_SWAP, "--no-swap", NULL, "build the restore database, don't go live (NO_SWAP=1)" },
+	{ O_NO_DEFERRED, "--no-deferred", NULL, "core only: leave the large tables empty (NO_DEFERRED=1)" },
+	{ O_SCHEMA_ONLY, "--schema-only", NULL, "restore the schema only (e.g. a versions database)" },
+	{ O_KEEP_DUMP, "--keep-dump", NULL, "keep the downloaded dump and lists (KEEP_DUMP=1)" },
+	{ O_DRY_RUN, "--dry-run", NULL, "print the lists and every command, change nothing" },
+	{ O_JOBS, "--jobs", "N", "pg_restore jobs (default 2)" },
+	{ O_NO_OWNER, "--no-owner", NULL, "restore without owners and grants" },
+	{ O_PG_BIN, "--pg-bin", "DIR", "the pg_restore to use (default: the dump's version's)" },
+	{ O_WORKDIR, "--workdir", "DIR", "where the dump goes (default /var/tmp/berth-db)" },
+	{ O_RESTORE_DB, "--restore-db", "NAME", "the database built before the swap (default NAME_berth_restore)" },
+	{ O_OLD_DB, "--old-db", "NAME", "the database the swap replaces (default NAME_berth_old)" },
+};
+
+int db_usage(const char *program, const char *verb, FILE *fp)
+{
+	const struct cli_verb *v = db_verbs; /* berth's table: usage and summary */
+	size_t i;
+
+	while (v->name && strcmp(v->name, verb))
+		v++;
+	if (!v->name)
+		return -1;
+	fprintf(fp, "Usage:\n  %s db %s\n\n%s\n\nOptions:\n", program, v->usage,
+		v->summary);
+	for (i = 0; i < ARRAY_SIZE(db_options); i++) {
+		const struct db_option *opt = &db_options[i];
+		int n = fprintf(fp, "  %s%s%s", opt->name, opt->arg ? " " : "",
+				opt->arg ? opt->arg : "");
+		fprintf(fp, "%*s%s\n", n < 28 ? 28 - n : 1, "", opt->help);
+	}
+	return 0;
+}
+
+int db_answer_help(int argc, const char **argv)
+{
+	const char *slash = strrchr(argv[0], '/');
+	int i = 1;
+
+	/* berth hands over its global options in "--name=value" form */
+	while (i < argc && starts_with(argv[i], "-") && strcmp(argv[i], "--help"))
+		i++;
+	if (i + 1 >= argc || strcmp(argv[i], "db") || !cli_wants_help(argc - i - 1, argv + i + 1))
+		return 0;
+	return !db_usage(slash ? slash + 1 : argv[0], argv[i + 1], stdout);
+}
+
 /* "--name value" or "--name=value"; advances *i past the value. */
 static int opt_value(int argc, const char **argv, int *i, const char *name,
 		     const char **out)
@@ -101,48 +158,63 @@ static int opt_value(int argc, const char **argv, int *i, const char *name,
 	return 1;
 }
 
+static void apply(enum opt_id id, const char *v, struct db_restore_opts *o,
+		  struct flags *f)
+{
+	switch (id) {
+	case O_DATABASE: o->database = v; break;
+	case O_FILE: o->file = v; break;
+	case O_SOURCE: o->source = v; break;
+	case O_R2_ACCOUNT:
+		strbuf_reset(&f->r2_endpoint);
+		strbuf_addf(&f->r2_endpoint, "https://%s.r2.cloudflarestorage.com", v);
+		break;
+	case O_ENDPOINT: f->endpoint = v; break;
+	case O_REGION: f->region = v; break;
+	case O_BUCKET: f->bucket = v; break;
+	case O_PREFIX: f->prefix = v; break;
+	case O_FB_ENDPOINT: f->fb_endpoint = v; break;
+	case O_FB_REGION: f->fb_region = v; break;
+	case O_FB_BUCKET: f->fb_bucket = v; break;
+	case O_FB_PREFIX: f->fb_prefix = v; break;
+	case O_LARGE_TABLE: push_list(&o->large_tables, v); break;
+	case O_CRITICAL_MATVIEW: push_list(&o->critical_matviews, v); break;
+	case O_ANALYTICS_MATVIEW: push_list(&o->analytics_matviews, v); break;
+	case O_RESTART_ROLE: push_list(&o->restart_roles, v); break;
+	case O_RESTART_CMD: o->restart_cmd = v; break;
+	case O_NO_SWAP: o->no_swap = 1; break;
+	case O_NO_DEFERRED: o->no_deferred = 1; break;
+	case O_SCHEMA_ONLY: o->schema_only = 1; break;
+	case O_KEEP_DUMP: o->keep_dump = 1; break;
+	case O_DRY_RUN: o->dry_run = 1; break;
+	case O_JOBS: o->jobs = atoi(v); break;
+	case O_NO_OWNER: o->no_owner = 1; break;
+	case O_PG_BIN: o->pg_bin = v; break;
+	case O_WORKDIR: o->workdir = v; break;
+	case O_RESTORE_DB: o->restore_db = v; break;
+	case O_OLD_DB: o->old_db = v; break;
+	}
+}
+
 static int parse(int argc, const char **argv, struct db_restore_opts *o,
 		 struct flags *f)
 {
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
+		const struct db_option *opt = NULL;
+		const char *v = NULL;
 
-		if (!strcmp(a, "--no-swap")) o->no_swap = 1;
-		else if (!strcmp(a, "--no-deferred")) o->no_deferred = 1;
-		else if (!strcmp(a, "--keep-dump")) o->keep_dump = 1;
-		else if (!strcmp(a, "--dry-run")) o->dry_run = 1;
-		else if (!strcmp(a, "--schema-only")) o->schema_only = 1;
-		else if (!strcmp(a, "--no-owner")) o->no_owner = 1;
-		else if (opt_value(argc, argv, &i, "--database", &v)) o->database = v;
-		else if (opt_value(argc, argv, &i, "--file", &v)) o->file = v;
-		else if (opt_value(argc, argv, &i, "--source", &v)) o->source = v;
-		else if (opt_value(argc, argv, &i, "--jobs", &v)) o->jobs = atoi(v);
-		else if (opt_value(argc, argv, &i, "--pg-bin", &v)) o->pg_bin = v;
-		else if (opt_value(argc, argv, &i, "--workdir", &v)) o->workdir = v;
-		else if (opt_value(argc, argv, &i, "--restore-db", &v)) o->restore_db = v;
-		else if (opt_value(argc, argv, &i, "--old-db", &v)) o->old_db = v;
-		else if (opt_value(argc, argv, &i, "--large-table", &v)) push_list(&o->large_tables, v);
-		else if (opt_value(argc, argv, &i, "--critical-matview", &v)) push_list(&o->critical_matviews, v);
-		else if (opt_value(argc, argv, &i, "--analytics-matview", &v)) push_list(&o->analytics_matviews, v);
-		else if (opt_value(argc, argv, &i, "--restart-role", &v)) push_list(&o->restart_roles, v);
-		else if (opt_value(argc, argv, &i, "--restart-cmd", &v)) o->restart_cmd = v;
-		else if (opt_value(argc, argv, &i, "--r2-account", &v)) {
-			strbuf_reset(&f->r2_endpoint);
-			strbuf_addf(&f->r2_endpoint, "https://%s.r2.cloudflarestorage.com", v);
+		for (size_t k = 0; k < ARRAY_SIZE(db_options) && !opt; k++) {
+			const struct db_option *c = &db_options[k];
+			if (c->arg ? opt_value(argc, argv, &i, c->name, &v) :
+				     !strcmp(argv[i], c->name))
+				opt = c;
 		}
-		else if (opt_value(argc, argv, &i, "--endpoint", &v)) f->endpoint = v;
-		else if (opt_value(argc, argv, &i, "--region", &v)) f->region = v;
-		else if (opt_value(argc, argv, &i, "--bucket", &v)) f->bucket = v;
-		else if (opt_value(argc, argv, &i, "--prefix", &v)) f->prefix = v;
-		else if (opt_value(argc, argv, &i, "--fallback-endpoint", &v)) f->fb_endpoint = v;
-		else if (opt_value(argc, argv, &i, "--fallback-region", &v)) f->fb_region = v;
-		else if (opt_value(argc, argv, &i, "--fallback-bucket", &v)) f->fb_bucket = v;
-		else if (opt_value(argc, argv, &i, "--fallback-prefix", &v)) f->fb_prefix = v;
-		else {
-			error("unknown option '%s'", a);
-			fputs(restore_usage, stderr);
+		if (!opt) {
+			error("unknown option '%s'", argv[i]);
+			db_usage(log_program(), argv[0], stderr);
 			return -1;
 		}
+		apply(opt->id, v, o, f);
 	}
 	return 0;
 }
@@ -288,7 +360,7 @@ static int run_action(int argc, const char **argv, struct cli_context *ctx,
 	int rc;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(restore_usage, stdout);
+		db_usage(ctx->program, argv[0], stdout);
 		return 0;
 	}
 	if (setup(argc, argv, ctx, &o, &f) < 0)

@@ -10,5 +10,7 @@
 int main(int argc, const char **argv)
 {
 	cli_db_command = db_command;
+	if (db_answer_help(argc, argv))
+		return 0;
 	return cli_main(argc, argv);
 }

@@ -26,6 +26,12 @@ void dotenv_disable_commands(int disable)
 
 /* ---- the table ---- */
 
+/* Values are secrets: their bytes are zeroed before they are freed. */
+static void wipe(char *s)
+{
+	explicit_bzero(s, strlen(s));
+}
+
 static int find(const struct dotenv *env, const char *name)
 {
 	size_t i;
@@ -49,12 +55,15 @@ void dotenv_set(struct dotenv *env, const char *name, const char *value)
 		strvec_push(&env->values, value);
 		return;
 	}
+	wipe((char *)env->values.v[i]);
 	free((char *)env->values.v[i]);
 	env->values.v[i] = xstrdup(value);
 }
 
 void dotenv_clear(struct dotenv *env)
 {
+	for (size_t i = 0; i < env->values.nr; i++)
+		wipe((char *)env->values.v[i]);
 	strvec_clear(&env->names);
 	strvec_clear(&env->values);
 }
@@ -382,7 +391,7 @@ static int run_command_subst(struct ctx *c, const struct text *src,
 		strbuf_add(out, res.buf, res.len);
 	}
 	strvec_clear(&words);
-	strbuf_release(&res);
+	strbuf_release_secret(&res);
 	strbuf_release(&why);
 	return ret;
 }
@@ -409,7 +418,7 @@ static int substitute_commands(struct ctx *c, const struct strbuf *value,
 			int ret;
 			substitute_vars(c, s + at + 2, end - at - 3, &cmd);
 			ret = run_command_subst(c, &src, cmd.buf, out);
-			strbuf_release(&cmd);
+			strbuf_release_secret(&cmd);
 			if (ret < 0)
 				return -1;
 		}
@@ -430,7 +439,7 @@ static void replace_pair(struct strbuf *sb, char esc, const char *with)
 			strbuf_addch(&r, sb->buf[i]);
 		}
 	}
-	strbuf_release(sb);
+	strbuf_release_secret(sb);
 	*sb = r;
 }
 
@@ -461,7 +470,7 @@ static int parse_value(struct ctx *c, const char *raw, size_t len,
 	}
 	if (quote == '\'') {
 		strbuf_addbuf(out, &v);
-		strbuf_release(&v);
+		strbuf_release_secret(&v);
 		return 0;
 	}
 	/* drop a backslash before anything but "$" */
@@ -474,8 +483,8 @@ static int parse_value(struct ctx *c, const char *raw, size_t len,
 	ret = substitute_commands(c, &w, &v);
 	if (!ret)
 		substitute_vars(c, v.buf, v.len, out);
-	strbuf_release(&v);
-	strbuf_release(&w);
+	strbuf_release_secret(&v);
+	strbuf_release_secret(&w);
 	return ret;
 }
 
@@ -551,7 +560,7 @@ int dotenv_parse(struct dotenv *env, const char *text, size_t len,
 				log_redact_add(val.buf); /* before any later line can fail */
 			if (!ret)
 				dotenv_set(&local, key, val.buf);
-			strbuf_release(&val);
+			strbuf_release_secret(&val);
 		}
 		free(key);
 		/* the next match starts at a line start at or after the end */
@@ -567,6 +576,6 @@ int dotenv_parse(struct dotenv *env, const char *text, size_t len,
 		for (i = 0; i < local.names.nr; i++)
 			dotenv_set(env, local.names.v[i], local.values.v[i]);
 	dotenv_clear(&local);
-	strbuf_release(&norm);
+	strbuf_release_secret(&norm);
 	return ret;
 }

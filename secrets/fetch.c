@@ -7,6 +7,7 @@
 #include "log.h"
 #include "quote.h"
 #include "run-command.h"
+#include "secrets.h"
 #include <ctype.h>
 
 
@@ -160,6 +161,7 @@ int secrets_fetch(const struct secrets_fetch_options *o, const char **names,
 
 	if (!a)
 		return -1;
+	secrets_protect_process();
 	if (a->requires_account && (!o->account || !*o->account)) {
 		strbuf_addstr(err, "No value provided for required options '--account'");
 		return -1;

@@ -11,6 +11,8 @@
 #include "dotenv.h"
 #include "log.h"
 #include <errno.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 struct secrets {
 	struct dotenv env;
@@ -36,8 +38,22 @@ static int load_file(struct secrets *s, const char *project_dir,
 		ret = dotenv_parse(&s->env, text.buf, text.len, &opts, err);
 	}
 	strbuf_release(&path);
-	strbuf_release(&text);
+	strbuf_release_secret(&text);
 	return ret;
+}
+
+void secrets_protect_process(void)
+{
+	struct rlimit core;
+
+	/* no core file, and no ptrace attach or /proc/PID/mem by the same user */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* also for the children (a crash in a vault CLI holding the values);
+	 * the hard limit stays, so a child that wants cores may raise it */
+	if (!getrlimit(RLIMIT_CORE, &core)) {
+		core.rlim_cur = 0;
+		setrlimit(RLIMIT_CORE, &core);
+	}
 }
 
 int secrets_load(struct secrets **out, const char *project_dir,
@@ -54,6 +70,7 @@ int secrets_load_path(struct secrets **out, const char *project_dir,
 	struct strbuf first = STRBUF_INIT, second = STRBUF_INIT;
 	int ret;
 
+	secrets_protect_process(); /* before the first value is read */
 	if (!secrets_path)
 		secrets_path = ".kamal/secrets";
 	strvec_init(&s->env.names);

@@ -10,7 +10,8 @@
  * line ever shows it, not even the error of a later line.
  *
  * Loading is done once per run (secrets are resolved up front, so a
- * password manager is asked once).
+ * password manager is asked once). It first makes the process
+ * secrets_protect_process(); secrets_free() zeroes every value.
  */
 #ifndef BERTH_SECRETS_H
 #define BERTH_SECRETS_H
@@ -35,6 +36,14 @@ int secrets_load_path(struct secrets **out, const char *project_dir,
 		      const char *secrets_path, const char *destination,
 		      struct strbuf *err);
 void secrets_free(struct secrets *s);
+
+/*
+ * Keeps secret values in this process off the disk and away from other
+ * processes: not dumpable (no core file; the same user cannot ptrace it
+ * or read /proc/PID/mem), and a core size limit of 0, which children
+ * inherit. Secret loading and fetching call it; it cannot be undone.
+ */
+void secrets_protect_process(void);
 
 /* The value of name, or NULL when no file defines it. */
 const char *secrets_get(const struct secrets *s, const char *name);

@@ -35,8 +35,7 @@ test_expect_success 'an unknown command is an error with a hint' '
 '
 
 test_expect_success 'a command not implemented yet says so and exits 2' '
-	berth deploy 2>err; rc=$? &&
-	test "$rc" = 2 &&
+	test_expect_code 2 berth deploy 2>err &&
 	test_grep "not implemented in this version of berth yet" err
 '
 

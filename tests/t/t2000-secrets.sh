@@ -74,6 +74,14 @@ test_expect_success 'inline secrets commands: errors quote the source, mask word
 	test_must_fail grep envsecret99 err
 '
 
+test_expect_success 'no core file once secrets load: commands already run with a core limit of 0' '
+	mkdir -p core/.kamal &&
+	printf "CORE=\$(ulimit -c)\n" >core/.kamal/secrets &&
+	(ulimit -c unlimited && cd core && berth secrets print) >out &&
+	echo CORE=0 >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'fetch with the test adapter reverses names, as Kamal' '
 	berth secrets fetch --adapter test --account a --from Vault/Item KEY1 KEY2 >out &&
 	echo "{\"Vault/Item/KEY1\":\"1YEK/metI/tluaV\",\"Vault/Item/KEY2\":\"2YEK/metI/tluaV\"}" >expect &&

@@ -68,7 +68,9 @@ test_expect_success 'foreign keys into the deferred table are enforced again' '
 test_expect_success 'undo swaps the previous database back, drop-old removes it' '
 	berth db undo --database app >out 2>&1 &&
 	test "$(pgsql app "SELECT v FROM marker")" = old &&
-	berth db undo --database app 2>err; test "$(pgsql app "SELECT v FROM marker")" = old &&
+	test_must_fail berth db undo --database app 2>err &&
+	test_grep "no previous database .app_berth_old." err &&
+	test "$(pgsql app "SELECT v FROM marker")" = old &&
 	berth db drop-old --database app &&
 	test "$(pgsql postgres "SELECT count(*) FROM pg_database WHERE datname = '"'"'app_berth_old'"'"'")" = 0
 '

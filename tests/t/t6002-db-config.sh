@@ -103,6 +103,48 @@ test_expect_success 'an alias that expands to a db command runs it' '
 	test_grep "x-berth/db/jobs: must be a whole number" err
 '
 
+# The verbs and options as db/command.c's parser has them (its tables).
+sed -n "s/^[	 ]*{ \"\([a-z-]*\)\", db_[a-z_]* },\$/\1/p" "$TOP/db/command.c" >verbs
+sed -n "s/^[	 ]*{ O_[A-Z0-9_]*, \"\(--[a-z0-9-]*\)\".*/\1/p" "$TOP/db/command.c" >options
+
+# Each line of options, as the start of a line of the help in $1.
+lists_every_option() {
+	while read -r opt; do
+		grep -q -e "^  $opt\( \|\$\)" "$1" || { echo "$1 lacks $opt"; return 1; }
+	done <options
+}
+
+test_expect_success 'the verb and option tables are found in db/command.c' '
+	printf "restore\nresume\nundo\ndrop-old\n" >expect &&
+	test_cmp expect verbs &&
+	test "$(wc -l <options)" -ge 20 &&
+	test_grep "^--database\$" options &&
+	test_grep "^--no-swap\$" options
+'
+
+test_expect_success 'berth-db: each verb'"'"'s --help lists every option the parser takes' '
+	while read -r verb; do
+		berth-db db $verb --help >help.$verb &&
+		test_grep "db $verb --database NAME" help.$verb &&
+		lists_every_option help.$verb || exit 1
+	done <verbs
+'
+
+test_expect_success 'an unknown option is an error, followed by the options' '
+	test_must_fail berth db undo --no-such-option 2>err &&
+	test_grep "^error: unknown option .--no-such-option." err &&
+	lists_every_option err
+'
+
+# berth answers `db VERB --help` itself, in cli/commands.c, with the verb's
+# one-line usage: the options appear when it leaves --help to berth-db.
+test_expect_failure 'berth: each db verb'"'"'s --help lists every option' '
+	while read -r verb; do
+		berth db $verb --help >help.$verb &&
+		lists_every_option help.$verb || exit 1
+	done <verbs
+'
+
 test_expect_success 'without berth-db beside berth, the error says what is missing' '
 	mkdir -p lonely &&
 	cp "$BUILD_DIR/berth" lonely/ &&

@@ -5,6 +5,8 @@
 #include "log.h"
 #include "run-command.h"
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -140,13 +142,34 @@ static void fetched_values_are_redacted(void)
 	strbuf_release(&err);
 }
 
+static int dumpable_at_start;
+
+static void loading_makes_the_process_undumpable(void)
+{
+	struct secrets *s;
+	struct strbuf err = STRBUF_INIT;
+	struct rlimit core;
+
+	CHECK_INT(dumpable_at_start, 1);
+	write_file("secrets", "A=1");
+	CHECK_INT(secrets_load(&s, dir, NULL, &err), 0);
+	secrets_free(s);
+	/* no core file: not dumpable, and a core limit of 0 */
+	CHECK_INT(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+	CHECK_INT(getrlimit(RLIMIT_CORE, &core), 0);
+	CHECK_INT(core.rlim_cur, 0);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	struct strbuf k = STRBUF_INIT;
+	dumpable_at_start = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	if (!mkdtemp(dir))
 		return 1;
 	strbuf_addf(&k, "%s/.kamal", dir);
 	mkdir(k.buf, 0700);
+	RUN(loading_makes_the_process_undumpable);
 	RUN(no_files_no_secrets);
 	RUN(destinations);
 	RUN(order_is_first_definition);
