@@ -138,7 +138,7 @@ test_expect_success 'an unknown option is an error, followed by the options' '
 
 # berth answers `db VERB --help` itself, in cli/commands.c, with the verb's
 # one-line usage: the options appear when it leaves --help to berth-db.
-test_expect_failure 'berth: each db verb'"'"'s --help lists every option' '
+test_expect_success 'berth: each db verb'"'"'s --help lists every option' '
 	while read -r verb; do
 		berth db $verb --help >help.$verb &&
 		lists_every_option help.$verb || exit 1
