@@ -136,8 +136,7 @@ test_expect_success 'an unknown option is an error, followed by the options' '
 	lists_every_option err
 '
 
-# berth answers `db VERB --help` itself, in cli/commands.c, with the verb's
-# one-line usage: the options appear when it leaves --help to berth-db.
+# berth leaves `db VERB --help` to berth-db, which owns the options table.
 test_expect_success 'berth: each db verb'"'"'s --help lists every option' '
 	while read -r verb; do
 		berth db $verb --help >help.$verb &&
