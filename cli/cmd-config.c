@@ -52,18 +52,12 @@ int cmd_config(int argc, const char **argv, struct cli_context *ctx)
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
 	struct config *cfg;
 	struct ynode *tree;
-	int json = 0, i;
+	int json = cli_opt_bool(&ctx->args, "json");
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: %s config [-d DESTINATION] [--json]\n", ctx->program);
-			return 0;
-		} else {
-			fprintf(stderr, "%s config: unknown argument '%s'\n", ctx->program, argv[i]);
-			return 2;
-		}
+	if (ctx->args.positional.nr) {
+		error("%s config takes no arguments (got '%s')", ctx->program,
+		      ctx->args.positional.v[0]);
+		return 2;
 	}
 	cfg = cli_load_config(ctx);
 	tree = config_to_tree(cfg, &err);

@@ -4,6 +4,7 @@
  * is kept and reported, the missing ones are created.
  */
 #include "cli.h"
+#include "fs.h"
 #include "log.h"
 #include "strbuf.h"
 
@@ -118,26 +119,10 @@ static const struct hook hooks[] = {
 	{ "post-proxy-reboot", "after the proxy was rebooted on the hosts" },
 };
 
-static int mkdir_p(const char *path)
+/* lib/fs.h's mkdir_p, saying what could not be made. */
+static int make_dirs(const char *path)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int ret = 0;
-	strbuf_addstr(&sb, path);
-	for (char *p = sb.buf + 1; ; p++) {
-		char c = *p;
-		if (c != '/' && c)
-			continue;
-		*p = '\0';
-		if (mkdir(sb.buf, 0755) < 0 && errno != EEXIST) {
-			ret = error_errno("cannot create '%s'", sb.buf);
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	strbuf_release(&sb);
-	return ret;
+	return mkdir_p(path) < 0 ? error_errno("cannot create '%s'", path) : 0;
 }
 
 /* Creates path with content unless it exists. 1 created, 0 kept, -1 error. */
@@ -189,7 +174,7 @@ int cmd_init(int argc, const char **argv, struct cli_context *ctx)
 
 	if (slash) {
 		strbuf_add(&dir, deploy, (size_t)(slash - deploy));
-		if (mkdir_p(dir.buf) < 0)
+		if (make_dirs(dir.buf) < 0)
 			return 1;
 	}
 	strbuf_release(&dir);
@@ -201,7 +186,7 @@ int cmd_init(int argc, const char **argv, struct cli_context *ctx)
 	else
 		printf("Config file already exists in %s (remove first to create a new one)\n", deploy);
 
-	if (mkdir_p(".kamal") < 0 || (r = create_file(".kamal/secrets", secrets_template, 0600)) < 0)
+	if (make_dirs(".kamal") < 0 || (r = create_file(".kamal/secrets", secrets_template, 0600)) < 0)
 		return 1;
 	if (r)
 		printf("Created .kamal/secrets file\n");
@@ -212,7 +197,7 @@ int cmd_init(int argc, const char **argv, struct cli_context *ctx)
 		printf("Hooks folder already exists in .kamal/hooks (kept)\n");
 		return 0;
 	}
-	if (mkdir_p(".kamal/hooks") < 0 || write_hooks() < 0)
+	if (make_dirs(".kamal/hooks") < 0 || write_hooks() < 0)
 		return 1;
 	printf("Created sample hooks in .kamal/hooks\n");
 	return 0;

@@ -15,53 +15,25 @@
 #include "config/model.h"
 #include <unistd.h>
 
-static const char *opt_value(int argc, const char **argv, int *i, const char *name,
-			     const char *alias)
-{
-	const char *v;
-	if (!strcmp(argv[*i], name) || (alias && !strcmp(argv[*i], alias))) {
-		if (*i + 1 >= argc)
-			die("no value provided for option '%s'", name);
-		return argv[++*i];
-	}
-	if (skip_prefix(argv[*i], name, &v) && *v == '=')
-		return v + 1;
-	return NULL;
-}
-
 static int secrets_fetch_cmd(int argc, const char **argv, struct cli_context *ctx)
 {
 	struct secrets_fetch_options o = { NULL, NULL, NULL };
-	struct strvec names = STRVEC_INIT;
+	const struct strvec *names = &ctx->args.positional;
 	struct strbuf json = STRBUF_INIT, err = STRBUF_INIT, out = STRBUF_INIT;
-	int i, inline_mode = 0;
 
-	for (i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = opt_value(argc, argv, &i, "--adapter", "-a")))
-			o.adapter = v;
-		else if ((v = opt_value(argc, argv, &i, "--account", NULL)))
-			o.account = v;
-		else if ((v = opt_value(argc, argv, &i, "--from", NULL)))
-			o.from = v;
-		else if (!strcmp(argv[i], "--inline"))
-			inline_mode = 1;
-		else if (argv[i][0] == '-' && argv[i][1])
-			die("unknown option '%s'", argv[i]);
-		else
-			strvec_push(&names, argv[i]);
-	}
+	o.adapter = cli_opt_str(&ctx->args, "adapter");
+	o.account = cli_opt_str(&ctx->args, "account");
+	o.from = cli_opt_str(&ctx->args, "from");
 	if (!o.adapter)
 		die("No value provided for required options '--adapter'");
-	if (secrets_fetch(&o, names.v, names.nr, &json, &err) < 0)
+	if (secrets_fetch(&o, names->v, names->nr, &json, &err) < 0)
 		die("%s", err.buf);
-	if (inline_mode)
+	if (cli_opt_bool(&ctx->args, "inline"))
 		quote_rb_shellescape(&out, json.buf);
 	else
 		strbuf_addbuf(&out, &json);
 	/* the user asked for the values: print them unredacted */
 	printf("%s\n", out.buf);
-	strvec_clear(&names);
 	strbuf_release(&json);
 	strbuf_release(&out);
 	strbuf_release(&err);
@@ -71,22 +43,17 @@ static int secrets_fetch_cmd(int argc, const char **argv, struct cli_context *ct
 static int secrets_extract_cmd(int argc, const char **argv, struct cli_context *ctx)
 {
 	struct strbuf value = STRBUF_INIT, err = STRBUF_INIT;
-	struct strvec args = STRVEC_INIT;
-	int i;
+	const struct strvec *args = &ctx->args.positional;
 
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--inline"))
-			strvec_push(&args, argv[i]);
-	if (args.nr != 2) {
-		fprintf(stderr, "usage: %s secrets extract NAME SECRETS\n", ctx->program);
+	if (args->nr != 2) {
+		error("usage: %s secrets extract NAME SECRETS", ctx->program);
 		return 2;
 	}
-	if (secrets_extract(args.v[0], args.v[1], &value, &err) < 0)
+	if (secrets_extract(args->v[0], args->v[1], &value, &err) < 0)
 		die("%s", err.buf);
 	printf("%s\n", value.buf);
 	strbuf_release(&value);
 	strbuf_release(&err);
-	strvec_clear(&args);
 	return 0;
 }
 
@@ -97,8 +64,8 @@ static int secrets_print_cmd(int argc, const char **argv, struct cli_context *ct
 	const char *name, *value, *secrets_path = NULL;
 	size_t i;
 
-	if (argc > 1)
-		die("unexpected argument '%s'", argv[1]);
+	if (ctx->args.positional.nr)
+		die("unexpected argument '%s'", ctx->args.positional.v[0]);
 	/*
 	 * Kamal reads the secrets through the deploy config, whose
 	 * secrets_path may move them. Without a config file berth still
@@ -116,21 +83,21 @@ static int secrets_print_cmd(int argc, const char **argv, struct cli_context *ct
 }
 
 static const struct cli_option fetch_options[] = {
-	{ "adapter", 'a', CLI_OPT_STRING, "Which vault adapter to use", NULL },
-	{ "account", 0, CLI_OPT_STRING, "The account identifier or username", NULL },
-	{ "from", 0, CLI_OPT_STRING, "A vault or folder to fetch the secrets from", NULL },
-	{ "inline", 0, CLI_OPT_BOOL, "Prints the secrets shell-escaped, as $(...) in a secrets file wants them", NULL },
+	{ "adapter", 'a', CLI_OPT_STRING, "The vault: 1password, bitwarden, lastpass, aws_secrets_manager, gcp, doppler, passbolt, enpass ... (required)", NULL },
+	{ "account", 0, CLI_OPT_STRING, "Your account (or user name) in that vault", NULL },
+	{ "from", 0, CLI_OPT_STRING, "The vault, folder or project holding the secrets", NULL },
+	{ "inline", 0, CLI_OPT_BOOL, "Print them shell-escaped, as a $(...) in a secrets file takes them", "false" },
 	CLI_OPTIONS_END
 };
 
 static const struct cli_option extract_options[] = {
-	{ "inline", 0, CLI_OPT_BOOL, "Prints the value shell-escaped", NULL },
+	{ "inline", 0, CLI_OPT_BOOL, "Accepted for Kamal's inline form; the value prints as it is", "false" },
 	CLI_OPTIONS_END
 };
 
 const struct cli_verb secrets_verbs[] = {
-	{ "fetch", secrets_fetch_cmd, "fetch [SECRETS...]", "Fetch secrets from a vault", fetch_options, CLI_OWN_ARGS },
-	{ "extract", secrets_extract_cmd, "extract NAME [SECRETS]", "Extract a single secret from the results of a fetch call", extract_options, CLI_OWN_ARGS },
-	{ "print", secrets_print_cmd, "print", "Print the secrets (for debugging)", NULL, CLI_OWN_ARGS },
+	{ "fetch", secrets_fetch_cmd, "fetch [SECRETS...]", "Ask a vault for secrets and print its answer as JSON", fetch_options, 0 },
+	{ "extract", secrets_extract_cmd, "extract NAME [SECRETS]", "Pick one secret out of what fetch printed", extract_options, 0 },
+	{ "print", secrets_print_cmd, "print", "Show the resolved secrets, values included (for debugging)", NULL, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };

@@ -13,24 +13,19 @@ static const struct cli_option config_options[] = {
 	CLI_OPTIONS_END
 };
 
-static const struct cli_option init_options[] = {
-	{ "bundle", 0, CLI_OPT_BOOL, "Add Kamal to the Gemfile and create a bin/kamal binstub (as kamal init)", "false" },
-	CLI_OPTIONS_END
-};
-
 /* Summaries are berth's own words; the names and options are Kamal 2.12's. */
 const struct cli_command cli_commands[] = {
 	{ "accessory", NULL, unimplemented_verbs, "VERB [NAME]", "Run the services the app needs beside it: databases, caches, mail", NULL, 0 },
 	{ "app", NULL, unimplemented_verbs, "VERB", "Run, inspect and control the app's containers", NULL, 0 },
 	{ "audit", cmd_audit, NULL, "", "Show the end of each host's audit log", NULL, CLI_REMOTE },
 	{ "build", NULL, build_verbs, "VERB", "Build the app's image, push it, pull it onto the hosts", NULL, 0 },
-	{ "config", cmd_config, NULL, "[--json]", "Show the configuration as Kamal resolves it (secrets included)", config_options, CLI_OWN_ARGS },
+	{ "config", cmd_config, NULL, "[--json]", "Show the configuration as Kamal resolves it (secrets included)", config_options, 0 },
 	{ "db", NULL, db_verbs, "VERB", "PostgreSQL restore: core tables live first, large ones after (berth)", NULL, 0 },
 	{ "deploy", NULL, NULL, "", "Build, push and boot the app on every host, moving traffic with no downtime", NULL, 0 },
 	{ "details", cmd_details, NULL, "", "Show the proxy and accessory containers on each host", NULL, CLI_REMOTE },
 	{ "docs", NULL, NULL, "[SECTION]", "Show the documentation of a configuration section", NULL, 0 },
 	{ "help", cmd_help, NULL, "[COMMAND]", "List the commands, or show one command's usage and options", NULL, CLI_OWN_ARGS },
-	{ "init", cmd_init, NULL, "", "Write a starter config/deploy.yml, .kamal/secrets and sample hooks", init_options, CLI_OWN_ARGS },
+	{ "init", cmd_init, NULL, "", "Write a starter config/deploy.yml, .kamal/secrets and sample hooks", NULL, 0 },
 	{ "lock", NULL, lock_verbs, "VERB", "Take, release or show the deploy lock", NULL, 0 },
 	{ "proxy", NULL, proxy_verbs, "VERB", "Run and control the proxy in front of the app on each host", NULL, 0 },
 	{ "prune", NULL, prune_verbs, "VERB", "Remove old images and stopped containers from the hosts", NULL, 0 },
@@ -194,6 +189,34 @@ static void print_global_options(void)
 	       "      [--dry-run]                        # Print what would change on each host, in order, and change nothing (berth)\n");
 }
 
+/*
+ * For the tests: the long names of a command's or verb's options, from
+ * the table its parser reads, then "(own parser)" when it parses itself.
+ */
+static int print_option_names(int argc, const char **argv)
+{
+	const struct cli_command *c = cli_find_command(argv[0]);
+	const struct cli_option *opts = c ? c->options : NULL;
+	unsigned flags = c ? c->flags : 0;
+
+	if (!c)
+		return 2;
+	if (argc > 1) {
+		const struct cli_verb *v = c->verbs;
+		while (v && v->name && strcmp(v->name, argv[1]))
+			v++;
+		if (!v || !v->name)
+			return 2;
+		opts = v->options;
+		flags = v->flags;
+	}
+	for (; opts && opts->name; opts++)
+		printf("%s\n", opts->name);
+	if (flags & CLI_OWN_ARGS)
+		printf("(own parser)\n");
+	return 0;
+}
+
 int cmd_help(int argc, const char **argv, struct cli_context *ctx)
 {
 	const struct cli_command *c;
@@ -210,6 +233,10 @@ int cmd_help(int argc, const char **argv, struct cli_context *ctx)
 		}
 		return 0;
 	}
+	if (argc > 2 && !strcmp(argv[1], "--options"))
+		return print_option_names(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "--help"))
+		argv[1] = "help";
 	if (argc > 1) {
 		c = cli_find_command(argv[1]);
 		if (!c) {
