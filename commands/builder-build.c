@@ -66,8 +66,11 @@ static void build_options(struct shcmd *out, const struct kc_builder *b)
 	shcmd_addl(out, "--file", c->dockerfile, NULL);
 	if (c->target)
 		shcmd_addl(out, "--target", c->target, NULL);
-	if (c->ssh)
-		shcmd_addl(out, "--ssh", c->ssh, NULL);
+	if (c->ssh) {
+		/* Kamal sends it as written: "default=$SSH_AUTH_SOCK" expands locally */
+		shcmd_add(out, "--ssh");
+		shcmd_add_shell(out, c->ssh);
+	}
 	optional_value(out, "--provenance", c->provenance);
 	optional_value(out, "--sbom", c->sbom);
 }

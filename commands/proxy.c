@@ -251,7 +251,7 @@ static void read_file(struct shcmd *out, const char *file, const char *fallback)
 {
 	struct strbuf word = STRBUF_INIT;
 
-	quote_kamal_value(&word, fallback);
+	kc_double_quote(&word, fallback);
 	shcmd_addl(out, "cat", file, NULL);
 	shcmd_add_shell(out, "2>");
 	shcmd_add(out, "/dev/null");

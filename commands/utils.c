@@ -5,6 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+void kc_double_quote(struct strbuf *out, const char *text)
+{
+	strbuf_addch(out, '"');
+	for (; *text; text++) {
+		if (strchr("\\\"$`", *text))
+			strbuf_addch(out, '\\');
+		strbuf_addch(out, *text);
+	}
+	strbuf_addch(out, '"');
+}
+
 void kc_ruby_to_s(struct strbuf *out, const struct ynode *n)
 {
 	char buf[64];

@@ -15,6 +15,13 @@
 #include "strbuf.h"
 #include "yaml-tree.h"
 
+/*
+ * Kamal's "\"#{text}\"": text in double quotes, as one shell word. Kamal
+ * interpolates as is; the shell's specials inside double quotes (\ " $ `)
+ * are escaped here, which changes nothing for Kamal's own constants.
+ */
+void kc_double_quote(struct strbuf *out, const char *text);
+
 /* Ruby's to_s of a scalar ("1.5", "true", "" for nil); seq/map: "". */
 void kc_ruby_to_s(struct strbuf *out, const struct ynode *n);
 
