@@ -304,9 +304,11 @@ static int cmp_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* A case is a folder (README.md sits beside them); d_type may be unknown. */
 static int is_case(const struct dirent *d)
 {
-	return d->d_name[0] != '.' && d->d_type == DT_DIR;
+	return d->d_name[0] != '.' && (d->d_type == DT_DIR || d->d_type == DT_UNKNOWN) &&
+	       !strchr(d->d_name, '.');
 }
 
 static int is_golden(const struct dirent *d)
