@@ -61,7 +61,7 @@ static void build_options(struct shcmd *out, const struct kc_builder *b)
 	if (c->cache_to && c->cache_from)
 		shcmd_addl(out, "--cache-to", c->cache_to, "--cache-from", c->cache_from, NULL);
 	service_label(out, b);
-	kc_argumentize(out, "--build-arg", c->args, 1);
+	kc_argumentize_ynode(out, "--build-arg", c->args, 1);
 	build_secrets(out, c->secrets);
 	shcmd_addl(out, "--file", c->dockerfile, NULL);
 	if (c->target)
@@ -138,7 +138,7 @@ static void pack_build(struct shcmd *out, const struct kc_builder *b,
 		shcmd_add(out, "--clear-cache");
 	shcmd_add(out, "--env");
 	shcmd_addf(out, "BP_IMAGE_LABELS=service=%s", b->k->cfg->service);
-	kc_argumentize(out, "--env", b->cfg.args, 0);
+	kc_argumentize_ynode(out, "--env", b->cfg.args, 0);
 	env_pairs(out, o->secrets_env);
 	shcmd_addl(out, "--path", b->cfg.context, NULL);
 	if (!o->output || !strcmp(o->output, "registry"))
@@ -181,7 +181,7 @@ static int classic_build(struct shcmd *out, const struct kc_builder *b,
 	shcmd_addl(out, "docker", "build", NULL);
 	tag_options(out, b, o->tag_as_dirty);
 	service_label(out, b);
-	kc_argumentize(out, "--build-arg", c->args, 1);
+	kc_argumentize_ynode(out, "--build-arg", c->args, 1);
 	shcmd_addl(out, "--file", c->dockerfile, NULL);
 	if (c->target)
 		shcmd_addl(out, "--target", c->target, NULL);

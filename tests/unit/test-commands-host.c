@@ -16,6 +16,7 @@
 #include "commands/proxy.h"
 #include "commands/registry.h"
 #include "commands/server.h"
+#include "commands/ssh.h"
 #include "commands/sshkit.h"
 #include "config/config.h"
 #include "quote.h"
@@ -87,12 +88,9 @@ static void unload(struct kamal *k)
 
 static char *sent(struct shcmd *c)
 {
-	struct shcmd s = SHCMD_INIT;
 	struct strbuf line = STRBUF_INIT;
 
-	kc_sshkit_command(&s, c);
-	shcmd_to_shell(&s, &line, 1);
-	shcmd_clear(&s);
+	kc_sshkit_line(c, &line, 1);
 	shcmd_clear(c);
 	return strbuf_detach(&line, NULL);
 }
@@ -531,7 +529,6 @@ static void proxy_logs_and_ssh(void)
 			      "  keys_only: true\n  config: [~/.ssh/c1, ~/.ssh/c2]\n" ARCH);
 	struct kc_logs_options some = { 0, "1h", "5", "ERR x", NULL };
 	struct kc_logs_options grep = { 1, NULL, NULL, "ERR", "-i -v" };
-	struct kamal_ssh ssh;
 	struct shcmd c = SHCMD_INIT, bash = SHCMD_INIT;
 	struct strbuf line = STRBUF_INIT;
 
@@ -540,23 +537,19 @@ static void proxy_logs_and_ssh(void)
 	kc_proxy_logs(&c, &grep);
 	KAMAL(&c, "docker logs kamal-proxy --timestamps 2>&1 | grep 'ERR' -i -v");
 	grep.grep_options = NULL;
-	kamal_ssh(k.cfg, &ssh);
-	kc_proxy_follow_logs(&c, &ssh, "10.0.0.1", &grep);
+	kc_proxy_follow_logs(&c, &k, "10.0.0.1", &grep);
 	/* exec'd, not sent: compare the argv words */
 	shcmd_to_shell(&c, &line, 0);
 	CHECK(same_ssh_words(line.buf, "ssh -F ~/.ssh/c1 -F ~/.ssh/c2 -J root@bastion.example.com -i ~/.ssh/a -i ~/.ssh/b -o IdentitiesOnly=yes -t deploy@10.0.0.1 -p 2222 'docker logs kamal-proxy --timestamps --tail 10 --follow 2>&1 | grep \"ERR\"'"));
-	kamal_ssh_release(&ssh);
 	shcmd_clear(&c);
 	unload(&k);
 
 	k = load(HEAD HUB "ssh:\n  proxy_command: \"ssh -W %h:%p user@proxy\"\n  config: false\n" ARCH);
-	kamal_ssh(k.cfg, &ssh);
 	shcmd_add(&bash, "bash");
-	kc_run_over_ssh(&c, &ssh, "10.0.0.1", &bash);
+	kc_run_over_ssh(&c, &k, "10.0.0.1", &bash);
 	strbuf_reset(&line);
 	shcmd_to_shell(&c, &line, 0);
 	CHECK(same_ssh_words(line.buf, "ssh -F /dev/null -o ProxyCommand='ssh -W %h:%p user@proxy' -t root@10.0.0.1 -p 22 'bash'"));
-	kamal_ssh_release(&ssh);
 	shcmd_clear(&c);
 	shcmd_clear(&bash);
 	strbuf_release(&line);
