@@ -5,7 +5,6 @@
  */
 #include "commands/builder.h"
 #include "commands/utils.h"
-#include "quote.h"
 
 static void image_names(struct strbuf *image, struct strbuf *latest, const struct kc_builder *b,
 			int dirty)
