@@ -5,7 +5,6 @@
  */
 #include "commands/builder.h"
 #include "commands/utils.h"
-#include "quote.h"
 
 static void image_names(struct strbuf *image, struct strbuf *latest, const struct kc_builder *b,
 			int dirty)
@@ -61,13 +60,16 @@ static void build_options(struct shcmd *out, const struct kc_builder *b)
 	if (c->cache_to && c->cache_from)
 		shcmd_addl(out, "--cache-to", c->cache_to, "--cache-from", c->cache_from, NULL);
 	service_label(out, b);
-	kc_argumentize(out, "--build-arg", c->args, 1);
+	kc_argumentize_ynode(out, "--build-arg", c->args, 1);
 	build_secrets(out, c->secrets);
 	shcmd_addl(out, "--file", c->dockerfile, NULL);
 	if (c->target)
 		shcmd_addl(out, "--target", c->target, NULL);
-	if (c->ssh)
-		shcmd_addl(out, "--ssh", c->ssh, NULL);
+	if (c->ssh) {
+		/* Kamal sends it as written: "default=$SSH_AUTH_SOCK" expands locally */
+		shcmd_add(out, "--ssh");
+		shcmd_add_shell(out, c->ssh);
+	}
 	optional_value(out, "--provenance", c->provenance);
 	optional_value(out, "--sbom", c->sbom);
 }
@@ -135,7 +137,7 @@ static void pack_build(struct shcmd *out, const struct kc_builder *b,
 		shcmd_add(out, "--clear-cache");
 	shcmd_add(out, "--env");
 	shcmd_addf(out, "BP_IMAGE_LABELS=service=%s", b->k->cfg->service);
-	kc_argumentize(out, "--env", b->cfg.args, 0);
+	kc_argumentize_ynode(out, "--env", b->cfg.args, 0);
 	env_pairs(out, o->secrets_env);
 	shcmd_addl(out, "--path", b->cfg.context, NULL);
 	if (!o->output || !strcmp(o->output, "registry"))
@@ -178,7 +180,7 @@ static int classic_build(struct shcmd *out, const struct kc_builder *b,
 	shcmd_addl(out, "docker", "build", NULL);
 	tag_options(out, b, o->tag_as_dirty);
 	service_label(out, b);
-	kc_argumentize(out, "--build-arg", c->args, 1);
+	kc_argumentize_ynode(out, "--build-arg", c->args, 1);
 	shcmd_addl(out, "--file", c->dockerfile, NULL);
 	if (c->target)
 		shcmd_addl(out, "--target", c->target, NULL);

@@ -1,7 +1,8 @@
 /*
  * docker.h - Kamal::Commands::Docker (is Docker there, install it, the
  * kamal network) and the helpers of Kamal::Commands::Base every module
- * uses (container ids, directories, files, the local docker check, ssh).
+ * uses (container ids, directories, files, the local docker check;
+ * run_over_ssh is in ssh.h).
  *
  * Every function appends Kamal's words for one command to out (see
  * commands/kamal.h for the contract; commands/sshkit.h for the
@@ -11,7 +12,6 @@
 #define BERTH_COMMANDS_DOCKER_H
 
 #include "commands/kamal.h"
-#include "config/kamal-host.h"
 
 /* pipe(sh -c 'curl ... || wget ... || echo "exit 1"', sh): get.docker.com. */
 void kc_docker_install(struct shcmd *out);
@@ -44,14 +44,5 @@ void kc_remove_file(struct shcmd *out, const char *path);
  * absent (commands/builder.h), and then checks the client alone.
  */
 void kc_ensure_docker_installed(struct shcmd *out, int buildx);
-
-/*
- * Base#run_over_ssh: the ssh command line that runs command on host with
- * a terminal (ssh -t user@host -p PORT 'command'), with the config's -F,
- * -J / ProxyCommand, -i and IdentitiesOnly options. It is exec'd
- * locally, so every word is a raw argv word.
- */
-void kc_run_over_ssh(struct shcmd *out, const struct kamal_ssh *ssh,
-		     const char *host, const struct shcmd *command);
 
 #endif

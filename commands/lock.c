@@ -2,17 +2,25 @@
 #include "commands/lock.h"
 #include "commands/docker.h"
 
-static void lock_dir(struct strbuf *out, const struct kamal *k)
+/* .kamal/lock-<service>[-<destination>] and its details file */
+struct lock_paths {
+	struct strbuf dir, file;
+};
+
+static void lock_paths(struct lock_paths *p, const struct kamal *k)
 {
-	strbuf_addf(out, KAMAL_RUN_DIRECTORY "/lock-%s", k->cfg->service);
+	strbuf_init(&p->dir, 0);
+	strbuf_addf(&p->dir, KAMAL_RUN_DIRECTORY "/lock-%s", k->cfg->service);
 	if (k->cfg->destination)
-		strbuf_addf(out, "-%s", k->cfg->destination);
+		strbuf_addf(&p->dir, "-%s", k->cfg->destination);
+	strbuf_init(&p->file, 0);
+	strbuf_addf(&p->file, "%s/details", p->dir.buf);
 }
 
-static void lock_details_file(struct strbuf *out, const struct kamal *k)
+static void lock_paths_release(struct lock_paths *p)
 {
-	lock_dir(out, k);
-	strbuf_addstr(out, "/details");
+	strbuf_release(&p->dir);
+	strbuf_release(&p->file);
 }
 
 void kc_lock_details_text(struct strbuf *out, const struct kc_lock_details *d)
@@ -53,52 +61,46 @@ void kc_base64_encode64(struct strbuf *out, const char *data, size_t len)
 void kc_lock_acquire(struct shcmd *out, const struct kamal *k,
 		     const struct kc_lock_details *d)
 {
-	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT, text = STRBUF_INIT,
-		      echo = STRBUF_INIT;
+	struct lock_paths p;
+	struct strbuf text = STRBUF_INIT, echo = STRBUF_INIT;
 
-	lock_dir(&dir, k);
-	lock_details_file(&file, k);
+	lock_paths(&p, k);
 	kc_lock_details_text(&text, d);
 	strbuf_addch(&echo, '"');
 	kc_base64_encode64(&echo, text.buf, text.len);
 	strbuf_addch(&echo, '"');
-	shcmd_addl(out, "mkdir", dir.buf, NULL);
+	shcmd_addl(out, "mkdir", p.dir.buf, NULL);
 	shcmd_add_shelll(out, "&&", "echo", echo.buf, ">", NULL);
-	shcmd_add(out, file.buf);
-	strbuf_release(&dir);
-	strbuf_release(&file);
+	shcmd_add(out, p.file.buf);
+	lock_paths_release(&p);
 	strbuf_release(&text);
 	strbuf_release(&echo);
 }
 
 void kc_lock_release(struct shcmd *out, const struct kamal *k)
 {
-	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT;
+	struct lock_paths p;
 
-	lock_dir(&dir, k);
-	lock_details_file(&file, k);
-	kc_remove_file(out, file.buf);
+	lock_paths(&p, k);
+	kc_remove_file(out, p.file.buf);
 	shcmd_add_shell(out, "&&");
-	kc_remove_directory(out, dir.buf);
-	strbuf_release(&dir);
-	strbuf_release(&file);
+	kc_remove_directory(out, p.dir.buf);
+	lock_paths_release(&p);
 }
 
 void kc_lock_status(struct shcmd *out, const struct kamal *k)
 {
-	struct strbuf dir = STRBUF_INIT, file = STRBUF_INIT;
+	struct lock_paths p;
 
-	lock_dir(&dir, k);
-	lock_details_file(&file, k);
-	shcmd_addl(out, "stat", dir.buf, NULL);
+	lock_paths(&p, k);
+	shcmd_addl(out, "stat", p.dir.buf, NULL);
 	shcmd_add_shell(out, ">");
 	shcmd_add(out, "/dev/null");
 	shcmd_add_shell(out, "&&");
-	shcmd_addl(out, "cat", file.buf, NULL);
+	shcmd_addl(out, "cat", p.file.buf, NULL);
 	shcmd_add_shell(out, "|");
 	shcmd_addl(out, "base64", "-d", NULL);
-	strbuf_release(&dir);
-	strbuf_release(&file);
+	lock_paths_release(&p);
 }
 
 void kc_lock_ensure_locks_directory(struct shcmd *out, const struct kamal *k)

@@ -1,6 +1,7 @@
 /* proxy.c - the kamal-proxy container's commands (see proxy.h). */
 #include "commands/proxy.h"
 #include "commands/docker.h"
+#include "commands/ssh.h"
 #include "commands/utils.h"
 #include "quote.h"
 
@@ -103,7 +104,7 @@ static void run_from_config(struct shcmd *out, const struct ynode *run)
 	}
 	if (metrics && *metrics)
 		shcmd_addf(out, "--expose=%s", metrics);
-	kc_optionize(out, ynode_get(run, "options"), NULL);
+	kc_optionize_ynode(out, ynode_get(run, "options"), NULL);
 	shcmd_addf(out, "%s%s%s:%s", registry ? registry : "", registry ? "/" : "",
 		   run_str(run, "repository", KAMAL_PROXY_IMAGE_DEFAULT),
 		   run_str(run, "version", KAMAL_PROXY_MINIMUM_VERSION));
@@ -188,7 +189,7 @@ void kc_proxy_logs(struct shcmd *out, const struct kc_logs_options *o)
 	grep_words(out, o);
 }
 
-void kc_proxy_follow_logs(struct shcmd *out, const struct kamal_ssh *ssh, const char *host,
+void kc_proxy_follow_logs(struct shcmd *out, const struct kamal *k, const char *host,
 			  const struct kc_logs_options *o)
 {
 	struct shcmd logs = SHCMD_INIT;
@@ -199,7 +200,7 @@ void kc_proxy_follow_logs(struct shcmd *out, const struct kamal_ssh *ssh, const 
 	shcmd_addl(&logs, "--tail", "10", "--follow", NULL);
 	shcmd_add_shell(&logs, "2>&1");
 	grep_words(&logs, o);
-	kc_run_over_ssh(out, ssh, host, &logs);
+	kc_run_over_ssh(out, k, host, &logs);
 	shcmd_clear(&logs);
 }
 
@@ -251,7 +252,7 @@ static void read_file(struct shcmd *out, const char *file, const char *fallback)
 {
 	struct strbuf word = STRBUF_INIT;
 
-	quote_kamal_value(&word, fallback);
+	kc_double_quote(&word, fallback);
 	shcmd_addl(out, "cat", file, NULL);
 	shcmd_add_shell(out, "2>");
 	shcmd_add(out, "/dev/null");

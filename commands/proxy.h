@@ -51,7 +51,7 @@ struct kc_logs_options {
 /* docker logs kamal-proxy [--since S] [--tail N] [--timestamps] 2>&1 [| grep ...] */
 void kc_proxy_logs(struct shcmd *out, const struct kc_logs_options *o);
 /* ssh -t ... 'docker logs kamal-proxy [--timestamps] --tail 10 --follow 2>&1 [| grep ...]' */
-void kc_proxy_follow_logs(struct shcmd *out, const struct kamal_ssh *ssh, const char *host,
+void kc_proxy_follow_logs(struct shcmd *out, const struct kamal *k, const char *host,
 			  const struct kc_logs_options *o);
 
 /* docker container prune / image prune --all of the kamal-proxy label */

@@ -1,5 +1,6 @@
 /* prune.c - pruning images and containers (see prune.h). */
 #include "commands/prune.h"
+#include "commands/utils.h"
 #include "config/kamal-host.h"
 
 static void service_filter(struct shcmd *out, const struct kamal *k)
@@ -14,14 +15,14 @@ void kc_prune_dangling_images(struct shcmd *out, const struct kamal *k)
 	service_filter(out, k);
 }
 
-/* Text inside double quotes: \ " $ ` escaped. */
-static void add_dq(struct strbuf *out, const char *s)
+/* text as it reads between double quotes (kc_double_quote without them) */
+static void add_dq_inner(struct strbuf *out, const char *text)
 {
-	for (; *s; s++) {
-		if (strchr("\\\"$`", *s))
-			strbuf_addch(out, '\\');
-		strbuf_addch(out, *s);
-	}
+	struct strbuf q = STRBUF_INIT;
+
+	kc_double_quote(&q, text);
+	strbuf_add(out, q.buf + 1, q.len - 2);
+	strbuf_release(&q);
 }
 
 /* "$(images of any container)LATEST\|REPO:<none>": grep -w's alternatives. */
@@ -39,9 +40,9 @@ static void active_image_list(struct strbuf *out, const struct kamal *k)
 	strbuf_addstr(out, "\"$(");
 	shcmd_to_shell(&used, out, 0);
 	strbuf_addch(out, ')');
-	add_dq(out, latest.buf);
+	add_dq_inner(out, latest.buf);
 	strbuf_addstr(out, "\\|");
-	add_dq(out, k->cfg->repository);
+	add_dq_inner(out, k->cfg->repository);
 	strbuf_addstr(out, ":<none>\"");
 	shcmd_clear(&used);
 	strbuf_release(&latest);

@@ -27,20 +27,6 @@ void kc_registry_login(struct shcmd *out, const struct kamal_registry *reg,
 	shcmd_add(out, "--password-stdin");
 }
 
-void kc_registry_login_kamal(struct shcmd *out, const struct kamal_registry *reg,
-			     const char *username, const char *password)
-{
-	struct strbuf pw = STRBUF_INIT;
-
-	if (reg->local)
-		return;
-	login_start(out, reg, username);
-	quote_kamal_value(&pw, password ? password : "");
-	shcmd_add(out, "-p");
-	shcmd_add_sensitive(out, pw.buf, "[REDACTED]");
-	strbuf_release(&pw);
-}
-
 void kc_registry_logout(struct shcmd *out, const struct kamal_registry *reg)
 {
 	shcmd_addl(out, "docker", "logout", NULL);

@@ -24,9 +24,6 @@
  */
 void kc_registry_login(struct shcmd *out, const struct kamal_registry *reg,
 		       const char *username);
-/* Kamal's own form, password on argv: only for comparisons, never sent. */
-void kc_registry_login_kamal(struct shcmd *out, const struct kamal_registry *reg,
-			     const char *username, const char *password);
 /* docker logout [SERVER] */
 void kc_registry_logout(struct shcmd *out, const struct kamal_registry *reg);
 /*

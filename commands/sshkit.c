@@ -66,3 +66,12 @@ void kc_sshkit_command_env(struct shcmd *out, const struct shcmd *cmd,
 	if (wrap)
 		shcmd_add_shell(out, ")");
 }
+
+void kc_sshkit_line(const struct shcmd *cmd, struct strbuf *out, int redact)
+{
+	struct shcmd sent = SHCMD_INIT;
+
+	kc_sshkit_command(&sent, cmd);
+	shcmd_to_shell(&sent, out, redact);
+	shcmd_clear(&sent);
+}

@@ -34,4 +34,7 @@ void kc_sshkit_command(struct shcmd *out, const struct shcmd *cmd);
 void kc_sshkit_command_env(struct shcmd *out, const struct shcmd *cmd,
 			   const struct strvec *env);
 
+/* The line SSHKit runs for cmd: kc_sshkit_command() rendered by shcmd_to_shell(). */
+void kc_sshkit_line(const struct shcmd *cmd, struct strbuf *out, int redact);
+
 #endif

@@ -5,6 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+void kc_double_quote(struct strbuf *out, const char *text)
+{
+	strbuf_addch(out, '"');
+	for (; *text; text++) {
+		if (strchr("\\\"$`", *text))
+			strbuf_addch(out, '\\');
+		strbuf_addch(out, *text);
+	}
+	strbuf_addch(out, '"');
+}
+
 void kc_ruby_to_s(struct strbuf *out, const struct ynode *n)
 {
 	char buf[64];
@@ -59,7 +70,7 @@ static void argumentize_kv(struct shcmd *out, const char *arg, const struct ynod
 	strbuf_release(&v);
 }
 
-void kc_argumentize(struct shcmd *out, const char *arg, const struct ynode *attrs,
+void kc_argumentize_ynode(struct shcmd *out, const char *arg, const struct ynode *attrs,
 		    int sensitive)
 {
 	if (!attrs || attrs->kind == YNODE_NULL)
@@ -99,7 +110,7 @@ static void option(struct shcmd *out, const char *key, const struct ynode *value
 	strbuf_release(&esc);
 }
 
-void kc_optionize(struct shcmd *out, const struct ynode *args, const char *with)
+void kc_optionize_ynode(struct shcmd *out, const struct ynode *args, const char *with)
 {
 	if (!args || args->kind != YNODE_MAP)
 		return;

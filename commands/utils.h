@@ -15,6 +15,13 @@
 #include "strbuf.h"
 #include "yaml-tree.h"
 
+/*
+ * Kamal's "\"#{text}\"": text in double quotes, as one shell word. Kamal
+ * interpolates as is; the shell's specials inside double quotes (\ " $ `)
+ * are escaped here, which changes nothing for Kamal's own constants.
+ */
+void kc_double_quote(struct strbuf *out, const char *text);
+
 /* Ruby's to_s of a scalar ("1.5", "true", "" for nil); seq/map: "". */
 void kc_ruby_to_s(struct strbuf *out, const struct ynode *n);
 
@@ -24,7 +31,7 @@ void kc_ruby_to_s(struct strbuf *out, const struct ynode *n);
  * a blank value); for a list, "arg item" per item; for a scalar, "arg
  * scalar". Sensitive pairs show as "[REDACTED]" (SSHKit's redaction).
  */
-void kc_argumentize(struct shcmd *out, const char *arg, const struct ynode *attrs,
+void kc_argumentize_ynode(struct shcmd *out, const char *arg, const struct ynode *attrs,
 		    int sensitive);
 
 /* One argumentize pair from strings: value NULL or "" gives a bare key. */
@@ -36,6 +43,6 @@ void kc_argumentize_pair(struct shcmd *out, const char *arg, const char *key,
  * (or "--key=<escaped>" when with is "="), "--key" alone for true, one
  * option per item of a list value.
  */
-void kc_optionize(struct shcmd *out, const struct ynode *args, const char *with);
+void kc_optionize_ynode(struct shcmd *out, const struct ynode *args, const char *with);
 
 #endif

@@ -260,7 +260,7 @@ static void free_rows(struct rows *rows)
 
 static struct rows pending, differences;
 static struct strvec missing_rows = STRVEC_INIT; /* for GOLDEN_WRITE_PENDING */
-static long total_lines, total_hits, total_pending, total_diffs;
+static long total_lines, total_hits, total_pending, total_diffs, hook_envs;
 
 
 /* ---- one case */
@@ -304,9 +304,11 @@ static int cmp_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* A case is a folder (README.md sits beside them); d_type may be unknown. */
 static int is_case(const struct dirent *d)
 {
-	return d->d_name[0] != '.' && d->d_type == DT_DIR;
+	return d->d_name[0] != '.' && (d->d_type == DT_DIR || d->d_type == DT_UNKNOWN) &&
+	       !strchr(d->d_name, '.');
 }
 
 static int is_golden(const struct dirent *d)
@@ -450,6 +452,7 @@ static void check_hook_env(const struct golden_case *gc, const char *hook, const
 	d.subcommand = env_get(&want, "KAMAL_SUBCOMMAND");
 	d.runtime = env_get(&want, "KAMAL_RUNTIME");
 	k.version = env_get(&want, "KAMAL_VERSION"); /* rollback runs v41 */
+	hook_envs++;
 	if (kc_hook_with_secrets(hook))
 		masked_secrets(gc->k.cfg, &secrets);
 	kc_hook_env(&mine, &k, &d, secrets.nr ? &secrets : NULL);
@@ -728,8 +731,8 @@ int main(int argc, char **argv)
 	check_every_case();
 	RUN(pending_list_is_current);
 	RUN(differences_apply);
-	printf("# %ld of %ld golden lines produced, %ld pending, %ld differences\n", total_hits,
-	       total_lines, total_pending, total_diffs);
+	printf("# %ld of %ld golden lines produced, %ld pending, %ld differences; %ld hook envs\n",
+	       total_hits, total_lines, total_pending, total_diffs, hook_envs);
 	write_pending();
 	free_rows(&pending);
 	free_rows(&differences);
