@@ -3,7 +3,7 @@
  * builders (test-kamal-commands.c) and the files that enumerate what each
  * group of builders can produce for a case.
  *
- * ../shared/conformance/kamal-commands/<case>/commands/*.txt hold every
+ * ../shared/conformance/kamal-commands/<case>/commands/<command>.txt hold every
  * line Kamal 2.12 sent for a real config. The test loads the case's config
  * (with its destination), asks every enumerator for the lines berth's
  * builders produce for it, and checks that each RUN/CAPTURE/TEST line of
