@@ -156,6 +156,9 @@ void config_scalar_to_s(struct strbuf *out, const struct ynode *n)
 		return;
 	if (n->kind == YNODE_INT)
 		strbuf_addf(out, "%lld", n->ival);
+	else if (n->kind == YNODE_BOOL)
+		/* "OFF", "yes"...: Psych's booleans, whose to_s is true/false */
+		strbuf_addstr(out, n->ival ? "true" : "false");
 	else if (n->kind == YNODE_FLOAT)
 		float_to_s(out, n->fval);
 	else if (ynode_str(n))

@@ -578,24 +578,18 @@ out:
 	free(dest);
 }
 
-/* One TAP test per case, named after it. */
-static void golden_cases(void)
+/* One TAP test per case of root, named after it. */
+static void golden_cases_in(const char *root)
 {
-	struct strbuf root = STRBUF_INIT;
 	struct strvec cases = STRVEC_INIT;
 
-	if (goldens_dir(&root) < 0) {
-		printf("ok %d - golden cases # SKIP no ../shared/conformance/kamal-commands\n",
-		       ++unit_n);
-		return;
-	}
-	list_dir(root.buf, &cases);
+	list_dir(root, &cases);
 	for (size_t i = 0; i < cases.nr; i++) {
 		struct strbuf index = STRBUF_INIT;
-		strbuf_addf(&index, "%s/%s/commands/INDEX.tsv", root.buf, cases.v[i]);
+		strbuf_addf(&index, "%s/%s/commands/INDEX.tsv", root, cases.v[i]);
 		if (!access(index.buf, R_OK)) {
 			unit_cur_failed = 0;
-			run_case(root.buf, cases.v[i]);
+			run_case(root, cases.v[i]);
 			unit_n++;
 			unit_failed_tests += unit_cur_failed;
 			printf("%sok %d - golden %s\n", unit_cur_failed ? "not " : "", unit_n,
@@ -605,6 +599,22 @@ static void golden_cases(void)
 		strbuf_release(&index);
 	}
 	strvec_clear(&cases);
+}
+
+/* The shared cases, then berth's own (tests/conformance/kamal-commands). */
+static void golden_cases(void)
+{
+	struct strbuf root = STRBUF_INIT;
+	const char *top = getenv("TOP");
+
+	if (goldens_dir(&root) < 0)
+		printf("ok %d - shared golden cases # SKIP no ../shared/conformance/kamal-commands\n",
+		       ++unit_n);
+	else
+		golden_cases_in(root.buf);
+	strbuf_reset(&root);
+	strbuf_addf(&root, "%s/tests/conformance/kamal-commands", top ? top : ".");
+	golden_cases_in(root.buf);
 	strbuf_release(&root);
 }
 
