@@ -190,18 +190,12 @@ void kc_accessory_follow_logs(struct shcmd *out, const struct kamal *k,
 	shcmd_clear(&inner);
 }
 
-static void add_interactive(struct shcmd *out, const struct kamal *k, int interactive)
-{
-	if (interactive)
-		shcmd_add(out, k->tty ? "-it" : "-i");
-}
-
 void kc_accessory_execute_in_existing_container(struct shcmd *out, const struct kamal *k,
 						const struct config_accessory *acc,
 						const struct kc_exec *e)
 {
 	shcmd_addl(out, "docker", "exec", NULL);
-	add_interactive(out, k, e->interactive);
+	kc_docker_interactive_args(out, k, e->interactive);
 	add_service_name(out, k, acc);
 	shcmd_add_shell(out, e->cmd);
 }
@@ -211,7 +205,7 @@ void kc_accessory_execute_in_new_container(struct shcmd *out, const struct kamal
 					   const struct kc_exec *e)
 {
 	shcmd_addl(out, "docker", "run", NULL);
-	add_interactive(out, k, e->interactive);
+	kc_docker_interactive_args(out, k, e->interactive);
 	shcmd_add(out, "--rm");
 	add_network(out, acc);
 	add_env_args(out, k, acc);

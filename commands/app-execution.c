@@ -8,8 +8,7 @@
 #include "commands/ssh.h"
 #include "config/kamal-app.h"
 
-/* -it when stdin is a terminal, else -i (Kamal checks its own stdin). */
-static void add_interactive(struct shcmd *out, const struct kamal *k, int interactive)
+void kc_docker_interactive_args(struct shcmd *out, const struct kamal *k, int interactive)
 {
 	if (interactive)
 		shcmd_add(out, k->tty ? "-it" : "-i");
@@ -36,7 +35,7 @@ void kc_app_execute_in_existing_container(struct shcmd *out, const struct kamal 
 	struct strbuf name = STRBUF_INIT;
 
 	shcmd_addl(out, "docker", "exec", NULL);
-	add_interactive(out, k, e->interactive);
+	kc_docker_interactive_args(out, k, e->interactive);
 	add_exec_env(out, e->env);
 	config_role_container_name(k->cfg, role, k->version, &name);
 	shcmd_add(out, name.buf);
@@ -83,7 +82,7 @@ void kc_app_execute_in_new_container(struct shcmd *out, const struct kamal *k,
 				     const struct kc_exec *e)
 {
 	shcmd_addl(out, "docker", "run", NULL);
-	add_interactive(out, k, e->interactive);
+	kc_docker_interactive_args(out, k, e->interactive);
 	shcmd_add(out, e->detach ? "--detach" : "--rm");
 	shcmd_add(out, "--name");
 	add_exec_container_name(out, k, role, e->suffix);
@@ -94,29 +93,33 @@ void kc_app_execute_in_new_container(struct shcmd *out, const struct kamal *k,
 	shcmd_add_shell(out, e->cmd);
 }
 
-void kc_app_execute_in_existing_container_over_ssh(struct shcmd *out, const struct kamal *k,
-						   const struct config_role *role,
-						   const char *host, const struct kc_exec *e)
-{
-	struct shcmd inner = SHCMD_INIT;
-	struct kc_exec interactive = *e;
-
-	interactive.interactive = 1;
-	kc_app_execute_in_existing_container(&inner, k, role, &interactive);
-	kc_run_over_ssh(out, k, host, &inner);
-	shcmd_clear(&inner);
-}
-
-void kc_app_execute_in_new_container_over_ssh(struct shcmd *out, const struct kamal *k,
-					      const struct config_role *role,
-					      const char *host, const struct kc_exec *e)
+/* Interactive (and attached), through ssh -t to host. */
+static void over_ssh(struct shcmd *out, const struct kamal *k, const struct config_role *role,
+		     const char *host, const struct kc_exec *e, int new_container)
 {
 	struct shcmd inner = SHCMD_INIT;
 	struct kc_exec interactive = *e;
 
 	interactive.interactive = 1;
 	interactive.detach = 0;
-	kc_app_execute_in_new_container(&inner, k, role, host, &interactive);
+	if (new_container)
+		kc_app_execute_in_new_container(&inner, k, role, host, &interactive);
+	else
+		kc_app_execute_in_existing_container(&inner, k, role, &interactive);
 	kc_run_over_ssh(out, k, host, &inner);
 	shcmd_clear(&inner);
+}
+
+void kc_app_execute_in_existing_container_over_ssh(struct shcmd *out, const struct kamal *k,
+						   const struct config_role *role,
+						   const char *host, const struct kc_exec *e)
+{
+	over_ssh(out, k, role, host, e, 0);
+}
+
+void kc_app_execute_in_new_container_over_ssh(struct shcmd *out, const struct kamal *k,
+					      const struct config_role *role,
+					      const char *host, const struct kc_exec *e)
+{
+	over_ssh(out, k, role, host, e, 1);
 }

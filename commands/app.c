@@ -23,7 +23,11 @@ static void add_container_name(struct shcmd *out, const struct kamal *k,
 	strbuf_release(&name);
 }
 
-/* --env NAME="value": Kamal writes these values in double quotes itself. */
+/*
+ * --env NAME="value": Kamal wraps these values in double quotes without
+ * escaping them; Kamal's escape gives the same text for every value
+ * without quotes, backslashes, "$" or "`", and stays one word for those.
+ */
 static void add_env_value(struct shcmd *out, const char *name, const char *value)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -91,6 +95,17 @@ static void add_run_mounts_and_options(struct shcmd *out, const struct kamal *k,
 	kc_optionize(out, &kvs, NULL);
 	config_kvs_clear(&kvs);
 	strvec_clear(&words);
+}
+
+void kc_app_boot_hostname(struct strbuf *out, const char *host, const char *hex12)
+{
+	size_t len = strnlen(host, 51);
+
+	/* a name ending in "." would end the hostname's label empty */
+	if (len && host[len - 1] == '.')
+		len--;
+	strbuf_add(out, host, len);
+	strbuf_addf(out, "-%s", hex12);
 }
 
 void kc_app_run(struct shcmd *out, const struct kamal *k, const struct config_role *role,

@@ -19,7 +19,12 @@
 
 /* ---- containers: app.c ---------------------------------------------- */
 
-/* docker run --detach ... IMAGE [cmd]; hostname: HOST-<12 hex>, or NULL. */
+/*
+ * The --hostname app boot gives a container: the host's first 51
+ * characters without a trailing ".", "-", and 12 random hex (the caller's).
+ */
+void kc_app_boot_hostname(struct strbuf *out, const char *host, const char *hex12);
+/* docker run --detach ... IMAGE [cmd]; hostname as above, or NULL. */
 void kc_app_run(struct shcmd *out, const struct kamal *k, const struct config_role *role,
 		const char *host, const char *hostname);
 void kc_app_start(struct shcmd *out, const struct kamal *k, const struct config_role *role);
@@ -89,6 +94,8 @@ struct kc_exec {
 	const char *suffix;  /* new container: the name's random 6 hex */
 };
 
+/* -it when stdin is a terminal (k->tty), else -i; nothing if not interactive. */
+void kc_docker_interactive_args(struct shcmd *out, const struct kamal *k, int interactive);
 void kc_app_execute_in_existing_container(struct shcmd *out, const struct kamal *k,
 					  const struct config_role *role,
 					  const struct kc_exec *e);

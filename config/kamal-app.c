@@ -35,6 +35,8 @@ static void kv_fill(struct config_kv *kv, const struct ynode *value)
 		kv->kind = value->ival ? CONFIG_KV_TRUE : CONFIG_KV_FALSE;
 	else
 		kv->kind = CONFIG_KV_VALUE;
+	/* A list or map as a value would be Ruby's inspect: not supported,
+	 * it stays "" (argumentize then writes the bare key). */
 	config_scalar_to_s(&sb, value);
 	kv->value = strbuf_detach(&sb, NULL);
 }

@@ -253,6 +253,55 @@ static void floats_as_ruby_writes_them(void)
 	}
 }
 
+/* What callers upload and name, as app boot did in the branchy case. */
+static void caller_paths(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char long_host[80];
+
+	config_proxy_host_tls_file(cfg, "api", "cert.pem", &sb);
+	CHECK_STR(sb.buf, ".kamal/proxy/apps-config/branchy/tls/api/cert.pem");
+	strbuf_reset(&sb);
+	config_role_secrets_path(cfg, role("web"), &sb);
+	CHECK_STR(sb.buf, ".kamal/apps/branchy/env/roles/web.env");
+	strbuf_reset(&sb);
+	config_accessory_secrets_path(cfg, search(), &sb);
+	CHECK_STR(sb.buf, ".kamal/apps/branchy/env/accessories/search.env");
+	strbuf_reset(&sb);
+	CHECK(config_proxy_custom_ssl(role("api")->proxy));
+	CHECK(!config_proxy_custom_ssl(role("web")->proxy));
+	/* host.to_s[0...51].chomp(".") */
+	kc_app_boot_hostname(&sb, "10.0.0.1", "7eaca573a55a");
+	CHECK_STR(sb.buf, "10.0.0.1-7eaca573a55a");
+	strbuf_reset(&sb);
+	memset(long_host, 'h', sizeof(long_host));
+	long_host[50] = '.';
+	long_host[79] = '\0';
+	kc_app_boot_hostname(&sb, long_host, "0");
+	CHECK_INT(sb.len, 50 + 2);
+	CHECK(starts_with(sb.buf, "hhhh") && ends_with(sb.buf, "h-0"));
+	strbuf_release(&sb);
+}
+
+/* The env file's entries for the web role on its host (tags edge, blue). */
+static void env_file_entries(void)
+{
+	struct config_env env = CONFIG_ENV_INIT;
+	struct strvec entries = STRVEC_INIT;
+	struct strbuf err = STRBUF_INIT, file = STRBUF_INIT;
+
+	config_role_env(cfg, role("web"), "10.0.0.1", &env);
+	CHECK_INT(config_env_secret_values(cfg, &env, &entries, &err), 0);
+	kc_env_file(&file, &entries);
+	/* what Kamal uploaded (the branchy case's app_boot, before masking) */
+	CHECK_STR(file.buf, "DB_PASSWORD=p@ss\"w#rd$x`y\\\\z #{q}\nALIASED=s2\n"
+			    "BLUE_TOKEN=multi\\\\nline\n");
+	config_env_clear(&env);
+	strvec_clear(&entries);
+	strbuf_release(&err);
+	strbuf_release(&file);
+}
+
 static int load_branchy(void)
 {
 	struct strbuf dir = STRBUF_INIT, err = STRBUF_INIT;
@@ -287,6 +336,8 @@ int main(void)
 	RUN(proxy_maintenance_and_container_removal);
 	RUN(accessory_exec);
 	RUN(accessory_logs);
+	RUN(caller_paths);
+	RUN(env_file_entries);
 	config_free(cfg);
 	return unit_done();
 }
