@@ -199,7 +199,7 @@ static const char *golden_command(const char *line, int *exec)
 	return NULL;
 }
 
-static void check_line(const struct config *cfg, const char *cas, const char *file,
+static void check_line(const struct config *cfg, const char *file,
 		       const char *cmd, int exec, const struct keyset *ks, struct tally *t)
 {
 	if (keyset_has(ks, cmd)) {
@@ -361,7 +361,7 @@ struct case_result {
 	size_t files, files_ok;
 };
 
-static void check_file(struct config *cfg, const char *cas, const char *dir, const char *file,
+static void check_file(struct config *cfg, const char *dir, const char *file,
 		       const struct keyset *ks, struct case_result *r)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
@@ -383,7 +383,7 @@ static void check_file(struct config *cfg, const char *cas, const char *dir, con
 		if (upload_start(line, &u))
 			goto next;
 		if ((cmd = golden_command(line, &exec)))
-			check_line(cfg, cas, file, cmd, exec, ks, &r->t);
+			check_line(cfg, file, cmd, exec, ks, &r->t);
 next:
 		if (nl == text.buf + text.len)
 			break;
@@ -545,7 +545,7 @@ static void run_case(const char *root, const char *cas)
 	list_dir(cmds.buf, &files);
 	for (size_t i = 0; i < files.nr; i++)
 		if (ends_with(files.v[i], ".txt") && wanted_file(files.v[i], cfg))
-			check_file(cfg, cas, cmds.buf, files.v[i], &ks, &r);
+			check_file(cfg, cmds.buf, files.v[i], &ks, &r);
 	report(cas, &r);
 	CHECK(r.t.missing.nr == 0);
 	CHECK(r.t.produced > 0);
