@@ -152,7 +152,7 @@ format:
 .PHONY: all tests test fuzz fuzz-build deps check bench clean format
 .SECONDARY:
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)
 
 # Subsystems may add their own targets (e.g. proxy/proxy.mk: proxy-image).
 -include $(wildcard */*.mk)

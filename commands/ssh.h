@@ -1,8 +1,6 @@
 /*
- * ssh.h - Kamal::Commands::Base#run_over_ssh: the local ssh command line
- * that runs a command on a host with a terminal (app exec -i, logs -f,
- * server exec -i). It is exec'd locally, not sent, so every word is a
- * raw argv word and no SSHKit mapping applies.
+ * ssh.h - Kamal::Commands::Base#run_over_ssh: the local ssh command an
+ * interactive command (app exec -i, logs -f) is exec'd through.
  */
 #ifndef BERTH_COMMANDS_SSH_H
 #define BERTH_COMMANDS_SSH_H
@@ -11,8 +9,9 @@
 
 /*
  * ssh [-F config]... [-J jump | -o ProxyCommand=...] [-i key]...
- * [-o IdentitiesOnly=yes] -t USER@HOST -p PORT 'LINE', from the config's
- * ssh section; LINE is command as Kamal joins it (without /usr/bin/env).
+ * [-o IdentitiesOnly=yes] -t USER@HOST -p PORT 'LINE', LINE being command
+ * as Kamal joins it (unmapped, see kc_sshkit_line). Every word is raw: the
+ * result runs locally as an argv.
  */
 void kc_run_over_ssh(struct shcmd *out, const struct kamal *k, const char *host,
 		     const struct shcmd *command);

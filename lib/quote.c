@@ -59,6 +59,29 @@ void quote_rb_shellescape(struct strbuf *out, const char *s)
 }
 
 /*
+ * One ASCII character as Ruby's String#dump writes it inside its quotes
+ * (without dump's "#{" escape, which the callers decide). 0 when the
+ * character is printed as it is.
+ */
+static int dump_escape(struct strbuf *out, unsigned char c)
+{
+	static const char from[] = "\"\\\n\t\r\f\v\b\a\033";
+	static const char to[] = "\"\\ntrfvbae";
+	const char *hit = c ? strchr(from, c) : NULL;
+
+	if (hit) {
+		strbuf_addch(out, '\\');
+		strbuf_addch(out, to[hit - from]);
+		return 1;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		strbuf_addf(out, "\\x%02X", c);
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Ruby's String#dump on the ASCII runs (non-ASCII runs stay as they are),
  * then backticks and "$" not starting a ${...} escaped for the shell.
  */
@@ -74,38 +97,32 @@ void quote_kamal_value(struct strbuf *out, const char *s)
 		}
 		strbuf_addch(out, '"');
 		for (; *p && *p < 0x80; p++) {
-			switch (*p) {
-			case '"': strbuf_addstr(out, "\\\""); break;
-			case '\\': strbuf_addstr(out, "\\\\"); break;
-			case '\n': strbuf_addstr(out, "\\n"); break;
-			case '\t': strbuf_addstr(out, "\\t"); break;
-			case '\r': strbuf_addstr(out, "\\r"); break;
-			case '\f': strbuf_addstr(out, "\\f"); break;
-			case '\v': strbuf_addstr(out, "\\v"); break;
-			case '\b': strbuf_addstr(out, "\\b"); break;
-			case '\a': strbuf_addstr(out, "\\a"); break;
-			case 033: strbuf_addstr(out, "\\e"); break;
-			case '`': strbuf_addstr(out, "\\`"); break;
-			case '#':
-				if (p[1] == '{' || p[1] == '$' || p[1] == '@')
-					strbuf_addch(out, '\\');
-				strbuf_addch(out, '#');
-				break;
-			case '$': {
-				const char *close = p[1] == '{' ? strchr((const char *)p, '}') : NULL;
-				if (!close)
-					strbuf_addch(out, '\\');
-				strbuf_addch(out, '$');
-				break;
-			}
-			default:
-				if (*p < 0x20 || *p == 0x7f)
-					strbuf_addf(out, "\\x%02X", *p);
-				else
-					strbuf_addch(out, *p);
-			}
+			if (*p == '#' && (p[1] == '{' || p[1] == '$' || p[1] == '@'))
+				strbuf_addstr(out, "\\#");
+			else if (*p == '`')
+				strbuf_addstr(out, "\\`");
+			else if (*p == '$')
+				strbuf_addstr(out, p[1] == '{' && strchr((const char *)p, '}') ? "$" : "\\$");
+			else if (!dump_escape(out, *p))
+				strbuf_addch(out, *p);
 		}
 		strbuf_addch(out, '"');
+	}
+}
+
+void quote_docker_env_value(struct strbuf *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		/*
+		 * Kamal takes dump's escapes of '"' and '#' back with a gsub
+		 * of backslash-hash, which also eats the second half of an
+		 * escaped backslash standing before a plain '#': the value
+		 * a\#b is written a\#b, not a\\#b.
+		 */
+		if (*p == '\\' && p[1] == '#' && !(p[2] && strchr("{$@", p[2])))
+			strbuf_addch(out, '\\');
+		else if (*p >= 0x80 || *p == '"' || !dump_escape(out, *p))
+			strbuf_addch(out, *p);
 	}
 }
 

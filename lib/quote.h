@@ -48,4 +48,11 @@ void quote_rb_shellescape(struct strbuf *out, const char *s);
  */
 void quote_kamal_value(struct strbuf *out, const char *value);
 
+/*
+ * Kamal::EnvFile's escape of a value in a docker --env-file line: String#dump
+ * of the ASCII runs without the surrounding quotes, and with '"' and '#'
+ * left as they are (docker takes them literally). A newline becomes "\n".
+ */
+void quote_docker_env_value(struct strbuf *out, const char *value);
+
 #endif
