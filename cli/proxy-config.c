@@ -57,7 +57,7 @@ static int get_host(struct host_session *h, void *data)
 	struct strbuf out = STRBUF_INIT;
 	int r;
 
-	kc_proxy_boot_config(&c);
+	kc_proxy_boot_config(&c, &cli_proxy_image);
 	r = kx_capture(h, &c, &out, 0);
 	shcmd_clear(&c);
 	strbuf_trim(&out);

@@ -125,14 +125,15 @@ int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h)
 {
 	struct shcmd c = SHCMD_INIT;
 	struct strbuf id = STRBUF_INIT;
-	int r;
+	int r, have;
 
 	if (!cli_proxy_is_berth(ctx, host_name(h)))
 		return 0;
 	pthread_mutex_lock(&archive_lock);
-	r = load_archive();
+	have = load_archive() == 0;
 	pthread_mutex_unlock(&archive_lock);
-	if (r < 0)
+	/* A dry run plans the load even without the archive at hand. */
+	if (!have && !remote_dry_run())
 		return host_fail(h, "no berth-proxy image to put on the host");
 	shcmd_addl(&c, "docker", "image", "inspect", BERTH_PROXY_IMAGE, "--format", "{{.Id}}", NULL);
 	r = host_capture_flags(h, &c, &id, REMOTE_NO_RAISE | REMOTE_QUIET);
@@ -140,21 +141,25 @@ int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h)
 	strbuf_trim(&id);
 	if (r < 0)
 		return -1;
-	if (!r && !strcmp(id.buf, archive.id)) {
+	if (have && !r && !strcmp(id.buf, archive.id)) {
 		strbuf_release(&id);
 		return 0;
 	}
 	strbuf_release(&id);
-	host_say(h, "loading the berth-proxy image (%zu KiB)", archive.data.len / 1024);
+	if (have && !remote_dry_run())
+		host_say(h, "loading the berth-proxy image (%zu KiB)", archive.data.len / 1024);
 	shcmd_addl(&c, "docker", "load", "--quiet", NULL);
 	r = host_run_stdin(h, &c, archive.data.buf, archive.data.len, 0);
 	shcmd_clear(&c);
 	return r;
 }
 
+const struct kc_proxy_image cli_proxy_image = { BERTH_PROXY_REPOSITORY, KAMAL_PROXY_MINIMUM_VERSION };
+
 void cli_proxy_start_or_run(struct cli_context *ctx, struct host_session *h, struct shcmd *out)
 {
-	kc_proxy_start_or_run(out, kamal_proxy_run(cli_load_config(ctx), host_name(h)));
+	kc_proxy_start_or_run(out, kamal_proxy_run(cli_load_config(ctx), host_name(h)),
+			      &cli_proxy_image);
 }
 
 int cli_proxy_registry_login(struct cli_context *ctx, struct host_session *h)
@@ -207,7 +212,7 @@ int cli_proxy_replace(struct cli_context *ctx, struct host_session *h)
 	    run_built(h, kc_proxy_ensure_apps_config_directory, 0) < 0 ||
 	    cli_proxy_ensure_image(ctx, h) < 0)
 		return -1;
-	kc_proxy_run(&c, kamal_proxy_run(cli_load_config(ctx), host_name(h)));
+	kc_proxy_run(&c, kamal_proxy_run(cli_load_config(ctx), host_name(h)), &cli_proxy_image);
 	r = kx_run(h, &c);
 	shcmd_clear(&c);
 	return r;

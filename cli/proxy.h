@@ -9,8 +9,11 @@
 #include "commands/proxy.h"
 #include "remote/remote.h"
 
-/* berth-proxy's image on the hosts: the kamal-proxy release it speaks. */
-#define BERTH_PROXY_IMAGE "berth-proxy:" KAMAL_PROXY_MINIMUM_VERSION
+/* berth-proxy's image on the hosts, tagged with the kamal-proxy release it speaks. */
+#define BERTH_PROXY_REPOSITORY "berth-proxy"
+#define BERTH_PROXY_IMAGE BERTH_PROXY_REPOSITORY ":" KAMAL_PROXY_MINIMUM_VERSION
+/* The default proxy image on a host: berth-proxy. */
+extern const struct kc_proxy_image cli_proxy_image;
 
 /* Whether host runs berth's default proxy image (no proxy/run image named). */
 int cli_proxy_is_berth(struct cli_context *ctx, const char *host);

@@ -90,7 +90,16 @@ static void run_command(struct shcmd *out, const struct ynode *run)
 	}
 }
 
-static void run_from_config(struct shcmd *out, const struct ynode *run)
+const struct kc_proxy_image kc_proxy_kamal_image = { KAMAL_PROXY_IMAGE_DEFAULT,
+						     KAMAL_PROXY_MINIMUM_VERSION };
+
+static const struct kc_proxy_image *image_or_kamal(const struct kc_proxy_image *img)
+{
+	return img ? img : &kc_proxy_kamal_image;
+}
+
+static void run_from_config(struct shcmd *out, const struct ynode *run,
+			    const struct kc_proxy_image *img)
 {
 	const char *log_max_size = run_str(run, "log_max_size", "10m");
 	const char *metrics = run_str(run, "metrics_port", NULL);
@@ -106,20 +115,20 @@ static void run_from_config(struct shcmd *out, const struct ynode *run)
 		shcmd_addf(out, "--expose=%s", metrics);
 	kc_optionize_ynode(out, ynode_get(run, "options"), NULL);
 	shcmd_addf(out, "%s%s%s:%s", registry ? registry : "", registry ? "/" : "",
-		   run_str(run, "repository", KAMAL_PROXY_IMAGE_DEFAULT),
-		   run_str(run, "version", KAMAL_PROXY_MINIMUM_VERSION));
+		   run_str(run, "repository", image_or_kamal(img)->repository),
+		   run_str(run, "version", image_or_kamal(img)->version));
 	run_command(out, run);
 }
 
-void kc_proxy_run(struct shcmd *out, const struct ynode *run)
+void kc_proxy_run(struct shcmd *out, const struct ynode *run, const struct kc_proxy_image *img)
 {
 	struct shcmd echo = SHCMD_INIT, xargs = SHCMD_INIT;
 
 	if (run) {
-		run_from_config(out, run);
+		run_from_config(out, run, img);
 		return;
 	}
-	kc_proxy_boot_config(&echo);
+	kc_proxy_boot_config(&echo, img);
 	shcmd_add(&xargs, "xargs");
 	docker_run_start(&xargs);
 	shcmd_combine(out, "|", &echo, &xargs, NULL);
@@ -137,12 +146,13 @@ void kc_proxy_stop(struct shcmd *out, const char *name)
 	shcmd_addl(out, "docker", "container", "stop", name ? name : KAMAL_PROXY_CONTAINER, NULL);
 }
 
-void kc_proxy_start_or_run(struct shcmd *out, const struct ynode *run)
+void kc_proxy_start_or_run(struct shcmd *out, const struct ynode *run,
+			   const struct kc_proxy_image *img)
 {
 	struct shcmd start = SHCMD_INIT, boot = SHCMD_INIT;
 
 	kc_proxy_start(&start);
-	kc_proxy_run(&boot, run);
+	kc_proxy_run(&boot, run, img);
 	shcmd_combine(out, "||", &start, &boot, NULL);
 	shcmd_clear(&start);
 	shcmd_clear(&boot);
@@ -284,14 +294,14 @@ void kc_proxy_read_boot_options(struct shcmd *out)
 	strbuf_release(&fallback);
 }
 
-void kc_proxy_read_image(struct shcmd *out)
+void kc_proxy_read_image(struct shcmd *out, const struct kc_proxy_image *img)
 {
-	read_file(out, KAMAL_PROXY_IMAGE_FILE, KAMAL_PROXY_IMAGE_DEFAULT);
+	read_file(out, KAMAL_PROXY_IMAGE_FILE, image_or_kamal(img)->repository);
 }
 
-void kc_proxy_read_image_version(struct shcmd *out)
+void kc_proxy_read_image_version(struct shcmd *out, const struct kc_proxy_image *img)
 {
-	read_file(out, KAMAL_PROXY_IMAGE_VERSION_FILE, KAMAL_PROXY_MINIMUM_VERSION);
+	read_file(out, KAMAL_PROXY_IMAGE_VERSION_FILE, image_or_kamal(img)->version);
 }
 
 void kc_proxy_read_run_command(struct shcmd *out)
@@ -299,35 +309,41 @@ void kc_proxy_read_run_command(struct shcmd *out)
 	read_file(out, KAMAL_PROXY_RUN_COMMAND_FILE, "");
 }
 
-/* "$(a)" then any more substitutions glued on with sep, as one shell word. */
-static void add_substitutions(struct shcmd *out, void (*a)(struct shcmd *),
-			      void (*b)(struct shcmd *), const char *sep)
+/* "$(a)", and "<sep>$(b)" glued on when b is given, as one shell word. */
+static void add_substitutions(struct shcmd *out, const struct shcmd *a, const struct shcmd *b,
+			      const char *sep)
 {
-	struct shcmd inner = SHCMD_INIT;
 	struct strbuf word = STRBUF_INIT;
 
-	a(&inner);
 	strbuf_addstr(&word, "$(");
-	shcmd_to_shell(&inner, &word, 0);
+	shcmd_to_shell(a, &word, 0);
 	strbuf_addch(&word, ')');
 	if (b) {
-		shcmd_clear(&inner);
-		b(&inner);
 		strbuf_addf(&word, "%s$(", sep);
-		shcmd_to_shell(&inner, &word, 0);
+		shcmd_to_shell(b, &word, 0);
 		strbuf_addch(&word, ')');
 	}
 	shcmd_add_shell(out, word.buf);
-	shcmd_clear(&inner);
 	strbuf_release(&word);
 }
 
-void kc_proxy_boot_config(struct shcmd *out)
+void kc_proxy_boot_config(struct shcmd *out, const struct kc_proxy_image *img)
 {
+	struct shcmd options = SHCMD_INIT, image = SHCMD_INIT, version = SHCMD_INIT,
+		     run = SHCMD_INIT;
+
+	kc_proxy_read_boot_options(&options);
+	kc_proxy_read_image(&image, img);
+	kc_proxy_read_image_version(&version, img);
+	kc_proxy_read_run_command(&run);
 	shcmd_add(out, "echo");
-	add_substitutions(out, kc_proxy_read_boot_options, NULL, NULL);
-	add_substitutions(out, kc_proxy_read_image, kc_proxy_read_image_version, ":");
-	add_substitutions(out, kc_proxy_read_run_command, NULL, NULL);
+	add_substitutions(out, &options, NULL, NULL);
+	add_substitutions(out, &image, &version, ":");
+	add_substitutions(out, &run, NULL, NULL);
+	shcmd_clear(&options);
+	shcmd_clear(&image);
+	shcmd_clear(&version);
+	shcmd_clear(&run);
 }
 
 void kc_proxy_reset_boot_options(struct shcmd *out)

@@ -27,14 +27,26 @@
 #define KAMAL_PROXY_APPS_DIRECTORY KAMAL_PROXY_DIRECTORY "/apps-config"
 #define KAMAL_PROXY_APPS_CONTAINER_DIRECTORY "/home/kamal-proxy/.apps-config"
 
+/*
+ * The image a host runs when neither proxy/run nor the host's boot config
+ * files name one: Kamal's basecamp/kamal-proxy, or berth's berth-proxy
+ * (cli/proxy.h). NULL means Kamal's.
+ */
+struct kc_proxy_image {
+	const char *repository;
+	const char *version;
+};
+extern const struct kc_proxy_image kc_proxy_kamal_image;
+
 /* run: kamal_proxy_run(cfg, host), or NULL for the boot config files. */
-void kc_proxy_run(struct shcmd *out, const struct ynode *run);
+void kc_proxy_run(struct shcmd *out, const struct ynode *run, const struct kc_proxy_image *img);
 /* docker container start kamal-proxy */
 void kc_proxy_start(struct shcmd *out);
 /* docker container stop NAME (NULL: kamal-proxy) */
 void kc_proxy_stop(struct shcmd *out, const char *name);
 /* start || run */
-void kc_proxy_start_or_run(struct shcmd *out, const struct ynode *run);
+void kc_proxy_start_or_run(struct shcmd *out, const struct ynode *run,
+			   const struct kc_proxy_image *img);
 /* docker ps --filter 'name=^kamal-proxy$' */
 void kc_proxy_info(struct shcmd *out);
 /* The running image's tag: docker inspect ... | awk -F: '{print $NF}' */
@@ -66,11 +78,11 @@ void kc_proxy_remove_proxy_directory(struct shcmd *out);
 void kc_proxy_ensure_apps_config_directory(struct shcmd *out);
 
 /* echo $(options) $(image):$(image_version) $(run_command), from the files. */
-void kc_proxy_boot_config(struct shcmd *out);
+void kc_proxy_boot_config(struct shcmd *out, const struct kc_proxy_image *img);
 /* cat FILE 2> /dev/null || echo "DEFAULT", one per boot config file */
 void kc_proxy_read_boot_options(struct shcmd *out);
-void kc_proxy_read_image(struct shcmd *out);
-void kc_proxy_read_image_version(struct shcmd *out);
+void kc_proxy_read_image(struct shcmd *out, const struct kc_proxy_image *img);
+void kc_proxy_read_image_version(struct shcmd *out, const struct kc_proxy_image *img);
 void kc_proxy_read_run_command(struct shcmd *out);
 /* rm FILE, one per boot config file */
 void kc_proxy_reset_boot_options(struct shcmd *out);

@@ -19,7 +19,8 @@
 # objects ldd names: libcjson, libc and the loader. Either way nothing else
 # is in the image. PROXY_STATIC=0 skips the attempt.
 
-PROXY_IMAGE_TAG ?= berth-proxy:latest
+# Tagged as the kamal-proxy release it speaks (cli/proxy.h: BERTH_PROXY_IMAGE).
+PROXY_IMAGE_TAG ?= berth-proxy:v0.9.2
 PROXY_STATIC ?= 1
 DOCKER ?= docker
 PROXY_IMG = $(B)/proxy-image

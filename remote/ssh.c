@@ -162,6 +162,9 @@ int remote_setup(const struct ssh_settings *s, const struct remote_mode *mode,
 		return 0;
 	remote.ssh = *s;
 	remote.mode = *mode;
+	/* Canned answers only make sense for a plan: nothing may change. */
+	if (mode->answers)
+		remote.mode.dry_run = 1;
 	strvec_init(&remote.connected);
 	strvec_init(&remote.forwards);
 	memset(&sa, 0, sizeof(sa));

@@ -314,6 +314,10 @@ def main():
             for d in list(difflib.unified_diff(kamal, mine, "kamal", "berth", lineterm="", n=1))[:40]:
                 print("#   " + d.replace("\n", "\\n")[:300])
         print(f"1..{len(files)}")
+        if os.environ.get("SEQUENCES_USED"):
+            with open(os.environ["SEQUENCES_USED"], "a") as f:
+                for n in sorted(used):
+                    f.write(f"{n}\n")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     sys.exit(1 if failed else 0)

@@ -454,13 +454,13 @@ static void proxy_run_from_config(void)
 	const struct ynode *run = kamal_proxy_run(k.cfg, "10.0.0.1");
 
 	CHECK(run != NULL);
-	kc_proxy_start_or_run(&c, run);
+	kc_proxy_start_or_run(&c, run, NULL);
 	KAMAL(&c, "docker container start kamal-proxy || docker run --name kamal-proxy --network kamal --detach --restart unless-stopped --volume kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy --volume $PWD/.kamal/proxy/apps-config:/home/kamal-proxy/.apps-config --publish 127.0.0.1:8080:80 --publish 127.0.0.1:8443:443 --publish [::1]:8080:80 --publish [::1]:8443:443 --log-opt max-size=20m --expose=9090 --memory \"512m\" --cpus \"1\" ghcr.io/acme/kamal-proxy:v0.9.3 kamal-proxy run --debug --metrics-port \"9090\"");
 	CHECK(kamal_proxy_run(k.cfg, "10.9.9.9") == NULL);
 	unload(&k);
 
 	k = load(HEAD HUB "proxy:\n  run:\n    publish: false\n    options:\n      label: [custom.label=kamal-proxy, other=x]\n      memory: 512m\n      cpus: 0.5\n" ARCH);
-	kc_proxy_run(&c, kamal_proxy_run(k.cfg, "10.0.0.1"));
+	kc_proxy_run(&c, kamal_proxy_run(k.cfg, "10.0.0.1"), NULL);
 	KAMAL(&c, "docker run --name kamal-proxy --network kamal --detach --restart unless-stopped --volume kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy --volume $PWD/.kamal/proxy/apps-config:/home/kamal-proxy/.apps-config --log-opt max-size=10m --label \"custom.label=kamal-proxy\" --label \"other=x\" --memory \"512m\" --cpus \"0.5\" basecamp/kamal-proxy:v0.9.2 kamal-proxy run");
 	unload(&k);
 }
@@ -475,9 +475,9 @@ static void proxy_run_per_role(void)
 
 	kamal_proxy_hosts(k.cfg, &hosts);
 	CHECK_INT(hosts.nr, 2);
-	kc_proxy_run(&c, kamal_proxy_run(k.cfg, "10.0.0.2"));
+	kc_proxy_run(&c, kamal_proxy_run(k.cfg, "10.0.0.2"), NULL);
 	KAMAL(&c, "docker run --name kamal-proxy --network kamal --detach --restart unless-stopped --volume kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy --volume $PWD/.kamal/proxy/apps-config:/home/kamal-proxy/.apps-config basecamp/kamal-proxy:v0.9.3 kamal-proxy run");
-	kc_proxy_run(&c, kamal_proxy_run(k.cfg, "10.0.0.1"));
+	kc_proxy_run(&c, kamal_proxy_run(k.cfg, "10.0.0.1"), NULL);
 	KAMAL(&c, "docker run --name kamal-proxy --network kamal --detach --restart unless-stopped --volume kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy --volume $PWD/.kamal/proxy/apps-config:/home/kamal-proxy/.apps-config --publish 80:80 --publish 443:443 --log-opt max-size=10m basecamp/kamal-proxy:v0.9.3 kamal-proxy run");
 	strvec_clear(&hosts);
 	unload(&k);
@@ -516,7 +516,7 @@ static void proxy_boot_config_files(void)
 	KAMAL(&c, "/usr/bin/env mkdir -p .kamal/proxy");
 	kc_proxy_reset_run_command(&c);
 	KAMAL(&c, "/usr/bin/env rm .kamal/proxy/run_command");
-	kc_proxy_boot_config(&c);
+	kc_proxy_boot_config(&c, NULL);
 	KAMAL(&c, "/usr/bin/env echo $(cat .kamal/proxy/options 2> /dev/null || echo \"--publish 80:80 --publish 443:443 --log-opt max-size=10m\") $(cat .kamal/proxy/image 2> /dev/null || echo \"basecamp/kamal-proxy\"):$(cat .kamal/proxy/image_version 2> /dev/null || echo \"v0.9.2\") $(cat .kamal/proxy/run_command 2> /dev/null || echo \"\")");
 	strvec_clear(&ips);
 	strvec_clear(&opts);
