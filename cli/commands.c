@@ -102,6 +102,7 @@ static int run_verb(const char *group, const char *name, cli_fn fn,
 			fprintf(stderr, "Run '%s %s%s%s --help' for its options.\n", ctx->program,
 				ctx->command, group ? " " : "", group ? name : "");
 			strbuf_release(&err);
+			cli_args_clear(&ctx->args);
 			return 2;
 		}
 	}
@@ -171,22 +172,22 @@ int cli_run_command(const struct cli_command *cmd, int argc, const char **argv,
 static void print_global_options(void)
 {
 	printf("\nOptions:\n"
-	       "  -v, [--verbose], [--no-verbose]        # Detailed logging\n"
-	       "  -q, [--quiet], [--no-quiet]            # Minimal logging\n"
-	       "      [--version=VERSION]                # Run commands against a specific app version\n"
-	       "  -p, [--primary], [--no-primary]        # Run commands only on primary host instead of all\n"
-	       "  -h, [--hosts=HOSTS]                    # Run commands on these hosts instead of all (separate by comma, supports wildcards with *)\n"
-	       "  -r, [--roles=ROLES]                    # Run commands on these roles instead of all (separate by comma, supports wildcards with *)\n"
-	       "  -c, [--config-file=CONFIG_FILE]        # Path to config file\n"
+	       "  -v, [--verbose], [--no-verbose]        # Show every command as sent, and what it printed\n"
+	       "  -q, [--quiet], [--no-quiet]            # Print errors only\n"
+	       "      [--version=VERSION]                # Act on this version of the app\n"
+	       "  -p, [--primary], [--no-primary]        # Only the primary host\n"
+	       "  -h, [--hosts=HOSTS]                    # Only these hosts (comma-separated; * and {a,b} match)\n"
+	       "  -r, [--roles=ROLES]                    # Only these roles' hosts (comma-separated; * and {a,b} match)\n"
+	       "  -c, [--config-file=CONFIG_FILE]        # The deploy config\n"
 	       "                                         # Default: config/deploy.yml\n"
-	       "  -d, [--destination=DESTINATION]        # Specify destination to be used for config file (staging -> deploy.staging.yml)\n"
-	       "  -H, [--skip-hooks]                     # Don't run hooks\n"
-	       "      [--lock-wait], [--no-lock-wait]    # Wait for the deploy lock if it's already held instead of failing immediately\n"
-	       "      [--lock-wait-timeout=N]            # Maximum seconds to wait for the deploy lock when --lock-wait is set\n"
+	       "  -d, [--destination=DESTINATION]        # Also read config/deploy.DESTINATION.yml over it\n"
+	       "  -H, [--skip-hooks]                     # Run no .kamal/hooks\n"
+	       "      [--lock-wait], [--no-lock-wait]    # If the deploy lock is taken by a deploy, wait for it\n"
+	       "      [--lock-wait-timeout=N]            # Give up waiting for the lock after N seconds\n"
 	       "                                         # Default: 900\n"
-	       "      [--lock-wait-interval=N]           # Seconds between deploy lock polls when --lock-wait is set\n"
+	       "      [--lock-wait-interval=N]           # Look at the lock every N seconds while waiting\n"
 	       "                                         # Default: 15\n"
-	       "      [--dry-run]                        # Print what would change on each host, in order, and change nothing (berth)\n");
+	       "      [--dry-run]                        # Print what would change on each host, in order; change nothing (berth)\n");
 }
 
 /*

@@ -9,6 +9,7 @@
 #include "proxy.h"
 #include "log.h"
 #include "cli.h"
+#include <signal.h>
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -402,6 +403,8 @@ static int run_cmd(const struct cmd *c, int argc, const char **argv)
 	return 0;
 }
 
+static int hold_main(void);
+
 int cli_main(int argc, const char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
@@ -412,6 +415,8 @@ int cli_main(int argc, const char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "run"))
 		return run_main(argc - 2, argv + 2);
+	if (!strcmp(cmd, "hold"))
+		return hold_main();
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("%s\n", BERTH_PROXY_VERSION);
 		return 0;
@@ -463,6 +468,25 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/*
+ * `berth-proxy hold`: does nothing until SIGTERM. berth runs it as the
+ * container that owns the proxy's network namespace and published ports,
+ * so that one proxy container can replace another without the ports ever
+ * being closed (cli/proxy.c in berth).
+ */
+static int hold_main(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigwait(&set, &sig);
+	return 0;
+}
+
 int run_main(int argc, const char **argv)
 {
 	const char *envp;
@@ -481,6 +505,10 @@ int run_main(int argc, const char **argv)
 				cfg.debug = !eq || strcmp(eq + 1, "false");
 			continue;
 		}
+		if (!strcmp(name, "reuse-port")) {
+			cfg.reuse_port = !eq || strcmp(eq + 1, "false");
+			continue;
+		}
 		if (!strcmp(name, "help") || !strcmp(name, "h")) {
 			printf("Run the server\n\nUsage:\n  %s run [flags]\n\nFlags:\n"
 			       "      --bind string           Address to bind to (repeatable; default all)\n"
@@ -492,7 +520,8 @@ int run_main(int argc, const char **argv)
 			       "      --max-connections int   Refuse client connections beyond this many\n"
 			       "      --proxy-protocol-from cidr  Accept PROXY protocol v1/v2 headers from these sources (repeatable)\n"
 			       "      --header-timeout dur    Time a client has to send a request head (default 30s)\n"
-			       "      --idle-timeout dur      Time an idle keep-alive connection is kept (default 60s)\n",
+			       "      --idle-timeout dur      Time an idle keep-alive connection is kept (default 60s)\n"
+			       "      --reuse-port            Let the proxy that replaces this one listen on its ports beside it (berth)\n",
 			       log_program());
 			return 0;
 		}

@@ -25,9 +25,13 @@ struct ctl {
 
 static struct ev ctl_listener;
 static struct ctl *ctls;
+static dev_t ctl_dev;
+static ino_t ctl_ino;
 
 int control_listen(const char *path)
 {
+	struct stat st;
+	mode_t old_umask;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return error("control socket path '%s' is too long", path);
@@ -36,14 +40,32 @@ int control_listen(const char *path)
 	if (fd < 0)
 		return error_errno("socket");
 	unlink(path);
+	/* 0600 from the start: no moment when others could connect. */
+	old_umask = umask(077);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 64) < 0) {
+		umask(old_umask);
 		close(fd);
 		return error_errno("cannot listen on '%s'", path);
 	}
-	chmod(path, 0600);
+	umask(old_umask);
+	if (!stat(path, &st)) {
+		ctl_dev = st.st_dev;
+		ctl_ino = st.st_ino;
+	}
 	ctl_listener.type = EV_CTL_LISTEN;
 	ctl_listener.fd = fd;
 	return loop_add(&ctl_listener, EPOLLIN);
+}
+
+void control_unlink(const char *path)
+{
+	struct stat st;
+	/*
+	 * A successor sharing the state directory may have bound the path
+	 * since: its socket is not ours to remove.
+	 */
+	if (!stat(path, &st) && st.st_dev == ctl_dev && st.st_ino == ctl_ino)
+		unlink(path);
 }
 
 static void ctl_close(struct ctl *c)

@@ -79,6 +79,6 @@ int daemon_main(volatile int *stop, void (*on_signal)(int))
 		 BERTH_PROXY_VERSION, cfg.http_port, cfg.https_port, cfg.socket_path);
 	loop_run(stop);
 	access_log_flush();
-	unlink(cfg.socket_path);
+	control_unlink(cfg.socket_path);
 	return 0;
 }

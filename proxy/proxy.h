@@ -53,6 +53,7 @@ struct proxy_config {
 	const char *socket_path;
 	const char *state_path;
 	int debug;
+	int reuse_port; /* --reuse-port: a successor may listen on the same ports */
 	int max_conns;
 	uint64_t header_timeout_ms, idle_timeout_ms;
 	size_t max_head;
@@ -178,6 +179,8 @@ void monitor_tick(void);
 
 /* ---- control.c ---- */
 int control_listen(const char *path);
+/* Removes the socket at exit, unless a successor has bound the path since. */
+void control_unlink(const char *path);
 void control_event(struct ev *ev, uint32_t events);
 void control_tick(void);
 struct ctl;

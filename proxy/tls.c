@@ -290,6 +290,15 @@ int relay_listen(const char *addr, int port, int tls, int metrics)
 			continue;
 		int one = 1;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/*
+		 * With --reuse-port, the proxy that replaces this one listens
+		 * beside it before this one stops listening: no moment without
+		 * a listener, so no connection is refused. (With the netns's
+		 * net.ipv4.tcp_migrate_req, what waits in our queue when we
+		 * close moves to the successor instead of being reset.)
+		 */
+		if (cfg.reuse_port)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 		if (ai->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 4096) < 0) {
