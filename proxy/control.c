@@ -25,12 +25,9 @@ struct ctl {
 
 static struct ev ctl_listener;
 static struct ctl *ctls;
-static dev_t ctl_dev;
-static ino_t ctl_ino;
 
 int control_listen(const char *path)
 {
-	struct stat st;
 	mode_t old_umask;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -48,10 +45,6 @@ int control_listen(const char *path)
 		return error_errno("cannot listen on '%s'", path);
 	}
 	umask(old_umask);
-	if (!stat(path, &st)) {
-		ctl_dev = st.st_dev;
-		ctl_ino = st.st_ino;
-	}
 	ctl_listener.type = EV_CTL_LISTEN;
 	ctl_listener.fd = fd;
 	return loop_add(&ctl_listener, EPOLLIN);
@@ -59,12 +52,26 @@ int control_listen(const char *path)
 
 void control_unlink(const char *path)
 {
-	struct stat st;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, live;
+
 	/*
 	 * A successor sharing the state directory may have bound the path
-	 * since: its socket is not ours to remove.
+	 * since: its socket is not ours to remove. Ours closed, whoever still
+	 * answers there is that successor. (Inode numbers cannot tell: tmpfs
+	 * hands the old number to the new socket.)
 	 */
-	if (!stat(path, &st) && st.st_dev == ctl_dev && st.st_ino == ctl_ino)
+	if (ctl_listener.fd >= 0) {
+		loop_del(&ctl_listener);
+		close(ctl_listener.fd);
+		ctl_listener.fd = -1;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	live = fd >= 0 && !connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (fd >= 0)
+		close(fd);
+	if (!live)
 		unlink(path);
 }
 

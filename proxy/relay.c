@@ -50,6 +50,18 @@ static struct conn *run_queue;
 static int nconns;
 static uint64_t last_refusal_log;
 static int shutting_down; /* SIGTERM: finish what runs, take nothing new */
+static uint64_t shutdown_at; /* when it began, for the grace of fresh connections */
+
+/*
+ * How long a connection accepted before the listeners closed, that has
+ * not sent its first request yet, may still send it. Its client connected
+ * while we listened and expects an answer; a successor proxy cannot take
+ * it over. (A kept-alive connection between requests is closed at once:
+ * HTTP lets its client send the next request again on a new connection.)
+ */
+#define FRESH_GRACE_MS 2000
+
+static void shutdown_tick(uint64_t now);
 
 int relay_count_conns(void)
 {
@@ -1835,6 +1847,7 @@ void relay_tick(void)
 		trim_pending = 1;
 	}
 	struct conn *c, *next;
+	shutdown_tick(now);
 	for (c = all_conns; c; c = next) {
 		next = c->next;
 		/* Idle keep-alive connections hold no buffer. */
@@ -1906,16 +1919,38 @@ void relay_wake_tls(void)
 		}
 }
 
+/* Accepted, and no request has ended on it yet. */
+static int conn_fresh(const struct conn *c)
+{
+	return !c->idle_since &&
+	       (c->state == CS_TLS || c->state == CS_PROXYHDR || conn_idle((struct conn *)c));
+}
+
 void relay_shutdown_begin(void)
 {
 	shutting_down = 1;
+	shutdown_at = now_ms();
 	listeners_close();
 	for (struct conn *c = all_conns, *next; c; c = next) {
 		next = c->next;
-		if (conn_idle(c) || c->state == CS_TLS || c->state == CS_PROXYHDR)
+		if (conn_fresh(c))
+			continue; /* its first request may be on the way */
+		if (conn_idle(c))
 			relay_close(c);
 		else if (c->state == CS_H2)
 			h2_shutdown(c); /* GOAWAY; its streams finish */
+	}
+}
+
+/* Fresh connections that sent nothing within the grace go. */
+static void shutdown_tick(uint64_t now)
+{
+	if (!shutting_down || now - shutdown_at < FRESH_GRACE_MS)
+		return;
+	for (struct conn *c = all_conns, *next; c; c = next) {
+		next = c->next;
+		if (conn_fresh(c))
+			relay_close(c);
 	}
 }
 

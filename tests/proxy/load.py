@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
 """Bounded load for zero-downtime tests.
 
-  load.py PORT SECONDS STOPFILE
+  load.py PORT SECONDS STOPFILE [--retry-reused]
 
 Runs 8 worker threads (half keep-alive, half a new connection per request)
 plus 2 threads issuing slow requests (/slow?ms=700), until STOPFILE exists
 or SECONDS pass. Prints "ok=N fail=M slow_ok=K" and every failure; exits 1
-if anything failed."""
+if anything failed.
+
+--retry-reused: a request sent on a kept-alive connection that the server
+closed before answering is sent once more on a new connection, as RFC 9112
+(9.3.1) lets a client do for an idempotent request and as browsers, curl
+and Go's client do; those are counted as "retried", not failed. A proxy
+that is being replaced closes its idle keep-alive connections, and a
+request can cross that close on the wire."""
 import http.client
 import os
 import sys
@@ -14,9 +21,10 @@ import threading
 import time
 
 port, seconds, stopfile = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+retry_reused = "--retry-reused" in sys.argv[4:]
 deadline = time.time() + seconds
 lock = threading.Lock()
-counts = {"ok": 0, "fail": 0, "slow_ok": 0}
+counts = {"ok": 0, "fail": 0, "slow_ok": 0, "retried": 0}
 failures = []
 
 
@@ -31,15 +39,29 @@ def record(key, msg=None):
             failures.append(msg)
 
 
+def send(conn, path):
+    conn.request("GET", path)
+    r = conn.getresponse()
+    r.read()
+    return r
+
+
 def worker(keepalive, path, key):
     conn = None
     while not done():
         try:
+            reused = conn is not None
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", path)
-            r = conn.getresponse()
-            r.read()
+            try:
+                r = send(conn, path)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if not (retry_reused and reused):
+                    raise
+                record("retried")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                r = send(conn, path)
             if 200 <= r.status < 300:
                 record(key)
             else:
@@ -58,7 +80,8 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
-print("ok=%d fail=%d slow_ok=%d" % (counts["ok"], counts["fail"], counts["slow_ok"]))
+print("ok=%d fail=%d slow_ok=%d retried=%d" % (counts["ok"], counts["fail"], counts["slow_ok"],
+                                              counts["retried"]))
 for f in failures:
     print("failure: " + f)
 sys.exit(1 if counts["fail"] else 0)
