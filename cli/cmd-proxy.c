@@ -14,6 +14,7 @@
 #include "commands/auditor.h"
 #include "commands/docker.h"
 #include "commands/proxy.h"
+#include "commands/proxy-holder.h"
 #include "commands/registry.h"
 #include "commands/server.h"
 #include "config/kamal-host.h"
@@ -108,12 +109,7 @@ static int boot_host(struct host_session *h, void *data)
 	strbuf_release(&version);
 	if (r < 0 || run_cmd(h, kc_proxy_ensure_apps_config_directory, 0) < 0)
 		return -1;
-	if (cli_proxy_ensure_image(p->ctx, h) < 0)
-		return -1;
-	cli_proxy_start_or_run(p->ctx, h, &c);
-	r = kx_run(h, &c);
-	shcmd_clear(&c);
-	return r;
+	return cli_proxy_boot_host(p->ctx, h);
 }
 
 static int all_hosts_network(struct cli_context *ctx)
@@ -151,9 +147,10 @@ static int reboot_host(struct host_session *h, void *data)
 {
 	struct proxy_run *p = data;
 
-	if (record(h, p->k, "Rebooted proxy") < 0 || cli_proxy_registry_login(p->ctx, h) < 0)
+	if (record(h, p->k, "Rebooted proxy") < 0 || cli_proxy_registry_login(p->ctx, h) < 0 ||
+	    run_cmd(h, kc_proxy_ensure_apps_config_directory, 0) < 0)
 		return -1;
-	return cli_proxy_replace(p->ctx, h);
+	return cli_proxy_reboot_host(p->ctx, h);
 }
 
 /* Kamal's confirming(): without -y there must be someone to ask. */
@@ -305,6 +302,9 @@ static int remove_image_host(struct host_session *h, void *data)
 
 static int remove_dir_host(struct host_session *h, void *data)
 {
+	/* berth's port holder goes with the proxy. */
+	if (run_cmd(h, kc_proxy_holder_remove, 0) < 0)
+		return -1;
 	return run_cmd(h, kc_proxy_remove_proxy_directory, REMOTE_NO_RAISE) < 0 ? -1 : 0;
 }
 

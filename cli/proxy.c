@@ -83,6 +83,7 @@ struct archive {
 };
 
 static struct archive archive = { STRBUF_INIT, "", 0 };
+static struct strbuf archive_why = STRBUF_INIT; /* why there is none */
 static pthread_mutex_t archive_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int load_archive(void)
@@ -95,15 +96,19 @@ static int load_archive(void)
 	if (archive.loaded)
 		return archive.id[0] ? 0 : -1;
 	archive.loaded = 1;
-	if (!path)
-		return error("the berth-proxy image is not built: run `make proxy-image` (or set "
-			     "BERTH_PROXY_IMAGE to its archive), or name a proxy image in proxy/run");
-	if (strbuf_read_file(&archive.data, path) < 0)
-		return error_errno("cannot read %s", path);
+	if (!path) {
+		strbuf_addstr(&archive_why, "the berth-proxy image is not built: run `make proxy-image` "
+			      "(or set BERTH_PROXY_IMAGE to its archive), or name a proxy image in proxy/run");
+		return -1;
+	}
+	if (strbuf_read_file(&archive.data, path) < 0) {
+		strbuf_addf(&archive_why, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
 	if (tar_member(&archive.data, "manifest.json", &manifest) < 0 ||
 	    !(cfg = strstr(manifest.buf, "\"Config\":\"")) ||
 	    !(end = strstr(cfg += 10, ".json\""))) {
-		error("%s is not a docker image archive (no manifest.json)", path);
+		strbuf_addf(&archive_why, "%s is not a docker image archive (no manifest.json)", path);
 		goto out;
 	}
 	snprintf(archive.id, sizeof(archive.id), "sha256:%.*s", (int)(end - cfg), cfg);
@@ -134,7 +139,7 @@ int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h)
 	pthread_mutex_unlock(&archive_lock);
 	/* A dry run plans the load even without the archive at hand. */
 	if (!have && !remote_dry_run())
-		return host_fail(h, "no berth-proxy image to put on the host");
+		return host_fail(h, "%s", archive_why.buf);
 	shcmd_addl(&c, "docker", "image", "inspect", BERTH_PROXY_IMAGE, "--format", "{{.Id}}", NULL);
 	r = host_capture_flags(h, &c, &id, REMOTE_NO_RAISE | REMOTE_QUIET);
 	shcmd_clear(&c);
@@ -218,7 +223,27 @@ int cli_proxy_replace(struct cli_context *ctx, struct host_session *h)
 	return r;
 }
 
+int cli_proxy_current_build(const char *image_id)
+{
+	int have;
+	pthread_mutex_lock(&archive_lock);
+	have = load_archive() == 0;
+	pthread_mutex_unlock(&archive_lock);
+	return !have || !strcmp(image_id, archive.id);
+}
+
 const char *cli_proxy_reboot_question(struct cli_context *ctx)
 {
+	struct strvec hosts = STRVEC_INIT;
+	int berth = 1;
+
+	cli_proxy_hosts(ctx, &hosts);
+	for (size_t i = 0; i < hosts.nr; i++)
+		berth &= cli_proxy_is_berth(ctx, hosts.v[i]);
+	strvec_clear(&hosts);
+	if (berth)
+		return "This replaces the proxy on each host. berth-proxy keeps serving throughout "
+		       "(a host whose proxy Kamal booted closes its ports once, for about a second, "
+		       "as it moves into berth's port holder). Go ahead?";
 	return "This will cause a brief outage on each host. Are you sure?";
 }

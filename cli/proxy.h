@@ -23,7 +23,12 @@ int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h);
 int cli_proxy_registry_login(struct cli_context *ctx, struct host_session *h);
 /* start the existing container, or run a new one. */
 void cli_proxy_start_or_run(struct cli_context *ctx, struct host_session *h, struct shcmd *out);
-/* reboot: the container replaced by a fresh one. */
+/* proxy-holder.c: boot and reboot on a host, in berth's port holder where it can. */
+int cli_proxy_boot_host(struct cli_context *ctx, struct host_session *h);
+int cli_proxy_reboot_host(struct cli_context *ctx, struct host_session *h);
+/* Whether a container's image ID is the berth-proxy build berth carries (1 if unknown). */
+int cli_proxy_current_build(const char *image_id);
+/* reboot, Kamal's way: the container replaced by a fresh one. */
 int cli_proxy_replace(struct cli_context *ctx, struct host_session *h);
 const char *cli_proxy_reboot_question(struct cli_context *ctx);
 

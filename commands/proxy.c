@@ -46,7 +46,7 @@ static void publish_args(struct strvec *out, const struct strvec *ips, const cha
 		publish_pair(out, ips->v[i], http, https);
 }
 
-static const char *run_str(const struct ynode *run, const char *key, const char *fallback)
+const char *kc_proxy_run_str(const struct ynode *run, const char *key, const char *fallback)
 {
 	const struct ypair *p = ynode_find(run, key);
 
@@ -55,7 +55,7 @@ static const char *run_str(const struct ynode *run, const char *key, const char 
 	return p->value->kind == YNODE_NULL ? NULL : ynode_str(p->value);
 }
 
-static void run_publish(struct shcmd *out, const struct ynode *run)
+void kc_proxy_run_publish(struct shcmd *out, const struct ynode *run)
 {
 	const struct ynode *ips = ynode_get(run, "bind_ips");
 	struct strvec ipv = STRVEC_INIT, words = STRVEC_INIT;
@@ -65,8 +65,8 @@ static void run_publish(struct shcmd *out, const struct ynode *run)
 		return;
 	for (size_t i = 0; ips && ips->kind == YNODE_SEQ && i < ips->nr; i++)
 		strvec_push(&ipv, ynode_str(ips->items[i]) ? ynode_str(ips->items[i]) : "");
-	publish_args(&words, &ipv, run_str(run, "http_port", "80"),
-		     run_str(run, "https_port", "443"));
+	publish_args(&words, &ipv, kc_proxy_run_str(run, "http_port", "80"),
+		     kc_proxy_run_str(run, "https_port", "443"));
 	for (size_t i = 0; i < words.nr; i++)
 		shcmd_add(out, words.v[i]);
 	strvec_clear(&ipv);
@@ -74,9 +74,9 @@ static void run_publish(struct shcmd *out, const struct ynode *run)
 }
 
 /* Proxy::Run#run_command: "kamal-proxy run" and its options. */
-static void run_command(struct shcmd *out, const struct ynode *run)
+void kc_proxy_run_command(struct shcmd *out, const struct ynode *run)
 {
-	const char *metrics = run_str(run, "metrics_port", NULL);
+	const char *metrics = kc_proxy_run_str(run, "metrics_port", NULL);
 
 	shcmd_addl(out, "kamal-proxy", "run", NULL);
 	if (ynode_truthy(ynode_get(run, "debug")))
@@ -93,7 +93,7 @@ static void run_command(struct shcmd *out, const struct ynode *run)
 const struct kc_proxy_image kc_proxy_kamal_image = { KAMAL_PROXY_IMAGE_DEFAULT,
 						     KAMAL_PROXY_MINIMUM_VERSION };
 
-static const struct kc_proxy_image *image_or_kamal(const struct kc_proxy_image *img)
+const struct kc_proxy_image *kc_proxy_image_or_kamal(const struct kc_proxy_image *img)
 {
 	return img ? img : &kc_proxy_kamal_image;
 }
@@ -101,12 +101,12 @@ static const struct kc_proxy_image *image_or_kamal(const struct kc_proxy_image *
 static void run_from_config(struct shcmd *out, const struct ynode *run,
 			    const struct kc_proxy_image *img)
 {
-	const char *log_max_size = run_str(run, "log_max_size", "10m");
-	const char *metrics = run_str(run, "metrics_port", NULL);
-	const char *registry = run_str(run, "registry", NULL);
+	const char *log_max_size = kc_proxy_run_str(run, "log_max_size", "10m");
+	const char *metrics = kc_proxy_run_str(run, "metrics_port", NULL);
+	const char *registry = kc_proxy_run_str(run, "registry", NULL);
 
 	docker_run_start(out);
-	run_publish(out, run);
+	kc_proxy_run_publish(out, run);
 	if (log_max_size && *log_max_size) {
 		shcmd_add(out, "--log-opt");
 		shcmd_addf(out, "max-size=%s", log_max_size);
@@ -115,9 +115,9 @@ static void run_from_config(struct shcmd *out, const struct ynode *run,
 		shcmd_addf(out, "--expose=%s", metrics);
 	kc_optionize_ynode(out, ynode_get(run, "options"), NULL);
 	shcmd_addf(out, "%s%s%s:%s", registry ? registry : "", registry ? "/" : "",
-		   run_str(run, "repository", image_or_kamal(img)->repository),
-		   run_str(run, "version", image_or_kamal(img)->version));
-	run_command(out, run);
+		   kc_proxy_run_str(run, "repository", kc_proxy_image_or_kamal(img)->repository),
+		   kc_proxy_run_str(run, "version", kc_proxy_image_or_kamal(img)->version));
+	kc_proxy_run_command(out, run);
 }
 
 void kc_proxy_run(struct shcmd *out, const struct ynode *run, const struct kc_proxy_image *img)
@@ -296,12 +296,12 @@ void kc_proxy_read_boot_options(struct shcmd *out)
 
 void kc_proxy_read_image(struct shcmd *out, const struct kc_proxy_image *img)
 {
-	read_file(out, KAMAL_PROXY_IMAGE_FILE, image_or_kamal(img)->repository);
+	read_file(out, KAMAL_PROXY_IMAGE_FILE, kc_proxy_image_or_kamal(img)->repository);
 }
 
 void kc_proxy_read_image_version(struct shcmd *out, const struct kc_proxy_image *img)
 {
-	read_file(out, KAMAL_PROXY_IMAGE_VERSION_FILE, image_or_kamal(img)->version);
+	read_file(out, KAMAL_PROXY_IMAGE_VERSION_FILE, kc_proxy_image_or_kamal(img)->version);
 }
 
 void kc_proxy_read_run_command(struct shcmd *out)

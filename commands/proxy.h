@@ -38,6 +38,14 @@ struct kc_proxy_image {
 };
 extern const struct kc_proxy_image kc_proxy_kamal_image;
 
+/* img, or Kamal's image when NULL. */
+const struct kc_proxy_image *kc_proxy_image_or_kamal(const struct kc_proxy_image *img);
+/* proxy/run's pieces, for commands/proxy-holder.c: a key's value (fallback if
+ * absent, NULL if null), the --publish words, "kamal-proxy run" and its options. */
+const char *kc_proxy_run_str(const struct ynode *run, const char *key, const char *fallback);
+void kc_proxy_run_publish(struct shcmd *out, const struct ynode *run);
+void kc_proxy_run_command(struct shcmd *out, const struct ynode *run);
+
 /* run: kamal_proxy_run(cfg, host), or NULL for the boot config files. */
 void kc_proxy_run(struct shcmd *out, const struct ynode *run, const struct kc_proxy_image *img);
 /* docker container start kamal-proxy */

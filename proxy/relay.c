@@ -53,13 +53,16 @@ static int shutting_down; /* SIGTERM: finish what runs, take nothing new */
 static uint64_t shutdown_at; /* when it began, for the grace of fresh connections */
 
 /*
- * How long a connection accepted before the listeners closed, that has
- * not sent its first request yet, may still send it. Its client connected
- * while we listened and expects an answer; a successor proxy cannot take
- * it over. (A kept-alive connection between requests is closed at once:
- * HTTP lets its client send the next request again on a new connection.)
+ * What a connection that waits for a request gets when we stop: one that
+ * has not sent its first request yet was accepted while we listened and
+ * expects an answer (a successor proxy cannot take it over), so it gets
+ * 2 s to send it. A kept-alive one between requests gets a second: a
+ * client in the middle of a run of requests sends its next one at once,
+ * is answered with Connection: close and goes to the successor for the
+ * one after; closing it at once would race that request on the wire.
  */
 #define FRESH_GRACE_MS 2000
+#define IDLE_GRACE_MS 1000
 
 static void shutdown_tick(uint64_t now);
 
@@ -741,7 +744,9 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 	size_t prefix_len = 0;
 	c->in_request = 1;
 	c->minor0 = h->minor == 0;
-	c->keep_alive = h->keep_alive;
+	/* Draining: the answer says Connection: close, so the client does not
+	 * send its next request on a connection about to close. */
+	c->keep_alive = h->keep_alive && !shutting_down;
 	c->is_head = slice_eq(h->method, "HEAD");
 	c->req_body = h->body;
 	c->req_left = h->content_length;
@@ -964,7 +969,13 @@ static void finish_request(struct conn *c, int reuse)
 	c->status = 0;
 	c->start_us = 0;
 	c->bytes_out = c->body_in = 0;
-	if (!c->keep_alive || (shutting_down && c->in.pos == c->in.len)) {
+	/*
+	 * While draining, a connection whose answer promised keep-alive (it
+	 * began before we stopped) stays for the request its client may send
+	 * next: that one is answered with Connection: close. The idle grace
+	 * of shutdown_tick() closes it if nothing comes.
+	 */
+	if (!c->keep_alive) {
 		if (c->ev.fd >= 0)
 			shutdown(c->ev.fd, SHUT_WR);
 		relay_close(c);
@@ -1933,23 +1944,19 @@ void relay_shutdown_begin(void)
 	listeners_close();
 	for (struct conn *c = all_conns, *next; c; c = next) {
 		next = c->next;
-		if (conn_fresh(c))
-			continue; /* its first request may be on the way */
-		if (conn_idle(c))
-			relay_close(c);
-		else if (c->state == CS_H2)
+		if (c->state == CS_H2)
 			h2_shutdown(c); /* GOAWAY; its streams finish */
 	}
 }
 
-/* Fresh connections that sent nothing within the grace go. */
+/* Waiting connections that sent nothing within their grace go. */
 static void shutdown_tick(uint64_t now)
 {
-	if (!shutting_down || now - shutdown_at < FRESH_GRACE_MS)
+	if (!shutting_down || now - shutdown_at < IDLE_GRACE_MS)
 		return;
 	for (struct conn *c = all_conns, *next; c; c = next) {
 		next = c->next;
-		if (conn_fresh(c))
+		if (conn_fresh(c) ? now - shutdown_at >= FRESH_GRACE_MS : conn_idle(c))
 			relay_close(c);
 	}
 }

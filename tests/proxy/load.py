@@ -3,6 +3,8 @@
 
   load.py PORT SECONDS STOPFILE [--retry-reused]
 
+LOAD_HOST (127.0.0.1) is the server; LOAD_SLOW_PATH the slow requests' path.
+
 Runs 8 worker threads (half keep-alive, half a new connection per request)
 plus 2 threads issuing slow requests (/slow?ms=700), until STOPFILE exists
 or SECONDS pass. Prints "ok=N fail=M slow_ok=K" and every failure; exits 1
@@ -22,6 +24,8 @@ import time
 
 port, seconds, stopfile = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 retry_reused = "--retry-reused" in sys.argv[4:]
+host = os.environ.get("LOAD_HOST", "127.0.0.1")
+slow_path = os.environ.get("LOAD_SLOW_PATH", "/slow?ms=700")
 deadline = time.time() + seconds
 lock = threading.Lock()
 counts = {"ok": 0, "fail": 0, "slow_ok": 0, "retried": 0}
@@ -52,7 +56,7 @@ def worker(keepalive, path, key):
         try:
             reused = conn is not None
             if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn = http.client.HTTPConnection(host, port, timeout=10)
             try:
                 r = send(conn, path)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
@@ -60,7 +64,7 @@ def worker(keepalive, path, key):
                     raise
                 record("retried")
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn = http.client.HTTPConnection(host, port, timeout=10)
                 r = send(conn, path)
             if 200 <= r.status < 300:
                 record(key)
@@ -75,7 +79,7 @@ def worker(keepalive, path, key):
 
 
 threads = [threading.Thread(target=worker, args=(i % 2 == 0, "/", "ok")) for i in range(8)]
-threads += [threading.Thread(target=worker, args=(True, "/slow?ms=700", "slow_ok")) for _ in range(2)]
+threads += [threading.Thread(target=worker, args=(True, slow_path, "slow_ok")) for _ in range(2)]
 for t in threads:
     t.start()
 for t in threads:
