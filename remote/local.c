@@ -190,7 +190,7 @@ int remote_exec_interactive(const char *host, const struct shcmd *c)
 		 */
 		struct child_process cp = CHILD_PROCESS_INIT;
 		int status;
-		ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, &cp.args);
+		ssh_host_argv(&remote.ssh, remote.config_file, remote_control_path(), host, extra, &cp.args);
 		strvec_pushl(&cp.args, "--", line.buf, NULL);
 		remote_child_env(&cp.env);
 		cp.inherit_stdin = 1;

@@ -33,8 +33,6 @@ extern struct remote_run remote;
 /* The first of SIGINT, SIGTERM, SIGHUP since setup, or 0. */
 extern volatile sig_atomic_t remote_signal;
 
-/* The -F file for ssh/config's list; the first file before setup. */
-const char *remote_config_file(const struct ssh_settings *s);
 /* The ControlPath for this run (ssh expands %C). */
 const char *remote_control_path(void);
 /* Connects host's master unless it is connected; -1 with a message in why. */

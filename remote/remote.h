@@ -79,13 +79,21 @@ void ssh_settings_release(struct ssh_settings *s);
 int ssh_settings_from_config(struct ssh_settings *s, struct config *cfg, struct strbuf *err);
 
 /*
+ * The run's ssh config file (-F): the user's files (ssh/config) included
+ * first, berth's defaults after them, so that the user's settings win.
+ */
+void ssh_config_text(const struct ssh_settings *s, struct strbuf *out);
+
+/*
  * "ssh", the options for one host ("user@host:port" as SSHKit reads it),
  * then the extra options (NULL-terminated, may be NULL), then the
  * destination; no remote command. Pure: for the tests, and for the
- * interactive path (ssh -t). control_path may be NULL.
+ * interactive path (ssh -t). config_path (the file of ssh_config_text,
+ * NULL: none) and control_path may be NULL.
  */
-void ssh_host_argv(const struct ssh_settings *s, const char *control_path,
-		   const char *host, const char **extra, struct strvec *argv);
+void ssh_host_argv(const struct ssh_settings *s, const char *config_path,
+		   const char *control_path, const char *host, const char **extra,
+		   struct strvec *argv);
 
 struct remote_mode {
 	int dry_run;             /* print what changes hosts, do not run it */

@@ -9,11 +9,15 @@
  *   proxy_command   -o ProxyCommand=
  *   keys, keys_only -i each, -o IdentitiesOnly=yes
  *   key_data        keys loaded into an ssh-agent of the run's own
- *   config          false: -F /dev/null; files: -F of a file that Includes them
+ *   config          -F of the run's own file, which Includes ~/.ssh/config and
+ *                   /etc/ssh/ssh_config (true), the listed files, or nothing
+ *                   (false), then berth's defaults below them
  *   log_level       -o LogLevel= (Net::SSH's names mapped to OpenSSH's)
  *   forward_agent   -A unless false (sshkit's default is to forward)
  * plus what Net::SSH does by default: accept a new host key, refuse a
- * changed one; keepalive every 30 s.
+ * changed one; keepalive every 30 s; and a connect timeout. Those
+ * defaults come after the user's files, so where their config sets one
+ * (StrictHostKeyChecking yes, a ConnectTimeout), theirs holds.
  */
 #include "remote/remote-int.h"
 #include "config/model.h"
@@ -188,17 +192,33 @@ void ssh_parse_host(const char *spec, struct strbuf *user, struct strbuf *host,
 	}
 }
 
-void ssh_host_argv(const struct ssh_settings *s, const char *control_path,
-		   const char *spec, const char **extra, struct strvec *argv)
+void ssh_config_text(const struct ssh_settings *s, struct strbuf *out)
+{
+	if (s->use_config && s->config_files.nr) {
+		for (size_t i = 0; i < s->config_files.nr; i++)
+			strbuf_addf(out, "Include %s\n", s->config_files.v[i]);
+	} else if (s->use_config) {
+		/* What ssh reads when given no -F. */
+		strbuf_addstr(out, "Include ~/.ssh/config\nInclude /etc/ssh/ssh_config\n");
+	}
+	/* Below the user's files: ssh takes the first value, so theirs win. */
+	strbuf_addf(out, "Host *\n"
+		    "  ConnectTimeout %u\n"
+		    "  ServerAliveInterval 30\n"
+		    "  StrictHostKeyChecking accept-new\n"
+		    "  LogLevel ERROR\n",
+		    s->connect_timeout);
+}
+
+void ssh_host_argv(const struct ssh_settings *s, const char *config_path,
+		   const char *control_path, const char *spec, const char **extra,
+		   struct strvec *argv)
 {
 	struct strbuf user = STRBUF_INIT, host = STRBUF_INIT, port = STRBUF_INIT;
 
 	ssh_parse_host(spec, &user, &host, &port);
 	strvec_push(argv, "ssh");
-	if (!s->use_config)
-		strvec_pushl(argv, "-F", "/dev/null", NULL);
-	else if (s->config_files.nr)
-		strvec_pushl(argv, "-F", remote_config_file(s), NULL);
+	strvec_pushl(argv, "-F", config_path ? config_path : "/dev/null", NULL);
 	strvec_pushl(argv, "-l", user.len ? user.buf : s->user, NULL);
 	strvec_pushl(argv, "-p", port.len ? port.buf : s->port, NULL);
 	if (s->proxy)
@@ -210,11 +230,10 @@ void ssh_host_argv(const struct ssh_settings *s, const char *control_path,
 	if (s->keys_only)
 		strvec_push(argv, "-oIdentitiesOnly=yes");
 	strvec_push(argv, s->forward_agent ? "-A" : "-a");
-	strvec_pushf(argv, "-oLogLevel=%s", s->log_level ? s->log_level : "ERROR");
-	strvec_push(argv, "-oStrictHostKeyChecking=accept-new");
+	if (s->log_level)
+		strvec_pushf(argv, "-oLogLevel=%s", s->log_level);
+	/* Nobody can answer a prompt: a password or passphrase question fails. */
 	strvec_push(argv, "-oBatchMode=yes");
-	strvec_pushf(argv, "-oConnectTimeout=%u", s->connect_timeout);
-	strvec_push(argv, "-oServerAliveInterval=30");
 	if (control_path)
 		strvec_pushf(argv, "-oControlPath=%s", control_path);
 	for (; extra && *extra; extra++)

@@ -26,12 +26,6 @@ struct remote_run remote = {
 	.start_cond = PTHREAD_COND_INITIALIZER,
 };
 
-const char *remote_config_file(const struct ssh_settings *s)
-{
-	if (remote.config_file)
-		return remote.config_file;
-	return s->config_files.nr ? s->config_files.v[0] : "/dev/null";
-}
 
 const char *remote_control_path(void)
 {
@@ -60,14 +54,13 @@ static char *make_dir(struct strbuf *err)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* ssh/config as a list: one file that includes each, since -F takes one. */
+/* The run's own -F file: the user's files, then berth's defaults. */
 static int write_config(struct strbuf *err)
 {
 	struct strbuf sb = STRBUF_INIT, path = STRBUF_INIT;
 	FILE *fp;
 
-	for (size_t i = 0; i < remote.ssh.config_files.nr; i++)
-		strbuf_addf(&sb, "Include %s\n", remote.ssh.config_files.v[i]);
+	ssh_config_text(&remote.ssh, &sb);
 	strbuf_addf(&path, "%s/ssh_config", remote.dir);
 	fp = fopen(path.buf, "w");
 	if (!fp || fputs(sb.buf, fp) < 0 || fclose(fp)) {
@@ -179,7 +172,7 @@ int remote_setup(const struct ssh_settings *s, const struct remote_mode *mode,
 		return dryrun_load_answers(mode->answers, err);
 	if (!(remote.dir = make_dir(err)))
 		return -1;
-	if (s->use_config && s->config_files.nr && write_config(err) < 0)
+	if (write_config(err) < 0)
 		return -1;
 	if (s->key_data.nr && start_agent(err) < 0)
 		return -1;
@@ -237,7 +230,7 @@ static int start_master(const char *host, struct strbuf *why)
 	const char *extra[] = { "-M", "-N", "-f", persist, NULL };
 
 	snprintf(persist, sizeof(persist), "-oControlPersist=%u", remote.ssh.pool_idle_timeout);
-	ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, &cp.args);
+	ssh_host_argv(&remote.ssh, remote.config_file, remote_control_path(), host, extra, &cp.args);
 	remote_child_env(&cp.env);
 	cp.new_process_group = 1;
 	r = capture_command(&cp, &out, why);
@@ -273,7 +266,7 @@ int remote_connect(const char *host, struct strbuf *why)
 void remote_command_argv(const char *host, const char *line, struct strvec *argv)
 {
 	static const char *extra[] = { "-T", "-oControlMaster=no", NULL };
-	ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, argv);
+	ssh_host_argv(&remote.ssh, remote.config_file, remote_control_path(), host, extra, argv);
 	strvec_pushl(argv, "--", line, NULL);
 }
 
@@ -287,7 +280,7 @@ static int forward_op(const char *host, const char *op, int port, struct strbuf 
 	int r;
 
 	snprintf(spec, sizeof(spec), "127.0.0.1:%d:localhost:%d", port, port);
-	ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, &cp.args);
+	ssh_host_argv(&remote.ssh, remote.config_file, remote_control_path(), host, extra, &cp.args);
 	cp.new_process_group = 1;
 	r = capture_command(&cp, &out, why);
 	child_process_clear(&cp);
@@ -325,7 +318,7 @@ static void stop_master(const char *host)
 
 	static const char *extra[] = { "-O", "exit", NULL };
 
-	ssh_host_argv(&remote.ssh, remote_control_path(), host, extra, &cp.args);
+	ssh_host_argv(&remote.ssh, remote.config_file, remote_control_path(), host, extra, &cp.args);
 	cp.no_stderr = 1;
 	capture_command(&cp, &ignore, NULL);
 	child_process_clear(&cp);
