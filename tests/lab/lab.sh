@@ -161,10 +161,12 @@ ns_child() {
 	return 1
 }
 
-pid_of() { # NAME: the pid of host N / local, if its PID 1 runs
+# pid_of ROLE [COMM]: the pid of ROLE's first process (a host's or the
+# local daemon's PID 1, tini; or COMM), if it runs.
+pid_of() {
 	local f=$LAB_DIR/$1/pid p
 	[ -f "$f" ] && p=$(cat "$f") && [ -n "$p" ] && alive "$p" &&
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = tini ] && echo "$p"
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "${2:-tini}" ] && echo "$p"
 }
 
 # --- readiness ----------------------------------------------------------------
@@ -182,12 +184,16 @@ host_ready() { # N
 	ping_docker "$(host_dir "$1")/docker.sock" && sshd_ready "$1"
 }
 
-# wait_for WHAT CMD...: polls CMD until it succeeds or LAB_TIMEOUT passes.
+# wait_for WHAT PIDFILE CMD...: polls CMD until it succeeds; gives up
+# after LAB_TIMEOUT seconds, or at once when PIDFILE's process is gone.
 wait_for() {
-	local what=$1 end=$((SECONDS + LAB_TIMEOUT))
-	shift
+	local what=$1 pidfile=$2 end=$((SECONDS + LAB_TIMEOUT)) p
+	shift 2
 	until "$@"; do
 		[ $SECONDS -lt $end ] || { say "$what: not ready after ${LAB_TIMEOUT}s"; return 1; }
+		if [ -n "$pidfile" ]; then
+			p=$(cat "$pidfile" 2>/dev/null) && alive "$p" || { say "$what: exited"; return 1; }
+		fi
 		sleep 0.05
 	done
 }
@@ -197,7 +203,10 @@ wait_for() {
 ns_exists() { [ -e "/run/netns/$1" ]; }
 
 lan_up() {
+	local n
 	ns_exists "$SW" && ip link show "$ROOT_IF" >/dev/null 2>&1 && return 0
+	# Hosts still running lost their cable with the switch: power them off.
+	for n in $(hosts_configured); do host_running "$n" && host_halt "$n"; done
 	[ -d /run/netns ] || touch "$LAB_DIR/.made-run-netns"
 	ns_exists "$SW" || ip netns add "$SW"
 	ip -n "$SW" link set lo up
@@ -252,12 +261,12 @@ registries_up() {
 		htpasswd -Bbc "$r/htpasswd" lab "$(cat "$r/password")" 2>/dev/null
 	fi
 	chmod 600 "$r/password"
-	if ! { p=$(pid_of registry) && registry_answers "$REGISTRY" 401; }; then
+	if ! { p=$(pid_of registry docker-registry) && registry_answers "$REGISTRY" 401; }; then
 		kill_role registry "$r/pid"
 		registry_config "$r" "$REGISTRY" "$r/htpasswd" >"$r/config.yml"
 		spawn registry "$r/registry.log" docker-registry serve "$r/config.yml" >"$r/pid"
 	fi
-	if ! { p=$(pid_of hub) && registry_answers "$HUB" 200; }; then
+	if ! { p=$(pid_of hub docker-registry) && registry_answers "$HUB" 200; }; then
 		kill_role hub "$u/pid"
 		registry_config "$u" "$HUB" >"$u/config.yml"
 		spawn hub "$u/registry.log" docker-registry serve "$u/config.yml" >"$u/pid"
@@ -265,8 +274,8 @@ registries_up() {
 }
 
 registries_wait() {
-	wait_for registry registry_answers "$REGISTRY" 401 &&
-		wait_for hub registry_answers "$HUB" 200
+	wait_for registry "$LAB_DIR/registry/pid" registry_answers "$REGISTRY" 401 &&
+		wait_for hub "$LAB_DIR/hub/pid" registry_answers "$HUB" 200
 }
 
 # daemon.json of a lab dockerd. Keys, not flags: the file is what a user
@@ -572,13 +581,13 @@ cmd_up() {
 	known_hosts_write
 	trace "hosts started"
 	registries_wait
-	wait_for "local dockerd" ping_docker "$LAB_DIR/local/docker.sock"
+	wait_for "local dockerd" "$LAB_DIR/local/pid" ping_docker "$LAB_DIR/local/docker.sock"
 	trace "registries and local daemon ready"
 	# Images load and push while the hosts' daemons start.
 	"$SELF" images >"$LAB_DIR/images.log" 2>&1 &
 	local img=$!
 	for n in $(seq 1 "$want"); do
-		wait_for "lab$n" host_ready "$n"
+		wait_for "lab$n" "$(host_dir "$n")/pid" host_ready "$n"
 		trace "lab$n ready"
 	done
 	wait "$img" || { cat "$LAB_DIR/images.log" >&2; die "images failed"; }
@@ -598,7 +607,7 @@ cmd_host_up() {
 	host_halt "$n"
 	host_prepare "$n"
 	host_boot "$n"
-	wait_for "lab$n" host_ready "$n"
+	wait_for "lab$n" "$(host_dir "$n")/pid" host_ready "$n"
 }
 
 cmd_host_down() {
@@ -624,7 +633,7 @@ cmd_rekey() {
 		nsenter -t "$p" -m -p -- sh -c 'kill -HUP "$(cat "$1")"' sh "$h/sshd.pid"
 		local want
 		want=$(cut -d' ' -f2 "$h/ssh/ssh_host_ed25519_key.pub")
-		wait_for "lab$n sshd" sh -c '[ "$(ssh-keyscan -T 2 -t ed25519 "$1" 2>/dev/null | cut -d" " -f3)" = "$2" ]' \
+		wait_for "lab$n sshd" "$h/pid" sh -c '[ "$(ssh-keyscan -T 2 -t ed25519 "$1" 2>/dev/null | cut -d" " -f3)" = "$2" ]' \
 			sh "$(host_ip "$n")" "$want"
 	fi
 }
@@ -706,6 +715,8 @@ cmd_status() {
 	echo "hub       $HUB  $s"
 	ping_docker "$LAB_DIR/local/docker.sock" && s=up || s=down
 	echo "local     unix://$LAB_DIR/local/docker.sock  $s"
+	# Exit 1: no lab running (its local daemon is the last part to go).
+	[ $s = up ]
 }
 
 host_arg() { # N: validate
