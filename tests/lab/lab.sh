@@ -79,13 +79,13 @@ hosts_configured() {
 
 # --- processes and cgroups --------------------------------------------------
 
-# The tracking hierarchy: pids on cgroup v1, the unified tree on v2.
+# The tracking hierarchy: pids, on cgroup v1. It has no limits, so moving
+# the lab's processes there changes nothing else about them (their memory
+# stays charged where it was). On a v2-only machine there is one
+# hierarchy, and moving would change that: the lab then relies on its PID
+# namespaces alone, and on pid files for the registries.
 CG=
-if [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
-	CG=/sys/fs/cgroup/pids
-elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-	CG=/sys/fs/cgroup
-fi
+[ -f /sys/fs/cgroup/pids/cgroup.procs ] && CG=/sys/fs/cgroup/pids
 
 # cg_join ROLE: the calling (sub)shell and all it starts join ROLE's leaf.
 cg_join() {
@@ -119,13 +119,13 @@ alive() { # PID: running and not a zombie (orphans are reaped lazily here)
 # kill_role ROLE PIDFILE: SIGKILL the role's PID 1 (its PID namespace dies
 # with it), then whatever is left in its cgroup; waits until it is empty.
 kill_role() {
-	local role=$1 pidfile=$2 p i
+	local role=$1 pidfile=$2 p
 	if [ -f "$pidfile" ]; then
 		p=$(cat "$pidfile")
 		[ -n "$p" ] && alive "$p" && kill -KILL "$p" 2>/dev/null
 		rm -f "$pidfile"
 	fi
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		p=$(cg_procs "$role")
 		[ -z "$p" ] && break
 		# shellcheck disable=SC2086
@@ -149,9 +149,9 @@ spawn() {
 # ns_child PID: the child an `unshare --pid --fork` made (the namespace's
 # PID 1), told from helpers the launching shell forks by its PID namespace.
 ns_child() {
-	local c i me
+	local c me
 	me=$(readlink /proc/self/ns/pid)
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
 			[ "$(readlink "/proc/$c/ns/pid" 2>/dev/null)" != "$me" ] && { echo "$c"; return 0; }
 		done
@@ -207,7 +207,6 @@ lan_up() {
 	ns_exists "$SW" && ip link show "$ROOT_IF" >/dev/null 2>&1 && return 0
 	# Hosts still running lost their cable with the switch: power them off.
 	for n in $(hosts_configured); do host_running "$n" && host_halt "$n"; done
-	[ -d /run/netns ] || touch "$LAB_DIR/.made-run-netns"
 	ns_exists "$SW" || ip netns add "$SW"
 	ip -n "$SW" link set lo up
 	ip -n "$SW" link add br0 type bridge 2>/dev/null || true
@@ -303,8 +302,8 @@ daemon_json() { # DIR CGROUP EXTRA-JSON
 # in private mount and PID namespaces, on its own bridge, touching neither
 # iptables nor sysctls of the root namespace.
 local_up() {
-	local l=$LAB_DIR/local
-	p=$(pid_of local) && ping_docker "$l/docker.sock" && return 0
+	local l=$LAB_DIR/local u
+	pid_of local >/dev/null && ping_docker "$l/docker.sock" && return 0
 	kill_role local "$l/pid"
 	mkdir -p "$l/etc-docker" "$l/tmp"
 	chmod 1777 "$l/tmp"
@@ -319,7 +318,6 @@ local_up() {
 	  \"default-address-pools\": [{\"base\": \"$LAB_SUBNET.240/28\", \"size\": 28}]" \
 		>"$l/etc-docker/daemon.json"
 	rm -f "$l/docker.sock"
-	local u
 	u=$(spawn local "$l/console.log" unshare --mount --pid --fork --kill-child \
 		--propagation slave --mount-proc tini -- "$SELF" _local-init "$l")
 	ns_child "$u" >"$l/pid"
@@ -338,6 +336,7 @@ host_prepare() {
 	[ -s "$h/ssh/ssh_host_ed25519_key" ] ||
 		ssh-keygen -q -t ed25519 -N '' -C "root@lab$n" -f "$h/ssh/ssh_host_ed25519_key"
 	install -m 600 "$LAB_DIR/id_ed25519.pub" "$h/root/.ssh/authorized_keys"
+	printf '127.0.0.1\tlocalhost\n%s\tlab%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$ip" "$n" >"$h/hosts"
 	daemon_json "$h" "h$n" '"bip": "172.31.0.1/24",
 	  "default-address-pools": [{"base": "172.31.128.0/17", "size": 24}]' >"$h/etc-docker/daemon.json"
 	cat >"$h/sshd_config" <<-EOF
@@ -406,9 +405,10 @@ host_halt() {
 	host_net_down "$1"
 }
 
-# What a host's PID 1 (tini) runs: its own /run, home, /tmp, /var/log and
-# /etc/docker, then dockerd and sshd (this shell becomes sshd, which reaps
-# whatever it inherits). LAB_DIR paths come as arguments.
+# What a host's PID 1 (tini) runs: its own /run, /dev/shm, home, /tmp,
+# /var/log, /etc/docker and /etc/hosts, then dockerd and sshd (this shell
+# becomes sshd, which reaps whatever it inherits). LAB_DIR paths come as
+# arguments.
 cmd__host_init() {
 	local h=$1 name=$2
 	hostname "$name"
@@ -418,6 +418,8 @@ cmd__host_init() {
 	mount --bind "$h/tmp" /tmp
 	mount --bind "$h/log" /var/log
 	mount --bind "$h/etc-docker" /etc/docker
+	mount --bind "$h/hosts" /etc/hosts
+	mount -t tmpfs -o mode=1777,nosuid,nodev,size=64m "$name-shm" /dev/shm
 	# Without PAM, sshd refuses a locked root account ("!" in shadow).
 	if grep -q '^root:!' /etc/shadow; then
 		sed 's/^root:![^:]*:/root:*:/' /etc/shadow >/run/shadow
@@ -506,8 +508,7 @@ cmd_env() {
 # One lab command at a time: flock on the lab folder itself (down removes
 # it, so a waiter re-checks that it holds the folder that still exists).
 lab_lock() {
-	local i
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		mkdir -p "$LAB_DIR"
 		exec 9<"$LAB_DIR"
 		flock 9
@@ -530,8 +531,10 @@ need_tools() {
 
 UP_FRESH=0
 UP_BOOTED=""
+UP_IMAGES=""
 up_failed() {
-	local n
+	local n f
+	[ -n "$UP_IMAGES" ] && kill "$UP_IMAGES" 2>/dev/null
 	say "up failed; logs:"
 	for n in $UP_BOOTED; do
 		for f in "$(host_dir "$n")"/log/docker.log "$(host_dir "$n")"/log/sshd.log "$(host_dir "$n")"/console.log; do
@@ -585,12 +588,12 @@ cmd_up() {
 	trace "registries and local daemon ready"
 	# Images load and push while the hosts' daemons start.
 	"$SELF" images >"$LAB_DIR/images.log" 2>&1 &
-	local img=$!
+	UP_IMAGES=$!
 	for n in $(seq 1 "$want"); do
 		wait_for "lab$n" "$(host_dir "$n")/pid" host_ready "$n"
 		trace "lab$n ready"
 	done
-	wait "$img" || { cat "$LAB_DIR/images.log" >&2; die "images failed"; }
+	wait "$UP_IMAGES" || { cat "$LAB_DIR/images.log" >&2; die "images failed"; }
 	cmd_env >"$LAB_DIR/env"
 	trap - EXIT
 	if [ -n "$UP_BOOTED" ]; then
@@ -641,7 +644,7 @@ cmd_rekey() {
 # Everything the lab made, found by name and cgroup, so that it works
 # even when $LAB_DIR is gone or half-written.
 teardown() {
-	local n f ns i
+	local f p ns
 	for f in "$LAB_DIR"/h*/pid "$LAB_DIR"/local/pid "$LAB_DIR"/registry/pid "$LAB_DIR"/hub/pid; do
 		[ -f "$f" ] || continue
 		p=$(cat "$f")
@@ -650,7 +653,7 @@ teardown() {
 	kill_role "" /nonexistent
 	# The local daemon's containers' veths go with their namespaces, which
 	# the kernel frees asynchronously; then the bridges can go.
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -z "$(ip -o link show master "$LOCAL_BR" 2>/dev/null)" ] && break
 		sleep 0.05
 	done
@@ -665,7 +668,9 @@ teardown() {
 	# something is, unmount it before the folder goes.
 	awk -v d="$LAB_DIR/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m"; done
-	if [ -f "$LAB_DIR/.made-run-netns" ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+	# iproute2 made /run/netns a mount for the first namespace; empty, it
+	# goes too (the next `ip netns add` makes it again).
+	if [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
 		umount /run/netns 2>/dev/null || true
 		rmdir /run/netns 2>/dev/null || true
 	fi
@@ -681,10 +686,9 @@ local_networks_down() {
 }
 
 cmd_down() {
-	local keep=0 t0
+	local keep=0
 	[ "${1:-}" = --keep ] && keep=1
 	[ "$(id -u)" -eq 0 ] || die "the lab needs root"
-	t0=$SECONDS
 	if [ -d "$LAB_DIR" ]; then
 		[ -f "$LAB_DIR/.berth-lab" ] || [ -z "$(ls -A "$LAB_DIR")" ] ||
 			die "$LAB_DIR is not a lab folder; not touching it"
@@ -698,7 +702,7 @@ cmd_down() {
 }
 
 cmd_status() {
-	local n ip up d s
+	local n ip up s
 	[ -f "$LAB_DIR/.berth-lab" ] || { echo "no lab in $LAB_DIR"; return 1; }
 	printf '%-9s %-12s %-5s %s\n' HOST ADDRESS POWER SERVICES
 	for n in $(hosts_configured); do

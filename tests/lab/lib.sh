@@ -15,8 +15,9 @@
 #
 # Under tests/run.sh, the first lab_require that brings the lab up leaves
 # a mark in $LAB_STARTED_MARK and the run takes the lab down at its end; a
-# lab that was up before the run (make lab-up) stays up. A script run on
-# its own leaves the lab up: make lab-down.
+# lab that was up before the run (make lab-up) stays up, and one kept by
+# `lab.sh down --keep` is kept again. A script run on its own leaves the
+# lab up: make lab-down.
 
 LAB=$TOP/tests/lab/lab.sh
 
@@ -39,13 +40,17 @@ lab_require() {
 	done
 	unshare --net --mount --uts --pid --fork true 2>/dev/null ||
 		lab_skip_all 'this machine cannot create namespaces (unshare failed)'
-	was_up=0
+	# A lab that runs stays up after the run; one kept with `down --keep`
+	# is kept again (the mark holds the flag for run.sh's `lab.sh down`).
+	was_up=0 kept=
 	lab status >/dev/null 2>&1 && was_up=1
+	[ -f "${LAB_DIR:-/var/tmp/berth-lab}/.berth-lab" ] && kept=--keep
 	if ! lab up "$want" >"$TRASH/lab-up.log" 2>&1; then
 		test_expect_success "the lab comes up with $want hosts" 'cat "$TRASH/lab-up.log"; false'
 		test_done
 	fi
-	[ "$was_up" = 0 ] && [ -n "${LAB_STARTED_MARK:-}" ] && : >"$LAB_STARTED_MARK"
+	[ "$was_up" = 0 ] && [ -n "${LAB_STARTED_MARK:-}" ] && [ ! -f "$LAB_STARTED_MARK" ] &&
+		echo "$kept" >"$LAB_STARTED_MARK"
 	eval "$(lab env)"
 }
 
