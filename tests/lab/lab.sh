@@ -256,7 +256,7 @@ registries_up() {
 	local r=$LAB_DIR/registry u=$LAB_DIR/hub p
 	mkdir -p "$r/data" "$u/data"
 	if [ ! -s "$r/password" ]; then
-		(umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$r/password")
+		(umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$r/password")
 		htpasswd -Bbc "$r/htpasswd" lab "$(cat "$r/password")" 2>/dev/null
 	fi
 	chmod 600 "$r/password"
