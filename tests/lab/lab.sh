@@ -33,10 +33,12 @@ SELF=$(readlink -f "$0")
 HERE=$(dirname "$SELF")
 
 # Addresses in $LAB_SUBNET.0/24: .1 the root namespace (registry :5000,
-# hub :5001), .2-.223 hosts 1-222, .224/28 the local daemon's bridge,
-# .240/28 its pool for user-defined networks.
+# hub :5001), .2-.126 hosts 1-125 (each with a /24), .128/28 the local
+# daemon's bridge, .144-.255 its pool for user-defined networks (/28s).
+# The root namespace routes only .0/25 to the LAN: docker refuses a pool
+# that overlaps a route, and the local daemon's networks need their own.
 GW=$LAB_SUBNET.1
-MAX_HOSTS=222
+MAX_HOSTS=125
 SW=$LAB_NAME-sw
 ROOT_IF=$LAB_NAME-lan
 LOCAL_BR=${LAB_NAME}0
@@ -214,7 +216,7 @@ lan_up() {
 	ip link del "$ROOT_IF" 2>/dev/null || true
 	ip link add "$ROOT_IF" address "$(lab_mac 1)" type veth peer name root netns "$SW"
 	sysctl -qw "net.ipv6.conf.$ROOT_IF.disable_ipv6=1"
-	ip addr add "$GW/24" dev "$ROOT_IF"
+	ip addr add "$GW/25" dev "$ROOT_IF"
 	ip link set "$ROOT_IF" up
 	ip -n "$SW" link set root master br0 up
 }
@@ -310,12 +312,12 @@ local_up() {
 	if ! ip link show "$LOCAL_BR" >/dev/null 2>&1; then
 		ip link add "$LOCAL_BR" type bridge
 		sysctl -qw "net.ipv6.conf.$LOCAL_BR.disable_ipv6=1"
-		ip addr add "$LAB_SUBNET.225/28" dev "$LOCAL_BR"
+		ip addr add "$LAB_SUBNET.129/28" dev "$LOCAL_BR"
 		ip link set "$LOCAL_BR" up
 	fi
 	daemon_json "$l" local "\"bridge\": \"$LOCAL_BR\",
 	  \"iptables\": false, \"ip6tables\": false, \"ip-forward\": false, \"ip-masq\": false,
-	  \"default-address-pools\": [{\"base\": \"$LAB_SUBNET.240/28\", \"size\": 28}]" \
+	  \"default-address-pools\": [{\"base\": \"$LAB_SUBNET.128/25\", \"size\": 28}]" \
 		>"$l/etc-docker/daemon.json"
 	rm -f "$l/docker.sock"
 	u=$(spawn local "$l/console.log" unshare --mount --pid --fork --kill-child \
@@ -680,7 +682,7 @@ teardown() {
 local_networks_down() {
 	local dev
 	for dev in $(ip -o -4 addr show 2>/dev/null | awk -v p="$LAB_SUBNET." '
-		index($4, p) == 1 { split($4, a, "/"); split(a[1], o, "."); if (o[4] >= 240) print $2 }'); do
+		index($4, p) == 1 { split($4, a, "/"); split(a[1], o, "."); if (o[4] >= 144) print $2 }'); do
 		case $dev in br-*) ip link del "$dev" 2>/dev/null || true ;; esac
 	done
 }

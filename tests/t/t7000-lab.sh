@@ -148,7 +148,17 @@ test_expect_success 'up is idempotent and quick; up 8 adds five hosts that all a
 	for n in $(seq 8); do echo "lab$n" | test_cmp - "name.$n" || return 1; done
 '
 
+test_expect_success 'the local daemon runs containers on its own networks, published on loopback' '
+	local_docker network create lab-test >/dev/null &&
+	local_docker run -d --network lab-test -p 127.0.0.1:5556:80 --name web busybox httpd -f -p 80 >/dev/null 2>&1 &&
+	for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:5556/ && break; sleep 0.05; done &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:5556/)" = 404 &&
+	local_docker run --rm --network lab-test busybox wget -q -O- "http://$LAB_REGISTRY/v2/" >out 2>&1 || true &&
+	test_grep "401 Unauthorized" out
+'
+
 test_expect_success 'down leaves nothing: namespaces, processes, mounts, interfaces, cgroups, iptables, files' '
+	lab_ssh 1 "docker network create kamal >/dev/null && docker run -d --network kamal -p 80:80 busybox httpd -f -p 80" >/dev/null &&
 	lab down &&
 	! ip netns list | grep "^$LAB_NAME-" &&
 	! ip -o link show | grep "$LAB_NAME" &&
@@ -158,7 +168,7 @@ test_expect_success 'down leaves nothing: namespaces, processes, mounts, interfa
 	! ps -eo stat=,args= | grep -v "^Z" | grep -v grep | grep "$LAB_DIR" &&
 	! grep " $LAB_DIR" /proc/self/mountinfo &&
 	! ls -d /sys/fs/cgroup/*/$LAB_NAME /sys/fs/cgroup/$LAB_NAME 2>/dev/null &&
-	! ss -Hltn | grep -e "$LAB_GATEWAY:" -e "127.0.0.1:5555 " &&
+	! ss -Hltn | grep -e "$LAB_GATEWAY:" -e "127.0.0.1:555[56] " &&
 	iptables-save 2>/dev/null | grep -v "^#" | test_cmp "$TRASH/iptables.before" - &&
 	sysctl -n net.ipv4.ip_forward | test_cmp "$TRASH/forward.before" - &&
 	test ! -e "$LAB_DIR"
