@@ -20,7 +20,7 @@ LAB_DIR=${LAB_DIR:-/var/tmp/berth-lab}
 LAB_SUBNET=${LAB_SUBNET:-10.77.0}
 HUB=$LAB_SUBNET.1:5001
 SOCK=$LAB_DIR/local/docker.sock
-export DOCKER_HOST=unix://$SOCK
+export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$LAB_DIR/local/client
 W=$LAB_DIR/images
 mkdir -p "$W"
 
@@ -31,7 +31,8 @@ image_id() { # TAG: the local daemon's ID for TAG, or nothing
 		sed -n 's/^{"Id":"\([^"]*\)".*/\1/p'
 }
 
-# archive NAME CONFIG-JSON TAG...: $W/NAME/rootfs -> $W/NAME.tar; prints the ID.
+# archive NAME CONFIG-JSON TAG...: $W/NAME/rootfs -> $W/NAME.tar, and its
+# image ID in $W/NAME.tar.id.
 archive() {
 	local name=$1 config=$2 layer cfg tags="" t
 	local d=$W/$name
@@ -48,20 +49,20 @@ archive() {
 	for t in "$@"; do tags="$tags${tags:+,}\"$t\""; done
 	printf '[{"Config":"%s.json","RepoTags":[%s],"Layers":["%s/layer.tar"]}]\n' "$cfg" "$tags" "$layer" \
 		>"$d/archive/manifest.json"
-	tar --sort=name --mtime=@0 --numeric-owner --owner=0 --group=0 -C "$d/archive" -cf "$d.tar" .
+	tar --sort=name --mtime=@0 --numeric-owner --owner=0 --group=0 -C "$d/archive" -cf "$d.tar.tmp" .
 	rm -rf "$d/archive" "$d/rootfs"
-	echo "sha256:$cfg"
+	echo "sha256:$cfg" >"$d.tar.id"
+	mv "$d.tar.tmp" "$d.tar"
 }
 
-# fresh NAME TAG: true when the daemon has TAG with the ID recorded for NAME.
-fresh() {
-	[ -s "$W/$1.id" ] && [ "$(image_id "$2")" = "$(cat "$W/$1.id")" ]
-}
-
-load() { # NAME ID
+# ensure NAME TAG: the daemon has TAG as NAME_archive builds it. The ID of
+# what was loaded is recorded; an image with that ID is not loaded again.
+ensure() {
+	[ -s "$W/$1.id" ] && [ "$(image_id "$2")" = "$(cat "$W/$1.id")" ] && return 0
+	[ -f "$W/$1.tar" ] || "$1_archive"
 	docker load -q -i "$W/$1.tar" >/dev/null
+	mv "$W/$1.tar.id" "$W/$1.id"
 	rm -f "$W/$1.tar"
-	echo "$2" >"$W/$1.id"
 }
 
 etc_files() { # ROOTFS SHELL
@@ -72,9 +73,8 @@ etc_files() { # ROOTFS SHELL
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$1/etc/group"
 }
 
-busybox_image() {
-	fresh busybox busybox:latest && return 0
-	local r=$W/busybox/rootfs id
+busybox_archive() {
+	local r=$W/busybox/rootfs
 	[ -x /bin/busybox ] || die "no /bin/busybox (apt install busybox-static)"
 	rm -rf "$W/busybox" && mkdir -p "$r/bin" "$r/usr/bin"
 	cp /bin/busybox "$r/usr/bin/busybox"
@@ -83,14 +83,12 @@ busybox_image() {
 	# --install records on a merged-/usr system); one process, not 270.
 	/bin/busybox --install -s "$r/bin"
 	etc_files "$r" /bin/sh
-	id=$(archive busybox '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]}' \
-		busybox:latest)
-	load busybox "$id"
+	archive busybox '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]}' \
+		busybox:latest
 }
 
-registry_image() {
-	fresh registry registry:3 && return 0
-	local r=$W/registry/rootfs so id bin
+registry_archive() {
+	local r=$W/registry/rootfs so bin
 	bin=$(command -v docker-registry) || die "no docker-registry (apt install docker-registry)"
 	rm -rf "$W/registry" && mkdir -p "$r/bin" "$r/etc/distribution" "$r/etc/docker/registry" "$r/var/lib/registry"
 	cp "$bin" "$r/bin/registry"
@@ -122,9 +120,8 @@ registry_image() {
 	    threshold: 3
 	EOF
 	cp "$r/etc/distribution/config.yml" "$r/etc/docker/registry/config.yml"
-	id=$(archive registry '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Entrypoint":["/bin/registry","serve"],"Cmd":["/etc/distribution/config.yml"],"ExposedPorts":{"5000/tcp":{}},"Volumes":{"/var/lib/registry":{}}}' \
-		registry:3 registry:2)
-	load registry "$id"
+	archive registry '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Entrypoint":["/bin/registry","serve"],"Cmd":["/etc/distribution/config.yml"],"ExposedPorts":{"5000/tcp":{}},"Volumes":{"/var/lib/registry":{}}}' \
+		registry:3 registry:2
 }
 
 # push_hub TAG: the hub serves it as docker.io's library/TAG would.
@@ -138,8 +135,23 @@ push_hub() {
 	docker rmi "$HUB/library/$1" >/dev/null
 }
 
-[ "$(curl -s --max-time 5 --unix-socket "$SOCK" http://d/_ping)" = OK ] ||
-	die "the local daemon does not answer on $SOCK (lab.sh up)"
-busybox_image
-registry_image
+# `lab.sh up` starts this while the daemons are still starting.
+wait_ok() { # WHAT CMD...
+	local what=$1 end=$((SECONDS + ${LAB_TIMEOUT:-60}))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || die "$what: no answer (is the lab up?)"
+		sleep 0.05
+	done
+}
+ping_local() { [ "$(curl -s --max-time 2 --unix-socket "$SOCK" http://d/_ping)" = OK ]; }
+ping_hub() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$HUB/v2/")" = 200 ]; }
+# On a new lab the archives are built while the daemon starts.
+for name in busybox registry; do
+	[ -s "$W/$name.id" ] || [ -f "$W/$name.tar" ] || "${name}_archive"
+done
+wait_ok "the local daemon" ping_local
+ensure busybox busybox:latest
+ensure registry registry:3
+wait_ok "the hub" ping_hub
 push_hub busybox:latest

@@ -534,11 +534,12 @@ need_tools() {
 UP_FRESH=0
 UP_BOOTED=""
 UP_IMAGES=""
+UP_WAITING=""
 up_failed() {
 	local n f
 	[ -n "$UP_IMAGES" ] && kill "$UP_IMAGES" 2>/dev/null
 	say "up failed; logs:"
-	for n in $UP_BOOTED; do
+	for n in $(echo "$UP_BOOTED $UP_WAITING" | tr ' ' '\n' | sort -un); do
 		for f in "$(host_dir "$n")"/log/docker.log "$(host_dir "$n")"/log/sshd.log "$(host_dir "$n")"/console.log; do
 			[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; } >&2
 		done
@@ -574,28 +575,33 @@ cmd_up() {
 	trace "lan"
 	registries_up
 	local_up
+	# Images build, load and push while the hosts start.
+	"$SELF" images >"$LAB_DIR/images.log" 2>&1 &
+	UP_IMAGES=$!
 	trace "registries and local daemon started"
+	# Hosts are prepared and started in parallel; each then boots alone.
+	local boots=""
 	for n in $(seq 1 "$want"); do
 		host_running "$n" && continue
-		[ -d "$(host_dir "$n")" ] || mkdir -p "$(host_dir "$n")"
-		host_prepare "$n"
-		host_boot "$n"
+		mkdir -p "$(host_dir "$n")"
 		UP_BOOTED="$UP_BOOTED $n"
+		(host_prepare "$n" && host_boot "$n") &
+		boots="$boots $!"
 	done
+	for n in $boots; do wait "$n" || die "a host failed to start"; done
 	client_files
 	known_hosts_write
 	trace "hosts started"
 	registries_wait
 	wait_for "local dockerd" "$LAB_DIR/local/pid" ping_docker "$LAB_DIR/local/docker.sock"
 	trace "registries and local daemon ready"
-	# Images load and push while the hosts' daemons start.
-	"$SELF" images >"$LAB_DIR/images.log" 2>&1 &
-	UP_IMAGES=$!
 	for n in $(seq 1 "$want"); do
+		UP_WAITING=$n
 		wait_for "lab$n" "$(host_dir "$n")/pid" host_ready "$n"
 		trace "lab$n ready"
 	done
 	wait "$UP_IMAGES" || { cat "$LAB_DIR/images.log" >&2; die "images failed"; }
+	trace "images ready"
 	cmd_env >"$LAB_DIR/env"
 	trap - EXIT
 	if [ -n "$UP_BOOTED" ]; then
