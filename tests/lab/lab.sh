@@ -15,9 +15,9 @@
 # the host and all it ran. The root namespace reaches the hosts' LAN by a
 # veth to a bridge in a "switch" namespace, so no packet to a host crosses
 # the root FORWARD chain and nothing here runs iptables in the root
-# namespace. Every process the lab starts is tracked in the pids cgroup
-# $LAB_NAME (containers included, through docker's cgroup-parent), so
-# `down` finds all of them.
+# namespace. On cgroup v1 every process the lab starts is tracked in the
+# pids cgroup /$LAB_NAME (containers too, through docker's cgroup-parent),
+# so `down` finds all of them.
 #
 # Environment: LAB_NAME (berthlab; prefixes namespaces, interfaces and the
 # cgroup), LAB_DIR (/var/tmp/berth-lab), LAB_SUBNET (10.77.0, a /24),
@@ -146,6 +146,8 @@ spawn() {
 	(exec 9<&- && cg_join "$role" && exec env -i PATH=$PATH_CLEAN HOME=/root LANG=C.UTF-8 setsid "$@") \
 		</dev/null >>"$log" 2>&1 &
 	echo $!
+	# Not this shell's job: its death (at down) is no news to report.
+	disown $!
 }
 
 # ns_child PID: the child an `unshare --pid --fork` made (the namespace's
@@ -254,6 +256,19 @@ registry_answers() { # ADDR CODE
 # The registry (user lab, htpasswd) and the hub: an anonymous registry the
 # daemons use as their Docker Hub mirror, so `docker pull busybox` works
 # on the hosts as it would on a connected machine.
+# port_free ADDR: nothing else listens on ADDR's port of this address or
+# of all addresses. Debian's docker-registry service, if apt started it,
+# listens on *:5000 and the lab's registry could not bind.
+port_free() {
+	local l
+	l=$(ss -Hltnp "sport = :${1##*:}" 2>/dev/null |
+		awk -v a="$1" '$4 == a || $4 ~ /^(0\.0\.0\.0|\*|\[::\]):/')
+	[ -z "$l" ] && return 0
+	say "$1 is taken: $l"
+	say "(is Debian's docker-registry service running? service docker-registry stop)"
+	return 1
+}
+
 registries_up() {
 	local r=$LAB_DIR/registry u=$LAB_DIR/hub p
 	mkdir -p "$r/data" "$u/data"
@@ -264,11 +279,13 @@ registries_up() {
 	chmod 600 "$r/password"
 	if ! { p=$(pid_of registry docker-registry) && registry_answers "$REGISTRY" 401; }; then
 		kill_role registry "$r/pid"
+		port_free "$REGISTRY" || return 1
 		registry_config "$r" "$REGISTRY" "$r/htpasswd" >"$r/config.yml"
 		spawn registry "$r/registry.log" docker-registry serve "$r/config.yml" >"$r/pid"
 	fi
 	if ! { p=$(pid_of hub docker-registry) && registry_answers "$HUB" 200; }; then
 		kill_role hub "$u/pid"
+		port_free "$HUB" || return 1
 		registry_config "$u" "$HUB" >"$u/config.yml"
 		spawn hub "$u/registry.log" docker-registry serve "$u/config.yml" >"$u/pid"
 	fi
@@ -618,7 +635,11 @@ cmd_host_up() {
 	host_halt "$n"
 	host_prepare "$n"
 	host_boot "$n"
-	wait_for "lab$n" "$(host_dir "$n")/pid" host_ready "$n"
+	if ! wait_for "lab$n" "$(host_dir "$n")/pid" host_ready "$n"; then
+		tail -n 15 "$(host_dir "$n")"/log/docker.log "$(host_dir "$n")"/log/sshd.log >&2 || true
+		host_halt "$n"
+		exit 1
+	fi
 }
 
 cmd_host_down() {
