@@ -118,13 +118,20 @@ alive() { # PID: running and not a zombie (orphans are reaped lazily here)
 	[ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
 }
 
+# ours PID: PID is alive and one of this lab's first processes, whose
+# command lines name a folder of $LAB_DIR. A pid file can outlive its
+# process, and the pid be reused by anything, another lab's host too.
+ours() {
+	alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF " $LAB_DIR/"
+}
+
 # kill_role ROLE PIDFILE: SIGKILL the role's PID 1 (its PID namespace dies
 # with it), then whatever is left in its cgroup; waits until it is empty.
 kill_role() {
 	local role=$1 pidfile=$2 p
 	if [ -f "$pidfile" ]; then
 		p=$(cat "$pidfile")
-		[ -n "$p" ] && alive "$p" && kill -KILL "$p" 2>/dev/null
+		[ -n "$p" ] && ours "$p" && kill -KILL "$p" 2>/dev/null
 		rm -f "$pidfile"
 	fi
 	for _ in $(seq 200); do
@@ -169,7 +176,7 @@ ns_child() {
 # local daemon's PID 1, tini; or COMM), if it runs.
 pid_of() {
 	local f=$LAB_DIR/$1/pid p
-	[ -f "$f" ] && p=$(cat "$f") && [ -n "$p" ] && alive "$p" &&
+	[ -f "$f" ] && p=$(cat "$f") && [ -n "$p" ] && ours "$p" &&
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "${2:-tini}" ] && echo "$p"
 }
 
@@ -196,7 +203,7 @@ wait_for() {
 	until "$@"; do
 		[ $SECONDS -lt $end ] || { say "$what: not ready after ${LAB_TIMEOUT}s"; return 1; }
 		if [ -n "$pidfile" ]; then
-			p=$(cat "$pidfile" 2>/dev/null) && alive "$p" || { say "$what: exited"; return 1; }
+			p=$(cat "$pidfile" 2>/dev/null) && ours "$p" || { say "$what: exited"; return 1; }
 		fi
 		sleep 0.05
 	done
@@ -636,7 +643,8 @@ cmd_host_up() {
 	host_prepare "$n"
 	host_boot "$n"
 	if ! wait_for "lab$n" "$(host_dir "$n")/pid" host_ready "$n"; then
-		tail -n 15 "$(host_dir "$n")"/log/docker.log "$(host_dir "$n")"/log/sshd.log >&2 || true
+		tail -n 15 "$(host_dir "$n")"/console.log "$(host_dir "$n")"/log/docker.log \
+			"$(host_dir "$n")"/log/sshd.log >&2 || true
 		host_halt "$n"
 		exit 1
 	fi
@@ -677,7 +685,7 @@ teardown() {
 	for f in "$LAB_DIR"/h*/pid "$LAB_DIR"/local/pid "$LAB_DIR"/registry/pid "$LAB_DIR"/hub/pid; do
 		[ -f "$f" ] || continue
 		p=$(cat "$f")
-		[ -n "$p" ] && alive "$p" && kill -KILL "$p" 2>/dev/null
+		[ -n "$p" ] && ours "$p" && kill -KILL "$p" 2>/dev/null
 	done
 	kill_role "" /nonexistent
 	# The local daemon's containers' veths go with their namespaces, which

@@ -3,7 +3,8 @@
 # it will meet it: hosts that answer ssh as root with the generated
 # config, each with its own docker daemon, a registry with a password, a
 # local build daemon, power cycles, a changed host key, and a `down` that
-# leaves this machine as it found it.
+# leaves this machine as it found it (other labs, with other names, may
+# run beside it).
 . "$TOP/tests/lib/test-lib.sh"
 . "$TOP/tests/lab/lib.sh"
 
@@ -161,12 +162,12 @@ test_expect_success 'down leaves nothing: namespaces, processes, mounts, interfa
 	lab_ssh 1 "docker network create kamal >/dev/null && docker run -d --network kamal -p 80:80 busybox httpd -f -p 80" >/dev/null &&
 	lab down &&
 	! ip netns list | grep "^$LAB_NAME-" &&
-	! ip -o link show | grep "$LAB_NAME" &&
+	! ip -o link show | grep -E ": ($LAB_NAME-lan|${LAB_NAME}0)[@:]" &&
 	! ip -o -4 addr show | grep " $LAB_SUBNET\." &&
-	! ip -o link show type veth | grep "master $LAB_NAME" &&
+	! ip -o link show type veth | grep "master ${LAB_NAME}0 " &&
 	! grep -l "/$LAB_NAME/" /proc/[0-9]*/cgroup 2>/dev/null &&
-	! ps -eo stat=,args= | grep -v "^Z" | grep -v grep | grep "$LAB_DIR" &&
-	! grep " $LAB_DIR" /proc/self/mountinfo &&
+	! ps -eo stat=,args= | grep -v "^Z" | grep -v grep | grep "$LAB_DIR/" &&
+	! grep -e " $LAB_DIR/" -e " $LAB_DIR " /proc/self/mountinfo &&
 	! ls -d /sys/fs/cgroup/*/$LAB_NAME /sys/fs/cgroup/$LAB_NAME 2>/dev/null &&
 	! ss -Hltn | grep -e "$LAB_GATEWAY:" -e "127.0.0.1:555[56] " &&
 	iptables-save 2>/dev/null | grep -v "^#" | test_cmp "$TRASH/iptables.before" - &&
