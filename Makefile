@@ -156,6 +156,7 @@ format:
 
 # Subsystems may add their own targets (e.g. proxy/proxy.mk: proxy-image).
 -include $(wildcard */*.mk)
+-include tests/lab/lab.mk
 
 demo:
 	sh scripts/demo.sh
