@@ -55,15 +55,31 @@ static int extglob_match(const char *pattern, const char *s)
 	return 0;
 }
 
-/* Kamal::Utils.filter_specific_items: matches per filter, in filter order, unique. */
+/*
+ * Kamal::Utils.filter_specific_items: matches per filter, in filter order,
+ * unique. Kamal splits the list at every comma, which cuts a {a,b} in
+ * two; berth splits only at commas outside braces, so FNM_EXTGLOB's
+ * alternatives work as its documentation promises.
+ */
 static void filter_items(const char *filters, const struct strvec *items, struct strvec *out)
 {
-	char *copy = xstrdup(filters), *save = NULL;
-	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save))
-		for (size_t i = 0; i < items->nr; i++)
-			if (extglob_match(f, items->v[i]) && strvec_find(out, items->v[i]) < 0)
+	struct strbuf f = STRBUF_INIT;
+	int depth = 0;
+
+	for (const char *p = filters;; p++) {
+		if (*p && (*p != ',' || depth)) {
+			depth += *p == '{' ? 1 : *p == '}' && depth ? -1 : 0;
+			strbuf_addch(&f, *p);
+			continue;
+		}
+		for (size_t i = 0; f.len && i < items->nr; i++)
+			if (extglob_match(f.buf, items->v[i]) && strvec_find(out, items->v[i]) < 0)
 				strvec_push(out, items->v[i]);
-	free(copy);
+		strbuf_reset(&f);
+		if (!*p)
+			break;
+	}
+	strbuf_release(&f);
 }
 
 struct selection {

@@ -13,6 +13,7 @@
 #include "remote/remote.h"
 #include "run-command.h"
 
+#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,11 +72,11 @@ static void git_identity(struct strbuf *name, struct strbuf *email, int *have_gi
 	strbuf_release(&out);
 }
 
+/* whoami(1): the effective user's name. */
 static char *whoami(void)
 {
-	const char *u = getenv("USER");
-	char *login = getlogin();
-	return xstrdup(u && *u ? u : login ? login : "unknown");
+	struct passwd *pw = getpwuid(geteuid());
+	return xstrdup(pw && pw->pw_name ? pw->pw_name : "unknown");
 }
 
 struct kamal *cli_kamal(struct cli_context *ctx)

@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "log.h"
 #include "quote.h"
+#include "remote/remote.h"
 #include "strbuf.h"
 #include "strvec.h"
 
@@ -156,6 +157,9 @@ int cli_main(int argc, const char **argv)
 			ctx.program, args[0], ctx.program, ctx.program);
 		ret = 2;
 	}
+	/* Stopped by Ctrl-C (after its cleanup): the shell's convention. */
+	if (remote_interrupted())
+		ret = 128 + remote_interrupted();
 	if (ctx.config)
 		config_free(ctx.config);
 	strvec_clear(&expanded);

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <linux/close_range.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,16 +229,45 @@ int run_command(struct child_process *cp)
 	return wait_status(cp->pid);
 }
 
-/* Pumps stdin_data in and both pipes out until all are closed. */
+/* Reads what fd has; closes it at EOF (or, once the child is gone, when dry). */
+static void drain(int *fd, struct strbuf *sb, int exited)
+{
+	char buf[8192];
+
+	while (*fd >= 0) {
+		ssize_t r = read(*fd, buf, sizeof(buf));
+		if (r > 0) {
+			strbuf_add(sb, buf, (size_t)r);
+			if (!exited)
+				return;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN && !exited)
+			return;
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/*
+ * Pumps stdin_data in and both pipes out until the pipes close or the
+ * child is gone. The child's end matters, not only EOF: an ssh client
+ * run over a ControlMaster hands its descriptors to the master, which
+ * keeps the pipes open as long as the remote command runs, even after
+ * the client was killed (Ctrl-C); a daemon a command left behind does
+ * the same. pidfd (Linux 5.3) says when the child itself has exited.
+ */
 static void pump(struct child_process *cp, int in_fd, int out_fd, int err_fd,
 		 struct strbuf *out, struct strbuf *err)
 {
 	size_t off = 0;
-	struct pollfd p[3];
-	char buf[8192];
+	struct pollfd p[4];
+	int pidfd = (int)syscall(SYS_pidfd_open, cp->pid, 0), exited = 0;
 
 	for (;;) {
-		int nfds = 0, io = -1, oo = -1, eo = -1;
+		int nfds = 0, io = -1, oo = -1, eo = -1, po = -1;
 		if (in_fd >= 0) {
 			p[nfds] = (struct pollfd){ in_fd, POLLOUT, 0 };
 			io = nfds++;
@@ -250,12 +280,16 @@ static void pump(struct child_process *cp, int in_fd, int out_fd, int err_fd,
 			p[nfds] = (struct pollfd){ err_fd, POLLIN, 0 };
 			eo = nfds++;
 		}
-		if (!nfds)
-			return;
+		if (out_fd < 0 && err_fd < 0 && (in_fd < 0 || exited))
+			break;
+		if (pidfd >= 0 && !exited) {
+			p[nfds] = (struct pollfd){ pidfd, POLLIN, 0 };
+			po = nfds++;
+		}
 		if (poll(p, (nfds_t)nfds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return;
+			break;
 		}
 		if (io >= 0 && p[io].revents) {
 			ssize_t w = write(in_fd, cp->stdin_data + off, cp->stdin_len - off);
@@ -267,25 +301,26 @@ static void pump(struct child_process *cp, int in_fd, int out_fd, int err_fd,
 				in_fd = -1;
 			}
 		}
-		if (oo >= 0 && p[oo].revents) {
-			ssize_t r = read(out_fd, buf, sizeof(buf));
-			if (r > 0)
-				strbuf_add(out, buf, (size_t)r);
-			else if (r == 0 || errno != EINTR) {
-				close(out_fd);
-				out_fd = -1;
-			}
+		if (po >= 0 && p[po].revents) {
+			exited = 1;
+			if (out_fd >= 0)
+				fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
+			if (err_fd >= 0)
+				fcntl(err_fd, F_SETFL, fcntl(err_fd, F_GETFL) | O_NONBLOCK);
 		}
-		if (eo >= 0 && p[eo].revents) {
-			ssize_t r = read(err_fd, buf, sizeof(buf));
-			if (r > 0)
-				strbuf_add(err, buf, (size_t)r);
-			else if (r == 0 || errno != EINTR) {
-				close(err_fd);
-				err_fd = -1;
-			}
-		}
+		if (out_fd >= 0 && (exited || (oo >= 0 && p[oo].revents)))
+			drain(&out_fd, out, exited);
+		if (err_fd >= 0 && (exited || (eo >= 0 && p[eo].revents)))
+			drain(&err_fd, err, exited);
 	}
+	if (in_fd >= 0)
+		close(in_fd);
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	if (pidfd >= 0)
+		close(pidfd);
 }
 
 static void close_pair(int fd[2])

@@ -117,6 +117,8 @@ int local_exec(const struct shcmd *c, const struct local_opts *o)
 	cp.stdin_data = o->input;
 	cp.stdin_len = o->len;
 	cp.dir = o->dir;
+	cp.new_process_group = 1;
+	remote_local_child = &cp.pid;
 	/* With -v the output streams; otherwise it is shown only on failure. */
 	if (remote.mode.verbose) {
 		status = run_command(&cp);
@@ -125,7 +127,10 @@ int local_exec(const struct shcmd *c, const struct local_opts *o)
 		if (status > 0 && !err.len)
 			strbuf_addbuf(&err, &out);
 	}
+	remote_local_child = NULL;
 	child_process_clear(&cp);
+	if (remote_signal && status)
+		strbuf_addstr(&err, "(interrupted)");
 	status = finish(status, shown, &err, flags);
 	free(shown);
 	strbuf_release(&out);
@@ -152,7 +157,10 @@ int local_capture(const struct shcmd *c, struct strbuf *out, unsigned flags)
 		return status < 0 ? 0 : status;
 	}
 	local_argv(c, &cp.args);
+	cp.new_process_group = 1;
+	remote_local_child = &cp.pid;
 	status = capture_command(&cp, out, &err);
+	remote_local_child = NULL;
 	child_process_clear(&cp);
 	status = finish(status, shown, &err, flags);
 	free(shown);

@@ -18,6 +18,7 @@ struct remote_run {
 	struct ssh_settings ssh;
 	struct remote_mode mode;
 	char *dir;              /* the private 0700 directory, NULL before setup */
+	char *control_path;     /* dir/%C */
 	char *config_file;      /* dir/ssh_config including ssh/config's files */
 	char *agent_sock;       /* dir/agent when key_data is set */
 	pid_t agent_pid;
@@ -32,6 +33,8 @@ struct remote_run {
 extern struct remote_run remote;
 /* The first of SIGINT, SIGTERM, SIGHUP since setup, or 0. */
 extern volatile sig_atomic_t remote_signal;
+/* The pid (and process group) of the local child running now, for Ctrl-C. */
+extern volatile pid_t *remote_local_child;
 
 /* The ControlPath for this run (ssh expands %C). */
 const char *remote_control_path(void);

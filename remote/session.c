@@ -177,6 +177,10 @@ static int exec_line(struct host_session *h, const char *line, const char *shown
 		return host_fail(h, "interrupted");
 	if (remote_connect(h->host, &why) < 0) {
 		struct strbuf msg = STRBUF_INIT;
+		if (remote_signal) {
+			strbuf_release(&why);
+			return host_fail(h, "interrupted");
+		}
 		strbuf_trim(&why);
 		explain_ssh(&msg, h->host, why.buf);
 		host_fail(h, "%s", msg.buf);
@@ -197,13 +201,14 @@ static int exec_line(struct host_session *h, const char *line, const char *shown
 		trace_output(h, &o);
 		trace_output(h, &e);
 	}
-	if (status == 255 && !o.len) {
+	if (remote_signal) {
+		/* ssh ends with 255 on the SIGTERM that stopped it: not a connect error. */
+		host_fail(h, "interrupted");
+		status = -1;
+	} else if (status == 255 && !o.len) {
 		strbuf_trim(&e);
 		explain_ssh(&why, h->host, e.buf);
 		host_fail(h, "%s", why.buf);
-		status = -1;
-	} else if (remote_signal) {
-		host_fail(h, "interrupted");
 		status = -1;
 	} else if (status && !(flags & REMOTE_NO_RAISE)) {
 		struct strbuf tail = STRBUF_INIT;

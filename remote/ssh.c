@@ -14,6 +14,7 @@
 #include "log.h"
 #include "run-command.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -29,11 +30,8 @@ struct remote_run remote = {
 
 const char *remote_control_path(void)
 {
-	static char path[128];
-	if (!remote.dir)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/%%C", remote.dir);
-	return path;
+	/* Made once at setup: the host threads all read it. */
+	return remote.control_path;
 }
 
 static char *make_dir(struct strbuf *err)
@@ -122,11 +120,21 @@ out:
 }
 
 volatile sig_atomic_t remote_signal;
+volatile pid_t *remote_local_child;
 
+/*
+ * Only flags and kill() here: both are async-signal-safe. A local child
+ * (a build, a hook) runs in its own process group, so a Ctrl-C that
+ * reached berth alone (kill -INT) still stops it; on_hosts() stops the
+ * hosts' ssh children itself.
+ */
 static void on_signal(int sig)
 {
+	volatile pid_t *child = remote_local_child;
 	if (!remote_signal)
 		remote_signal = sig;
+	if (child && *child > 0)
+		kill(-*child, SIGTERM);
 }
 
 int remote_interrupted(void)
@@ -172,6 +180,11 @@ int remote_setup(const struct ssh_settings *s, const struct remote_mode *mode,
 		return dryrun_load_answers(mode->answers, err);
 	if (!(remote.dir = make_dir(err)))
 		return -1;
+	{
+		struct strbuf cp = STRBUF_INIT;
+		strbuf_addf(&cp, "%s/%%C", remote.dir);
+		remote.control_path = strbuf_detach(&cp, NULL);
+	}
 	if (write_config(err) < 0)
 		return -1;
 	if (s->key_data.nr && start_agent(err) < 0)
@@ -340,9 +353,25 @@ void remote_teardown(void)
 		unlink(remote.agent_sock);
 	if (remote.config_file)
 		unlink(remote.config_file);
+	/*
+	 * A master told to exit removes its socket a moment later: what is
+	 * still there is ours to remove (the directory holds nothing else).
+	 */
+	if (remote.dir) {
+		DIR *d = opendir(remote.dir);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (e->d_name[0] != '.')
+				unlinkat(dirfd(d), e->d_name, 0);
+		}
+		if (d)
+			closedir(d);
+	}
 	if (remote.dir && rmdir(remote.dir) < 0 && errno != ENOENT)
 		log_warn("cannot remove %s: %s", remote.dir, strerror(errno));
 	free(remote.dir);
+	free(remote.control_path);
+	remote.control_path = NULL;
 	free(remote.agent_sock);
 	free(remote.config_file);
 	remote.dir = remote.agent_sock = remote.config_file = NULL;

@@ -98,6 +98,45 @@ static void env_is_added_and_removed(void)
 	strbuf_release(&out);
 }
 
+static void capture_ends_with_the_child_not_with_its_pipes(void)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	long t0 = ms();
+	/* As an ssh client whose master keeps its descriptors: they outlive it. */
+	strvec_pushl(&cp.args, "sh", "-c", "echo before; (sleep 5 &); exit 3", NULL);
+	CHECK_INT(capture_command(&cp, &out, &err), 3);
+	CHECK(ms() - t0 < 2000);
+	CHECK_STR(out.buf, "before\n");
+	child_process_clear(&cp);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
+static void stdin_is_written_after_stdout_closed(void)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf out = STRBUF_INIT;
+	char path[] = "/tmp/berth-rc-XXXXXX";
+	size_t n = 300000;
+	char *data = xmalloc(n);
+	struct strbuf got = STRBUF_INIT;
+	int fd = mkstemp(path);
+	close(fd);
+	memset(data, 'x', n);
+	strvec_pushl(&cp.args, "sh", "-c", "exec >/dev/null; cat > \"$0\"", path, NULL);
+	cp.stdin_data = data;
+	cp.stdin_len = n;
+	CHECK_INT(capture_command(&cp, &out, NULL), 0);
+	strbuf_read_file(&got, path);
+	CHECK_INT(got.len, n);
+	unlink(path);
+	free(data);
+	child_process_clear(&cp);
+	strbuf_release(&out);
+	strbuf_release(&got);
+}
+
 /* ---- the parallel runner ---- */
 
 struct job {
@@ -286,6 +325,8 @@ int main(void)
 	RUN(sigpipe_is_ours_again_afterwards);
 	RUN(a_closed_stdin_of_ours_does_not_confuse_the_child);
 	RUN(env_is_added_and_removed);
+	RUN(capture_ends_with_the_child_not_with_its_pipes);
+	RUN(stdin_is_written_after_stdout_closed);
 	RUN(parallel_keeps_each_childs_output_apart);
 	RUN(parallel_streams_whole_lines);
 	RUN(parallel_respects_the_limit);
