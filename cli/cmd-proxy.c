@@ -289,7 +289,10 @@ static int remove_container_host(struct host_session *h, void *data)
 	struct proxy_run *p = data;
 	if (record(h, p->k, "Removed proxy container") < 0)
 		return -1;
-	return run_cmd(h, kc_proxy_remove_container, 0);
+	/* berth's port holder goes with the proxy, before the image can. */
+	if (run_cmd(h, kc_proxy_remove_container, 0) < 0)
+		return -1;
+	return run_cmd(h, kc_proxy_holder_remove, 0);
 }
 
 static int remove_image_host(struct host_session *h, void *data)
@@ -302,9 +305,6 @@ static int remove_image_host(struct host_session *h, void *data)
 
 static int remove_dir_host(struct host_session *h, void *data)
 {
-	/* berth's port holder goes with the proxy. */
-	if (run_cmd(h, kc_proxy_holder_remove, 0) < 0)
-		return -1;
 	return run_cmd(h, kc_proxy_remove_proxy_directory, REMOTE_NO_RAISE) < 0 ? -1 : 0;
 }
 

@@ -76,6 +76,25 @@ static int tar_member(const struct strbuf *tar, const char *name, struct strbuf 
 	return -1;
 }
 
+/*
+ * The image ID in a manifest.json: its "Config" is "<hex>.json" (docker
+ * save before 25) or "blobs/sha256/<hex>" (the OCI layout). NULL if none.
+ */
+static const char *config_digest(const char *manifest, const char **end)
+{
+	const char *p = strstr(manifest, "\"Config\"");
+	if (!p)
+		return NULL;
+	p += strlen("\"Config\"");
+	p += strspn(p, " \t\n:");
+	if (*p++ != '"')
+		return NULL;
+	if (starts_with(p, "blobs/sha256/"))
+		p += strlen("blobs/sha256/");
+	*end = p + strspn(p, "0123456789abcdef");
+	return *end - p == 64 ? p : NULL;
+}
+
 struct archive {
 	struct strbuf data;
 	char id[80];       /* sha256:<hex> */
@@ -105,9 +124,7 @@ static int load_archive(void)
 		strbuf_addf(&archive_why, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (tar_member(&archive.data, "manifest.json", &manifest) < 0 ||
-	    !(cfg = strstr(manifest.buf, "\"Config\":\"")) ||
-	    !(end = strstr(cfg += 10, ".json\""))) {
+	if (tar_member(&archive.data, "manifest.json", &manifest) < 0 || !(cfg = config_digest(manifest.buf, &end))) {
 		strbuf_addf(&archive_why, "%s is not a docker image archive (no manifest.json)", path);
 		goto out;
 	}

@@ -7,6 +7,8 @@
  * configuration-wide checks run last, in Kamal's order.
  */
 #include "config/model.h"
+
+#include <pthread.h>
 #include "config/erb.h"
 #include "secrets/secrets.h"
 
@@ -179,14 +181,25 @@ static void missing_secret(struct strbuf *err, const char *name, const char *pat
 	strbuf_release(&main);
 }
 
+/*
+ * Loaded once, on first use, as Kamal does; the hosts' threads may all
+ * ask at once (each logs in to the registry), so the load is serialized.
+ */
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+
 const struct secrets *config_secrets(struct config *cfg, struct strbuf *err)
 {
 	const char *path = config_get_str(cfg, "secrets_path");
+	const struct secrets *s;
 
+	pthread_mutex_lock(&secrets_lock);
 	if (!cfg->secrets &&
 	    secrets_load_path(&cfg->secrets, ".", path, cfg->destination, err) < 0)
-		return NULL;
-	return cfg->secrets;
+		s = NULL;
+	else
+		s = cfg->secrets;
+	pthread_mutex_unlock(&secrets_lock);
+	return s;
 }
 
 const char *config_secret(struct config *cfg, const char *name, struct strbuf *err)

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 static enum log_level level = LOG_NORMAL;
@@ -15,22 +16,34 @@ enum log_level log_get_level(void) { return level; }
 void log_set_program(const char *name) { program = name; }
 const char *log_program(void) { return program; }
 
+/* The hosts' threads print while one of them may be loading secrets. */
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void log_redact_add(const char *secret)
 {
 	/* Very short values would redact ordinary words; they are not secrets
 	 * worth the noise (Kamal's redaction is per-value too). */
+	pthread_mutex_lock(&secrets_lock);
 	if (secret && strlen(secret) >= 3 && strvec_find(&secrets, secret) < 0)
 		strvec_push(&secrets, secret);
+	pthread_mutex_unlock(&secrets_lock);
 }
 
-void log_redact_clear(void) { strvec_clear(&secrets); }
+void log_redact_clear(void)
+{
+	pthread_mutex_lock(&secrets_lock);
+	strvec_clear(&secrets);
+	pthread_mutex_unlock(&secrets_lock);
+}
 
 char *log_redact(const char *s)
 {
 	struct strbuf out = STRBUF_INIT;
 	strbuf_addstr(&out, s);
+	pthread_mutex_lock(&secrets_lock);
 	for (size_t i = 0; i < secrets.nr; i++)
 		strbuf_replace_all(&out, secrets.v[i], "[REDACTED]");
+	pthread_mutex_unlock(&secrets_lock);
 	return strbuf_detach(&out, NULL);
 }
 

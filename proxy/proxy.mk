@@ -10,7 +10,9 @@
 # mirrors kamal-proxy's image: the binary at /usr/local/bin under both
 # names (kamal-proxy is a hard link, so Kamal's `docker exec kamal-proxy
 # kamal-proxy deploy ...` works), CA certificates, a kamal-proxy user with
-# its config directory, ports 80/443, CMD ["kamal-proxy", "run"].
+# its config directory, ports 80/443, CMD ["kamal-proxy", "run"], and
+# the label org.opencontainers.image.title=kamal-proxy that Kamal's proxy
+# remove prunes images by.
 #
 # Static linking: Debian ships libssl.a, libcrypto.a and libnghttp2.a but
 # no libcjson.a. So we first try -static and, when that cannot link, put
@@ -75,6 +77,7 @@ $(PROXY_IMG)/berth-proxy.tar: $(PROXY_IMG)/layer.tar
 	printf '%s' '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z",' \
 		'"config":{"User":"kamal-proxy:kamal-proxy","Env":["PATH=/usr/local/bin:/usr/bin:/bin"],' \
 		'"Cmd":["kamal-proxy","run"],"WorkingDir":"/home/kamal-proxy",' \
+		'"Labels":{"org.opencontainers.image.title":"kamal-proxy","org.opencontainers.image.vendor":"berth"},' \
 		'"ExposedPorts":{"80/tcp":{},"443/tcp":{}}},' \
 		'"rootfs":{"type":"layers","diff_ids":["sha256:'$$layer'"]},' \
 		'"history":[{"created":"1970-01-01T00:00:00Z","created_by":"berth proxy/proxy.mk"}]}' \
