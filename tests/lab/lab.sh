@@ -766,7 +766,7 @@ cmd_down() {
 # process; a lease whose process is gone is void.
 owner_alive() { # OWNER
 	local pid=${1%% *}
-	[ -r "/proc/$pid/stat" ] && [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)" = "${1#* }" ]
+	alive "$pid" && [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)" = "${1#* }" ]
 }
 
 # lease_holder: the live owner of this lab's lease, if any.
