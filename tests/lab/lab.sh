@@ -413,10 +413,12 @@ host_net_down() {
 	return 0
 }
 
-# host_boot N: power on (does not wait).
+# host_boot N: power on (does not wait). Whatever still runs of an earlier
+# boot goes first: two dockerds on one data-root wedge both.
 host_boot() {
 	local n=$1 h u
 	h=$(host_dir "$n")
+	kill_role "h$n" "$h/pid"
 	host_net_up "$n"
 	rm -f "$h/docker.sock" "$h/sshd.pid"
 	u=$(spawn "h$n" "$h/console.log" nsenter --net="/run/netns/$(host_ns "$n")" \
