@@ -32,11 +32,10 @@ tally() {
 
 
 tmp=$(mktemp -d)
-# The multi-host lab (tests/lab) is shared by the scripts of a run: the
-# first lab_require that brings it up leaves this mark, and the run takes
-# the lab down at its end. A lab that was up before the run stays up.
-export LAB_STARTED_MARK="$tmp/lab-started"
-trap '[ -f "$LAB_STARTED_MARK" ] && bash "$here/lab/lab.sh" down $(cat "$LAB_STARTED_MARK") >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+# The multi-host lab (tests/lab) is shared by the scripts of a run, which
+# lease it; at the end the run takes down a lab it brought up.
+export LAB_RUN_DIR="$tmp" LAB_RUN_PID=$$
+trap 'sh "$here/lab/run-end.sh"; rm -rf "$tmp"' EXIT
 
 run_suite() {
 	name=$1; shift

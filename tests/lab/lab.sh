@@ -3,9 +3,11 @@
 #
 #   lab.sh up [N]            N hosts (default 3), registry, local daemon, images
 #   lab.sh down [--keep]     everything gone; --keep keeps $LAB_DIR's data
+#                            (refused while a test run holds the lab: --force)
 #   lab.sh host-down N [--wipe] / host-up N    power-cycle host N
 #   lab.sh rekey N [--trust] new host key for host N (--trust: known_hosts too)
 #   lab.sh status | env | images
+#   lab.sh lease OWNER / release OWNER   a test run's claim (tests/lab/lib.sh)
 #   lab.sh ssh N CMD...      ssh to host N with the lab's client config
 #   lab.sh docker N ARGS...  the docker CLI against host N's daemon (no ssh)
 #   lab.sh exec N CMD...     run CMD inside host N (its console, no ssh)
@@ -131,7 +133,7 @@ kill_role() {
 	local role=$1 pidfile=$2 p
 	if [ -f "$pidfile" ]; then
 		p=$(cat "$pidfile")
-		[ -n "$p" ] && ours "$p" && kill -KILL "$p" 2>/dev/null
+		[ -n "$p" ] && ours "$p" && { kill -KILL "$p" 2>/dev/null || true; }
 		rm -f "$pidfile"
 	fi
 	for _ in $(seq 200); do
@@ -411,10 +413,12 @@ host_net_down() {
 	return 0
 }
 
-# host_boot N: power on (does not wait).
+# host_boot N: power on (does not wait). Whatever still runs of an earlier
+# boot goes first: two dockerds on one data-root wedge both.
 host_boot() {
 	local n=$1 h u
 	h=$(host_dir "$n")
+	kill_role "h$n" "$h/pid"
 	host_net_up "$n"
 	rm -f "$h/docker.sock" "$h/sshd.pid"
 	u=$(spawn "h$n" "$h/console.log" nsenter --net="/run/netns/$(host_ns "$n")" \
@@ -561,7 +565,8 @@ UP_IMAGES=""
 UP_WAITING=""
 up_failed() {
 	local n f
-	[ -n "$UP_IMAGES" ] && kill "$UP_IMAGES" 2>/dev/null
+	# A trap under set -e: no command here may fail.
+	[ -z "$UP_IMAGES" ] || kill "$UP_IMAGES" 2>/dev/null || true
 	say "up failed; logs:"
 	for n in $(echo "$UP_BOOTED $UP_WAITING" | tr ' ' '\n' | sort -un); do
 		for f in "$(host_dir "$n")"/log/docker.log "$(host_dir "$n")"/log/sshd.log "$(host_dir "$n")"/console.log; do
@@ -573,7 +578,12 @@ up_failed() {
 	done
 	if [ "$UP_FRESH" = 1 ]; then
 		teardown
-		rm -rf --one-file-system "$LAB_DIR"
+		if [ -f "$LAB_DIR/lease" ]; then # the run that holds it may try again
+			find "$LAB_DIR" -mindepth 1 -maxdepth 1 ! -name .berth-lab ! -name lease \
+				-exec rm -rf --one-file-system {} + 2>/dev/null || true
+		else
+			rm -rf --one-file-system "$LAB_DIR"
+		fi
 	else
 		for n in $UP_BOOTED; do host_halt "$n"; done
 	fi
@@ -589,7 +599,8 @@ cmd_up() {
 		die "$LAB_DIR exists and is not a lab folder"
 	fi
 	lab_lock
-	[ -f "$LAB_DIR/.berth-lab" ] || UP_FRESH=1
+	# New: no lab was made here yet (a lease may have made the folder).
+	[ -f "$LAB_DIR/id_ed25519" ] || UP_FRESH=1
 	trap 'up_failed' EXIT
 	trap 'exit 130' INT TERM HUP
 	touch "$LAB_DIR/.berth-lab"
@@ -685,7 +696,7 @@ teardown() {
 	for f in "$LAB_DIR"/h*/pid "$LAB_DIR"/local/pid "$LAB_DIR"/registry/pid "$LAB_DIR"/hub/pid; do
 		[ -f "$f" ] || continue
 		p=$(cat "$f")
-		[ -n "$p" ] && ours "$p" && kill -KILL "$p" 2>/dev/null
+		[ -n "$p" ] && ours "$p" && { kill -KILL "$p" 2>/dev/null || true; }
 	done
 	kill_role "" /nonexistent
 	# The local daemon's containers' veths go with their namespaces, which
@@ -723,19 +734,77 @@ local_networks_down() {
 }
 
 cmd_down() {
-	local keep=0
-	[ "${1:-}" = --keep ] && keep=1
+	local keep=0 force=0 a cur
+	for a in "$@"; do
+		case $a in
+		--keep) keep=1 ;;
+		--force) force=1 ;;
+		*) die "down [--keep] [--force]" ;;
+		esac
+	done
 	[ "$(id -u)" -eq 0 ] || die "the lab needs root"
 	if [ -d "$LAB_DIR" ]; then
 		[ -f "$LAB_DIR/.berth-lab" ] || [ -z "$(ls -A "$LAB_DIR")" ] ||
 			die "$LAB_DIR is not a lab folder; not touching it"
 		lab_lock
+		cur=$(lease_holder)
+		if [ -n "$cur" ] && [ "$cur" != "${LAB_LEASE_OWNER:-}" ] && [ $force = 0 ]; then
+			die "in use by the test run of pid ${cur%% *} (down --force takes it anyway)"
+		fi
 	fi
 	teardown
 	if [ -d "$LAB_DIR" ] && [ $keep = 0 ]; then
 		rm -rf --one-file-system "$LAB_DIR"
 	fi
+	rm -f "$LAB_DIR/lease"
 	return 0
+}
+
+# --- leases -------------------------------------------------------------------
+
+# A test run claims the lab it uses, so that another run (another
+# checkout on this machine) picks another lab instead of sharing this one
+# and taking it down under it. OWNER is "PID STARTTIME" of the run's
+# process; a lease whose process is gone is void.
+owner_alive() { # OWNER
+	local pid=${1%% *}
+	alive "$pid" && [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)" = "${1#* }" ]
+}
+
+# lease_holder: the live owner of this lab's lease, if any.
+lease_holder() {
+	local cur
+	cur=$(cat "$LAB_DIR/lease" 2>/dev/null) || return 0
+	[ -n "$cur" ] && owner_alive "$cur" && echo "$cur"
+	return 0
+}
+
+# lease OWNER: exit 0 with the lease taken (or already held) by OWNER,
+# 3 when another live run holds it.
+cmd_lease() {
+	local owner=${1:?lease OWNER} cur
+	[[ $owner =~ ^[0-9]+\ [0-9]+$ ]] || die "lease OWNER: \"PID STARTTIME\""
+	if [ -d "$LAB_DIR" ] && [ ! -f "$LAB_DIR/.berth-lab" ] && [ -n "$(ls -A "$LAB_DIR")" ]; then
+		die "$LAB_DIR exists and is not a lab folder"
+	fi
+	lab_lock
+	touch "$LAB_DIR/.berth-lab"
+	cur=$(lease_holder)
+	if [ -n "$cur" ] && [ "$cur" != "$owner" ]; then
+		say "$LAB_DIR is in use by the test run of pid ${cur%% *}"
+		exit 3
+	fi
+	echo "$owner" >"$LAB_DIR/lease"
+}
+
+cmd_release() {
+	local owner=${1:?release OWNER}
+	[ -d "$LAB_DIR" ] || return 0
+	lab_lock
+	[ "$(cat "$LAB_DIR/lease" 2>/dev/null)" != "$owner" ] || rm -f "$LAB_DIR/lease"
+	# A folder that held only the lease goes with it.
+	[ -n "$(find "$LAB_DIR" -mindepth 1 -maxdepth 1 ! -name .berth-lab -print -quit)" ] ||
+		rm -rf --one-file-system "$LAB_DIR"
 }
 
 cmd_status() {
@@ -776,6 +845,8 @@ main() {
 	host-down) host_arg "${1:-}"; cmd_host_down "$@" ;;
 	rekey) host_arg "${1:-}"; cmd_rekey "$@" ;;
 	status) cmd_status ;;
+	lease) cmd_lease "$@" ;;
+	release) cmd_release "$@" ;;
 	env) cmd_env ;;
 	images) exec "$HERE/images.sh" ;;
 	ssh)

@@ -15,6 +15,15 @@ sysctl -n net.ipv4.ip_forward >"$TRASH/forward.before"
 
 lab_require 3
 
+# Loopback ports for the local daemon's published containers: Kamal's
+# 5555 when free (another run's lab may hold it), else any free one.
+loopback_port() {
+	ss -Hltn "sport = :$1" | grep -q . || { echo "$1"; return; }
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+REG_PORT=$(loopback_port 5555)
+WEB_PORT=$(loopback_port 5556)
+
 # A timed command: prints the seconds it took (and keeps its status).
 elapsed() {
 	t0=$(date +%s%N)
@@ -81,14 +90,14 @@ test_expect_success 'a container on a host reaches the registry' '
 	test_grep "401 Unauthorized" out
 '
 
-test_expect_success "Kamal's local registry: registry:3 on the local daemon, on 127.0.0.1:5555, pulled over ssh -R" '
-	local_docker run -d -p 127.0.0.1:5555:5000 --name kamal-docker-registry registry:3 >/dev/null 2>&1 &&
-	for i in $(seq 100); do curl -sf http://127.0.0.1:5555/v2/ >/dev/null && break; sleep 0.05; done &&
-	test "$(curl -s http://127.0.0.1:5555/v2/)" = "{}" &&
-	local_docker tag "$LAB_REGISTRY/lab-test:v1" localhost:5555/lab-test:v1 &&
-	local_docker push -q localhost:5555/lab-test:v1 >/dev/null &&
-	lab_ssh 2 -o ExitOnForwardFailure=yes -R 5555:127.0.0.1:5555 \
-		"docker pull -q localhost:5555/lab-test:v1 >/dev/null && docker run --rm localhost:5555/lab-test:v1" >out &&
+test_expect_success "Kamal's local registry: registry:3 on the local daemon, on 127.0.0.1:$REG_PORT, pulled over ssh -R" '
+	local_docker run -d -p 127.0.0.1:$REG_PORT:5000 --name kamal-docker-registry registry:3 >/dev/null 2>&1 &&
+	for i in $(seq 100); do curl -sf http://127.0.0.1:$REG_PORT/v2/ >/dev/null && break; sleep 0.05; done &&
+	test "$(curl -s http://127.0.0.1:$REG_PORT/v2/)" = "{}" &&
+	local_docker tag "$LAB_REGISTRY/lab-test:v1" localhost:$REG_PORT/lab-test:v1 &&
+	local_docker push -q localhost:$REG_PORT/lab-test:v1 >/dev/null &&
+	lab_ssh 2 -o ExitOnForwardFailure=yes -R $REG_PORT:127.0.0.1:$REG_PORT \
+		"docker pull -q localhost:$REG_PORT/lab-test:v1 >/dev/null && docker run --rm localhost:$REG_PORT/lab-test:v1" >out &&
 	echo built-here | test_cmp - out &&
 	local_docker rm -f kamal-docker-registry >/dev/null
 '
@@ -151,9 +160,9 @@ test_expect_success 'up is idempotent and quick; up 8 adds five hosts that all a
 
 test_expect_success 'the local daemon runs containers on its own networks, published on loopback' '
 	local_docker network create lab-test >/dev/null &&
-	local_docker run -d --network lab-test -p 127.0.0.1:5556:80 --name web busybox httpd -f -p 80 >/dev/null 2>&1 &&
-	for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:5556/ && break; sleep 0.05; done &&
-	test "$(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:5556/)" = 404 &&
+	local_docker run -d --network lab-test -p 127.0.0.1:$WEB_PORT:80 --name web busybox httpd -f -p 80 >/dev/null 2>&1 &&
+	for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:$WEB_PORT/ && break; sleep 0.05; done &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:$WEB_PORT/)" = 404 &&
 	local_docker run --rm --network lab-test busybox wget -q -O- "http://$LAB_REGISTRY/v2/" >out 2>&1 || true &&
 	test_grep "401 Unauthorized" out
 '
@@ -169,7 +178,7 @@ test_expect_success 'down leaves nothing: namespaces, processes, mounts, interfa
 	! ps -eo stat=,args= | grep -v "^Z" | grep -v grep | grep "$LAB_DIR/" &&
 	! grep -e " $LAB_DIR/" -e " $LAB_DIR " /proc/self/mountinfo &&
 	! ls -d /sys/fs/cgroup/*/$LAB_NAME /sys/fs/cgroup/$LAB_NAME 2>/dev/null &&
-	! ss -Hltn | grep -e "$LAB_GATEWAY:" -e "127.0.0.1:555[56] " &&
+	! ss -Hltn | grep -e "$LAB_GATEWAY:" -e "127.0.0.1:$REG_PORT " -e "127.0.0.1:$WEB_PORT " &&
 	iptables-save 2>/dev/null | grep -v "^#" | test_cmp "$TRASH/iptables.before" - &&
 	sysctl -n net.ipv4.ip_forward | test_cmp "$TRASH/forward.before" - &&
 	test ! -e "$LAB_DIR"
