@@ -26,7 +26,11 @@
 #include "fs.h"
 #include "sha256.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -245,6 +249,44 @@ static int ensure_builder(const struct kc_builder *b)
 	return status;
 }
 
+/* One HTTP answer from 127.0.0.1:port, within 1 s: the registry is up. */
+static int registry_answers(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { 1, 0 };
+	char buf[16];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok = 0;
+	static const char req[] = "GET /v2/ HTTP/1.0\r\n\r\n";
+
+	if (fd < 0)
+		return 0;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    write(fd, req, sizeof(req) - 1) == (ssize_t)(sizeof(req) - 1))
+		ok = read(fd, buf, sizeof(buf)) >= 7 && !memcmp(buf, "HTTP/1.", 7);
+	close(fd);
+	return ok;
+}
+
+/*
+ * Kamal's local registry container answers a moment after docker run
+ * returns; a push before then is refused. Up to 15 s.
+ */
+static int wait_local_registry(int port)
+{
+	if (remote_dry_run())
+		return 0;
+	for (int i = 0; i < 150; i++) {
+		if (registry_answers(port))
+			return 0;
+		usleep(100 * 1000);
+	}
+	return error("the local registry on 127.0.0.1:%d does not answer (a kamal-docker-registry "
+		     "container made for another port is started as it is: `%s registry remove` "
+		     "removes it)", port, log_program());
+}
+
 int cli_build_push(struct cli_context *ctx, const char *output, int no_cache)
 {
 	struct kc_builder b;
@@ -265,6 +307,8 @@ int cli_build_push(struct cli_context *ctx, const char *output, int no_cache)
 		kc_registry_setup(&c, &reg);
 		r = kx_local(&c, 0);
 		shcmd_clear(&c);
+		if (!r)
+			r = wait_local_registry(reg.local_port);
 		if (r)
 			goto out;
 	} else if (kc_builder_login_to_registry_locally(&b) && cli_registry_login_local(ctx) < 0) {

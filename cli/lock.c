@@ -209,8 +209,24 @@ int cli_take_lock(struct cli_context *ctx, const char *message)
 	return r;
 }
 
+/* The run holding the lock, for the release at exit. */
+static struct cli_context *lock_holder;
+
+/*
+ * A command that dies while it holds the lock (a die() deep in a step)
+ * still releases it: registered after remote_setup's teardown, this runs
+ * before it, while the connections are there.
+ */
+static void release_at_exit(void)
+{
+	if (lock_holder && lock_holder->holding_lock == 2)
+		cli_release_lock(lock_holder);
+}
+
 int cli_acquire_lock(struct cli_context *ctx, const char *message)
 {
+	static int registered;
+
 	if (ctx->holding_lock)
 		return 0;
 	if (!ctx->quiet)
@@ -218,6 +234,9 @@ int cli_acquire_lock(struct cli_context *ctx, const char *message)
 	if (cli_take_lock(ctx, message ? message : KAMAL_AUTOMATIC_DEPLOY_LOCK_MESSAGE) < 0)
 		return -1;
 	ctx->holding_lock = 2; /* ours to release */
+	lock_holder = ctx;
+	if (!registered++)
+		atexit(release_at_exit);
 	return 0;
 }
 
@@ -240,8 +259,8 @@ int cli_release_lock(struct cli_context *ctx)
 	sig = remote_clear_interrupt();
 	if (!ctx->quiet)
 		log_info("Releasing the deploy lock...");
-	r = cli_drop_lock(ctx);
 	ctx->holding_lock = 0;
+	r = cli_drop_lock(ctx);
 	if (r < 0)
 		error("the deploy lock is still held: release it with '%s lock release'",
 		      log_program());
