@@ -16,6 +16,7 @@
 #include "cli/options.h"
 
 struct config;
+struct config_accessory;
 
 struct cli_context {
 	const char *program;     /* "berth", or "kamal" when invoked so */
@@ -106,6 +107,9 @@ int cmd_config(int argc, const char **argv, struct cli_context *ctx);
 int cmd_secrets(int argc, const char **argv, struct cli_context *ctx);
 int cmd_audit(int argc, const char **argv, struct cli_context *ctx);
 int cmd_details(int argc, const char **argv, struct cli_context *ctx);
+
+/* `accessory details`: each accessory's container (only: just that one); 0/-1. */
+int cli_accessory_details(struct cli_context *ctx, const struct config_accessory *only);
 
 /* The whole program: parses argv (argv[0] names it) and runs the command. */
 int cli_main(int argc, const char **argv);

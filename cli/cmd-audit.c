@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli/exec.h"
 #include "cli/hooks.h"
+#include "commands/accessory.h"
 #include "commands/auditor.h"
 #include "commands/proxy.h"
 #include "log.h"
@@ -36,7 +37,7 @@ static int show_host(struct host_session *h, void *data)
 	return r;
 }
 
-int cli_show_on(struct cli_context *ctx, const struct strvec *hosts, const char *type,
+static int cli_show_on(struct cli_context *ctx, const struct strvec *hosts, const char *type,
 		void (*build)(struct shcmd *, const struct kamal *, const void *), const void *arg)
 {
 	struct show s = { cli_kamal(ctx), build, arg, type, ctx->quiet };
@@ -76,9 +77,47 @@ int cli_proxy_details(struct cli_context *ctx)
 	return r;
 }
 
+static void accessory_info(struct shcmd *out, const struct kamal *k, const void *arg)
+{
+	kc_accessory_info(out, k, arg, 0, 0);
+}
+
+/*
+ * Kamal's `accessory details all`: each accessory in file order, on the
+ * selected hosts that run it (in the selection's order).
+ */
+int cli_accessory_details(struct cli_context *ctx, const struct config_accessory *only)
+{
+	struct config *cfg = cli_load_config(ctx);
+	struct strvec selected = STRVEC_INIT;
+	int r = 0;
+
+	cli_accessory_hosts(ctx, &selected);
+	for (size_t i = 0; i < cfg->accessories_nr && !r; i++) {
+		const struct config_accessory *acc = &cfg->accessories[i];
+		struct strvec hosts = STRVEC_INIT;
+		struct strbuf type = STRBUF_INIT;
+		if (only && only != acc)
+			continue;
+		for (size_t j = 0; j < selected.nr; j++)
+			if (strvec_find(&acc->hosts, selected.v[j]) >= 0)
+				strvec_push(&hosts, selected.v[j]);
+		strbuf_addf(&type, "Accessory %s", acc->name);
+		if (hosts.nr)
+			r = cli_show_on(ctx, &hosts, type.buf, accessory_info, acc);
+		strbuf_release(&type);
+		strvec_clear(&hosts);
+	}
+	strvec_clear(&selected);
+	return r;
+}
+
+/* The app's part comes with the app commands (Kamal: proxy, app, accessories). */
 static int details(int argc, const char **argv, struct cli_context *ctx)
 {
-	return cli_proxy_details(ctx) ? 1 : 0;
+	if (cli_proxy_details(ctx))
+		return 1;
+	return cli_accessory_details(ctx, NULL) ? 1 : 0;
 }
 
 int cmd_audit(int argc, const char **argv, struct cli_context *ctx)

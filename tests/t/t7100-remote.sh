@@ -73,6 +73,29 @@ test_expect_success 'the audit log on each host records what ran there' '
 	! grep -q "on $H1" log3
 '
 
+test_expect_success 'details shows each accessory container on the hosts that run it' '
+	cat >>config/deploy.yml <<-EOF &&
+	accessories:
+	  db:
+	    image: busybox
+	    hosts: [$H2, $H3]
+	EOF
+	git commit -qam accessory &&
+	local_docker save busybox | lab_docker 2 load -q >/dev/null &&
+	lab_docker 2 rm -f shop-db >/dev/null 2>&1; \
+	lab_docker 2 run -d --name shop-db --label service=shop-db busybox sleep 600 >/dev/null &&
+	berth details >out &&
+	lab_docker 2 rm -f shop-db >/dev/null &&
+	git reset -q --hard HEAD^ &&
+	test_grep "^Proxy Host: $H1" out &&
+	test_grep "^Accessory db Host: $H2" out && test_grep "^Accessory db Host: $H3" out &&
+	! grep -q "^Accessory db Host: $H1" out &&
+	sed -n "/^Accessory db Host: $H2/,/^\$/p" out >db2 &&
+	test_grep "shop-db" db2 &&
+	sed -n "/^Accessory db Host: $H3/,/^\$/p" out >db3 &&
+	! grep -q "shop-db" db3
+'
+
 test_expect_success 'lock acquire takes the lock on the primary host, status says who, when, for which version' '
 	berth lock acquire -m "Maintenance window" >out &&
 	test_grep "Acquired the deploy lock" out &&
