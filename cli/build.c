@@ -18,6 +18,7 @@
 #include "commands/auditor.h"
 #include "commands/builder.h"
 #include "commands/docker.h"
+#include "commands/dockerignore.h"
 #include "commands/registry.h"
 #include "commands/sshkit.h"
 #include "config/kamal-host.h"
@@ -345,6 +346,116 @@ out:
 	shcmd_clear(&push);
 	strvec_clear(&env);
 	strbuf_release(&build_dir);
+	strbuf_release(&err);
+	kc_builder_release(&b);
+	return r ? -1 : 0;
+}
+
+/* `git ls-files FLAG` here: paths relative to the current directory. */
+static int git_files(const char *flag, struct strvec *out)
+{
+	const char *argv[] = { "git", "ls-files", flag, NULL };
+	struct strbuf sb = STRBUF_INIT;
+	int r = git_line(argv, &sb);
+	for (char *line = sb.buf, *nl; !r && *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (nl > line)
+			strvec_pushf(out, "%.*s", (int)(nl - line), line);
+		if (!*nl)
+			break;
+	}
+	strbuf_release(&sb);
+	return r;
+}
+
+/*
+ * The context's .dockerignore; BuildKit reads DOCKERFILE.dockerignore
+ * first when there is one.
+ */
+static void read_dockerignore(const struct kc_builder *b, struct dockerignore *d)
+{
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	strbuf_addf(&path, "%s.dockerignore", b->cfg.dockerfile);
+	if (!b->buildx || strbuf_read_file(&text, path.buf) < 0) {
+		strbuf_reset(&text);
+		strbuf_read_file(&text, ".dockerignore");
+	}
+	dockerignore_parse(d, text.buf, text.len);
+	strbuf_release(&path);
+	strbuf_release(&text);
+}
+
+/* Kamal's build dev warnings: files git does not have that go into the image. */
+static void warn_dev_files(struct cli_context *ctx, const struct kc_builder *b)
+{
+	static const struct { const char *flag, *what; } kinds[] = {
+		{ "--modified", "Files with uncommitted changes" },
+		{ "--others", "Untracked files (gitignored ones too)" },
+	};
+	struct dockerignore d = DOCKERIGNORE_INIT;
+
+	if (ctx->quiet)
+		return;
+	read_dockerignore(b, &d);
+	for (size_t k = 0; k < 2; k++) {
+		struct strvec files = STRVEC_INIT;
+		struct strbuf list = STRBUF_INIT;
+		size_t shown = 0, n = 0;
+		git_files(kinds[k].flag, &files);
+		for (size_t i = 0; i < files.nr; i++) {
+			if (dockerignore_excluded(&d, files.v[i]))
+				continue;
+			if (n++ < 20)
+				strbuf_addf(&list, "\n  %s", files.v[i]), shown++;
+		}
+		if (n > shown)
+			strbuf_addf(&list, "\n  ... and %zu more", n - shown);
+		if (n)
+			log_warn("%s will be in the dev image:%s", kinds[k].what, list.buf);
+		strvec_clear(&files);
+		strbuf_release(&list);
+	}
+	dockerignore_clear(&d);
+}
+
+int cli_build_dev(struct cli_context *ctx, const char *output, int no_cache)
+{
+	struct kc_builder b;
+	struct kc_build_options bo = { output ? output : "docker", 1, no_cache, NULL };
+	struct strvec env = STRVEC_INIT, push_env = STRVEC_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct shcmd build = SHCMD_INIT, wrapped = SHCMD_INIT;
+	struct local_opts lo = { 0 };
+	int r = -1;
+
+	if (cli_ensure_local_docker(ctx) < 0)
+		return -1;
+	builder_for(ctx, &b);
+	warn_dev_files(ctx, &b);
+	if (builder_secrets_env(ctx, &b, &env) < 0 || ensure_builder(&b) < 0)
+		goto out;
+	bo.secrets_env = &env;
+	if (kc_builder_push(&build, &b, &bo, &err) < 0) {
+		error_buf(&err);
+		goto out;
+	}
+	if (!ctx->quiet)
+		log_info("Building the working tree as %s-dirty with %s...", cli_kamal(ctx)->version,
+			 b.buildx ? "docker buildx" : "the classic docker build");
+	kc_builder_push_env(&b, &push_env);
+	kc_sshkit_command_env(&wrapped, &build, &push_env);
+	lo.env = &env;
+	lo.flags = ctx->quiet ? 0 : REMOTE_STREAM; /* Kamal shows this build's output */
+	r = local_exec(&wrapped, &lo);
+	if (!r && !ctx->quiet)
+		log_info("Built %s:%s-dirty and %s:latest-dirty (output %s)",
+			 cli_load_config(ctx)->repository, cli_kamal(ctx)->version,
+			 cli_load_config(ctx)->repository, bo.output);
+out:
+	shcmd_clear(&build);
+	shcmd_clear(&wrapped);
+	strvec_clear(&env);
+	strvec_clear(&push_env);
 	strbuf_release(&err);
 	kc_builder_release(&b);
 	return r ? -1 : 0;

@@ -11,6 +11,12 @@
 int cli_ensure_local_docker(struct cli_context *ctx);
 /* Build and push (Kamal's build push); output NULL: "registry". */
 int cli_build_push(struct cli_context *ctx, const char *output, int no_cache);
+/*
+ * Kamal's build dev: the working tree as it is, tagged VERSION-dirty and
+ * latest-dirty, into output (NULL: "docker", the local image store);
+ * names the uncommitted and untracked files that go in.
+ */
+int cli_build_dev(struct cli_context *ctx, const char *output, int no_cache);
 /* Pull onto the app hosts, checking the image's service label. */
 int cli_build_pull(struct cli_context *ctx);
 /* The builder's setup: 'c' create, 'r' remove, 'd' details. */

@@ -177,6 +177,12 @@ static int classic_build(struct shcmd *out, const struct kc_builder *b,
 			    "cannot use %s: install the buildx plugin", missing);
 		return -1;
 	}
+	if (o->output && strcmp(o->output, "registry") && strcmp(o->output, "docker")) {
+		strbuf_addf(err, "docker buildx is not installed, and the classic builder has no "
+			    "--output %s (only docker and registry): install the buildx plugin",
+			    o->output);
+		return -1;
+	}
 	shcmd_addl(out, "docker", "build", NULL);
 	tag_options(out, b, o->tag_as_dirty);
 	service_label(out, b);

@@ -120,7 +120,7 @@ int local_exec(const struct shcmd *c, const struct local_opts *o)
 	cp.new_process_group = 1;
 	remote_local_child = &cp.pid;
 	/* With -v the output streams; otherwise it is shown only on failure. */
-	if (remote.mode.verbose) {
+	if (remote.mode.verbose || (flags & REMOTE_STREAM)) {
 		status = run_command(&cp);
 	} else {
 		status = capture_command(&cp, &out, &err);

@@ -135,6 +135,7 @@ const char *host_shown(const struct host_session *h);
 #define REMOTE_NO_RAISE 2u     /* a non-zero exit is an answer, not a failure */
 #define REMOTE_QUIET 4u        /* not traced with -v (lock polls and the like) */
 #define REMOTE_SHOW_ENV 8u     /* local: a dry run shows the env it adds (hooks) */
+#define REMOTE_STREAM 16u      /* local: output streams as with -v (build dev) */
 
 /* 0 on success; -1 (recorded) on failure. With REMOTE_NO_RAISE: the exit status. */
 int host_run(struct host_session *h, const struct shcmd *c);

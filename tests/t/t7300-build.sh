@@ -93,6 +93,34 @@ test_expect_success 'build details says which builder: the classic one here' '
 	test_grep "classic docker build" out
 '
 
+
+# Docker itself says which files the context sends: the dev image's /app
+# holds exactly the changed and untracked files the warning names.
+test_expect_success 'build dev builds the working tree as -dirty, pushes nothing, and names what git lacks' '
+	lab_project ../dev "servers: [$H1]" &&
+	(
+		cd ../dev &&
+		printf "FROM busybox\nCOPY . /app\n" >Dockerfile &&
+		printf "secret.env\nlogs\n!logs/keep.txt\n**/*.tmp\n" >.dockerignore &&
+		echo one >a.txt && git add -A && git commit -qm dev &&
+		echo two >>a.txt && echo new >new.txt && echo s >secret.env &&
+		mkdir -p logs deep/er && echo k >logs/keep.txt && echo o >logs/other.txt &&
+		echo t >deep/er/x.tmp && echo secret.env >.gitignore &&
+		berth build dev >../dev.out 2>../dev.err &&
+		docker run --rm "$LAB_REGISTRY/shop/app:$(git rev-parse HEAD)-dirty" \
+			find /app -type f >../dev.files &&
+		docker image inspect "$LAB_REGISTRY/shop/app:latest-dirty" >/dev/null
+	) &&
+	for f in a.txt new.txt logs/keep.txt .gitignore; do
+		test_grep "^  $f\$" ../dev.err && test_grep "^/app/$f\$" ../dev.files || return 1
+	done &&
+	for f in secret.env logs/other.txt deep/er/x.tmp; do
+		! grep -q "^  $f\$" ../dev.err && ! grep -q "^/app/$f\$" ../dev.files || return 1
+	done &&
+	test_grep "uncommitted changes will be in the dev image" ../dev.err &&
+	test_grep "Successfully tagged" ../dev.out &&
+	! tags | grep -q dirty
+'
 test_expect_success 'prune containers keeps the newest N stopped containers of the service' '
 	for i in 1 2 3 4 5 6; do
 		lab_docker 1 run --name shop-web-old$i --label service=shop busybox true >/dev/null || return 1
