@@ -22,9 +22,11 @@ HUB=$LAB_SUBNET.1:5001
 SOCK=$LAB_DIR/local/docker.sock
 export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$LAB_DIR/local/client
 W=$LAB_DIR/images
-mkdir -p "$W"
 
 die() { echo "images: $*" >&2; exit 1; }
+# Nothing is written where no lab is: a stray folder would stop `up` later.
+[ -f "$LAB_DIR/.berth-lab" ] || die "no lab in $LAB_DIR (lab.sh up makes one)"
+mkdir -p "$W"
 
 image_id() { # TAG: the local daemon's ID for TAG, or nothing
 	curl -s --max-time 5 --unix-socket "$SOCK" "http://d/images/$1/json" |
