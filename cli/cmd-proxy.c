@@ -130,7 +130,8 @@ int cli_proxy_boot(struct cli_context *ctx)
 	struct on_hosts_opts o = { "proxy boot", 0, 0 };
 	int r;
 
-	if (cli_pre_connect(ctx) < 0 || all_hosts_network(ctx) < 0)
+	if (cli_proxy_check_settings(ctx) < 0 || cli_pre_connect(ctx) < 0 ||
+	    all_hosts_network(ctx) < 0)
 		return -1;
 	cli_proxy_hosts(ctx, &hosts);
 	r = on_hosts(&hosts, boot_host, &p, &o);
@@ -178,6 +179,8 @@ static int proxy_reboot(int argc, const char **argv, struct cli_context *ctx)
 	struct on_hosts_opts o = { "proxy reboot", 0, 0 };
 	int rolling = cli_opt_bool(&ctx->args, "rolling"), r = 0;
 
+	if (cli_proxy_check_settings(ctx) < 0)
+		return 1;
 	if (!cli_confirm(ctx, cli_proxy_reboot_question(ctx)))
 		return 0;
 	if (cli_acquire_lock(ctx, NULL) < 0)

@@ -1,8 +1,9 @@
 /*
  * proxy.c - what berth does about the proxy beyond Kamal's commands: its
  * default image is berth-proxy (the kamal-proxy drop-in built by `make
- * proxy-image`), which no registry has, so berth loads it onto a host over
- * ssh when the host lacks it or holds an older build. A config that names
+ * proxy-image`), which no public registry has, so berth brings it to a
+ * host that lacks it or holds an older build: through the project's
+ * registry, or over ssh. A config that names
  * another proxy image (proxy/run/repository, or boot_config's files on the
  * host) gets that image, exactly as with Kamal.
  *
@@ -15,6 +16,7 @@
 
 #include <pthread.h>
 #include "cli/exec.h"
+#include "cli/build.h"
 #include "cli/proxy.h"
 #include "commands/proxy.h"
 #include "commands/registry.h"
@@ -143,6 +145,124 @@ int cli_proxy_is_berth(struct cli_context *ctx, const char *host)
 	return !run || (!ynode_get(run, "repository") && !ynode_get(run, "registry"));
 }
 
+/*
+ * The registry route: with a registry of the project's own (not Kamal's
+ * localhost one), the image goes up once, beside the app's image and
+ * tagged by build (REGISTRY/NAMESPACE/berth-proxy:v0.9.2-<12 hex of its
+ * ID>), and each host pulls it and tags it berth-proxy:v0.9.2: one upload
+ * from here for any number of hosts, where the ssh route sends the
+ * archive to each. A failure on the way (no docker here, a registry that
+ * refuses the name) falls back to the ssh route, with a warning.
+ *
+ * Not by default on Docker Hub, where a first push makes a new public
+ * repository in the user's account: x-berth/proxy/image_via (registry or
+ * ssh) decides, else BERTH_PROXY_VIA, else the registry route for any
+ * registry but Docker Hub and Kamal's local one.
+ */
+static struct {
+	int tried, ok;
+	struct strbuf ref;
+} via_registry = { 0, 0, STRBUF_INIT };
+
+static int push_step(const char *a0, const char *a1, const char *a2, const char *a3,
+		     const struct strbuf *input)
+{
+	struct shcmd c = SHCMD_INIT;
+	int r;
+	shcmd_addl(&c, a0, a1, a2, a3, NULL);
+	r = input ? local_run_input(&c, NULL, input->buf, input->len, REMOTE_NO_RAISE) :
+		    local_run(&c, REMOTE_NO_RAISE);
+	shcmd_clear(&c);
+	return r;
+}
+
+static int docker_hub(const char *server)
+{
+	return !server || !strcmp(server, "docker.io") || !strcmp(server, "index.docker.io") ||
+	       !strcmp(server, "registry-1.docker.io");
+}
+
+/* x-berth/proxy/image_via, else $BERTH_PROXY_VIA, else NULL; -1 reported. */
+static int image_via(const struct config *cfg, const char **via)
+{
+	const struct ynode *n = ynode_path(cfg->raw, "x-berth/proxy/image_via");
+	const char *v = n ? ynode_str(n) : getenv("BERTH_PROXY_VIA");
+
+	if (v && *v && strcmp(v, "registry") && strcmp(v, "ssh")) {
+		if (n)
+			return error("%s:%u: x-berth/proxy/image_via: must be registry or ssh, not %s",
+				     n->file ? n->file : "config/deploy.yml", n->line, v);
+		return error("BERTH_PROXY_VIA: must be registry or ssh, not %s", v);
+	}
+	*via = v && *v ? v : NULL;
+	return 0;
+}
+
+int cli_proxy_check_settings(struct cli_context *ctx)
+{
+	const char *via;
+	return image_via(cli_load_config(ctx), &via);
+}
+
+/* Called with archive_lock held, the archive loaded: 1 when pushed. */
+static int push_once(struct cli_context *ctx)
+{
+	struct config *cfg = cli_load_config(ctx);
+	struct kamal_registry reg;
+	const char *via = NULL, *slash, *why = NULL;
+
+	if (via_registry.tried)
+		return via_registry.ok;
+	via_registry.tried = 1;
+	kamal_registry(cfg, config_get(cfg, "registry"), &reg);
+	if (image_via(cfg, &via) < 0)
+		return 0;
+	if (reg.local || (via ? strcmp(via, "registry") : docker_hub(reg.server)))
+		return 0;
+	slash = strrchr(cfg->repository, '/');
+	if (slash)
+		strbuf_add(&via_registry.ref, cfg->repository, (size_t)(slash - cfg->repository) + 1);
+	strbuf_addf(&via_registry.ref, "%s-%.12s", BERTH_PROXY_IMAGE, archive.id + strlen("sha256:"));
+	if (cli_registry_login_local(ctx) < 0)
+		why = "the registry login here failed";
+	else if (push_step("docker", "load", "--quiet", NULL, &archive.data))
+		why = "docker load here failed";
+	else if (push_step("docker", "tag", BERTH_PROXY_IMAGE, via_registry.ref.buf, NULL))
+		why = "docker tag here failed";
+	else if (push_step("docker", "push", "--quiet", via_registry.ref.buf, NULL))
+		why = "the registry refused the push";
+	if (why)
+		log_warn("berth-proxy goes to each host over ssh: pushing it as %s: %s (-v shows more)",
+			 via_registry.ref.buf, why);
+	else if (!ctx->quiet && !remote_dry_run())
+		log_info("berth-proxy pushed as %s", via_registry.ref.buf);
+	via_registry.ok = !why;
+	return via_registry.ok;
+}
+
+/* 0 when the host pulled the pushed image; else it takes the ssh route. */
+static int pull_on_host(struct host_session *h)
+{
+	struct shcmd c = SHCMD_INIT, pull = SHCMD_INIT, tag = SHCMD_INIT, untag = SHCMD_INIT;
+	const char *ref = via_registry.ref.buf;
+	int r;
+
+	shcmd_addl(&pull, "docker", "pull", "--quiet", ref, NULL);
+	shcmd_addl(&tag, "docker", "tag", ref, BERTH_PROXY_IMAGE, NULL);
+	shcmd_addl(&untag, "docker", "image", "rm", ref, NULL);
+	shcmd_combine(&c, "&&", &pull, &tag, &untag, NULL);
+	r = host_run_flags(h, &c, REMOTE_NO_RAISE);
+	if (!r && !remote_dry_run())
+		host_say(h, "berth-proxy pulled from the registry");
+	if (r > 0)
+		host_say(h, "pulling %s failed (exit %d): loading berth-proxy over ssh", ref, r);
+	shcmd_clear(&c);
+	shcmd_clear(&pull);
+	shcmd_clear(&tag);
+	shcmd_clear(&untag);
+	return r;
+}
+
 int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h)
 {
 	struct shcmd c = SHCMD_INIT;
@@ -168,6 +288,14 @@ int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h)
 		return 0;
 	}
 	strbuf_release(&id);
+	if (have) {
+		/* The first host to need it pushes it; the others wait for that. */
+		pthread_mutex_lock(&archive_lock);
+		r = push_once(ctx);
+		pthread_mutex_unlock(&archive_lock);
+		if (r && (r = pull_on_host(h)) <= 0)
+			return r;
+	}
 	if (have && !remote_dry_run())
 		host_say(h, "loading the berth-proxy image (%zu KiB)", archive.data.len / 1024);
 	shcmd_addl(&c, "docker", "load", "--quiet", NULL);

@@ -32,6 +32,8 @@ int cli_proxy_current_build(const char *image_id);
 int cli_proxy_replace(struct cli_context *ctx, struct host_session *h);
 const char *cli_proxy_reboot_question(struct cli_context *ctx);
 
+/* berth's own proxy settings (x-berth/proxy) are valid; -1 reported. */
+int cli_proxy_check_settings(struct cli_context *ctx);
 int cli_proxy_boot(struct cli_context *ctx);
 int cli_proxy_remove(struct cli_context *ctx, int force);
 int cli_proxy_details(struct cli_context *ctx);

@@ -42,16 +42,43 @@ app_on() {
 	lab_docker $1 exec kamal-proxy kamal-proxy deploy shop-web --target web:3000 --health-check-path /up >/dev/null
 }
 
-test_expect_success 'proxy boot loads berth-proxy onto hosts that lack it and boots it in the port holder' '
-	berth proxy boot >out &&
-	test_grep "$H1  loading the berth-proxy image" out &&
+proxy_tags() {
+	curl -s -u "$LAB_REGISTRY_USER:$(cat "$LAB_REGISTRY_PASSWORD_FILE")" \
+		"http://$LAB_REGISTRY/v2/shop/berth-proxy/tags/list"
+}
+
+test_expect_success 'proxy boot pushes berth-proxy to the registry once, the hosts pull it, it boots in the port holder' '
+	berth proxy boot >out 2>err &&
+	test "$(cat out err | grep -c "berth-proxy pushed as $LAB_REGISTRY/shop/berth-proxy:v0.9.2-")" = 1 &&
+	test_grep "$H1  berth-proxy pulled from the registry" out &&
+	test_grep "$H2  berth-proxy pulled from the registry" out &&
+	! grep -q "loading the berth-proxy image" out &&
+	proxy_tags >tags && test_grep "\"v0.9.2-[0-9a-f]\{12\}\"" tags &&
 	for n in 1 2; do
 		lab_docker $n ps --format "{{.Names}} {{.Image}} {{.Ports}}" >ps.$n &&
 		test_grep "^kamal-proxy berth-proxy:v0.9.2 *$" ps.$n &&
-		test_grep "^berth-proxy-net berth-proxy:v0.9.2 .*0.0.0.0:80->80/tcp" ps.$n || return 1
+		test_grep "^berth-proxy-net berth-proxy:v0.9.2 .*0.0.0.0:80->80/tcp" ps.$n &&
+		lab_docker $n image ls --format "{{.Repository}}:{{.Tag}}" >images.$n &&
+		! grep -q "/berth-proxy:" images.$n || return 1
 	done &&
 	lab_docker 1 inspect kamal-proxy --format "{{.HostConfig.NetworkMode}}" >mode &&
 	test_grep "^container:" mode
+'
+
+test_expect_success 'when the push cannot be made here, the image goes over ssh, with a warning' '
+	lab_docker 2 rm -f kamal-proxy berth-proxy-net >/dev/null &&
+	lab_docker 2 rmi berth-proxy:v0.9.2 >/dev/null &&
+	DOCKER_HOST=unix://$TRASH/no-docker.sock berth -h $H2 proxy boot >out 2>err &&
+	test_grep "berth-proxy goes to each host over ssh" err &&
+	test_grep "$H2  loading the berth-proxy image" out &&
+	lab_docker 2 ps --format "{{.Names}} {{.Image}}" >ps.2 &&
+	test_grep "^kamal-proxy berth-proxy:v0.9.2" ps.2 &&
+	BERTH_PROXY_VIA=ssh berth -h $H2 proxy reboot -y >out 2>err &&
+	! grep -q "pushed\|pulled" out err &&
+	printf "x-berth:\n  proxy:\n    image_via: pigeon\n" >>config/deploy.yml &&
+	test_must_fail berth proxy boot 2>err &&
+	git checkout -q config/deploy.yml &&
+	test_grep "config/deploy.yml:[0-9]*: x-berth/proxy/image_via: must be registry or ssh, not pigeon" err
 '
 
 test_expect_success 'the proxy answers on the host: 404 for an unknown host, then the app' '
@@ -111,7 +138,7 @@ test_expect_success 'a newer berth-proxy build: boot upgrades the proxy, under l
 
 test_expect_success 'the proxy comes back by itself after its host reboots' '
 	lab host-down 2 >/dev/null && lab host-up 2 >/dev/null &&
-	for _ in $(seq 50); do
+	for _ in $(seq 150); do
 		test "$(curl -s -m 2 http://$H2/)" = web-on-lab2 && break
 		sleep 0.2
 	done &&
