@@ -173,7 +173,11 @@ test_expect_success 'a host that is down fails within the connect timeout; the o
 
 test_expect_success 'a key the host does not know: the login is refused, clearly' '
 	ssh-keygen -q -t ed25519 -N "" -f wrong &&
-	printf "ssh:\n  config: false\n  keys: [ %s/wrong ]\n  keys_only: true\n" "$PWD" >config/deploy.wrong.yml &&
+	# The lab client settings but for the key: ssh reads ~ from the
+	# passwd entry, not $HOME, so known_hosts must stay the lab one.
+	grep -v IdentityFile "$LAB_SSH_CONFIG" >wrong.ssh_config &&
+	printf "ssh:\n  config: [ %s/wrong.ssh_config ]\n  keys: [ %s/wrong ]\n  keys_only: true\n" \
+		"$PWD" "$PWD" >config/deploy.wrong.yml &&
 	cp .kamal/secrets .kamal/secrets.wrong &&
 	test_expect_code 1 berth -d wrong -h "$H1" server exec true 2>err &&
 	test_grep "$H1: ssh refused the login" err &&
