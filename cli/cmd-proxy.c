@@ -29,6 +29,7 @@ struct proxy_run {
 	int reboot;
 	int force;
 	int others;         /* remove: hosts where other apps are installed */
+	int with_holder;    /* stop/start: berth's port holder too (not for restart) */
 	pthread_mutex_t lock;
 };
 
@@ -125,7 +126,7 @@ static int all_hosts_network(struct cli_context *ctx)
 
 int cli_proxy_boot(struct cli_context *ctx)
 {
-	struct proxy_run p = { ctx, cli_kamal(ctx), NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct proxy_run p = { ctx, cli_kamal(ctx), NULL, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
 	struct strvec hosts = STRVEC_INIT;
 	struct on_hosts_opts o = { "proxy boot", 0, 0 };
 	int r;
@@ -174,7 +175,7 @@ int cli_confirm(struct cli_context *ctx, const char *question)
 
 static int proxy_reboot(int argc, const char **argv, struct cli_context *ctx)
 {
-	struct proxy_run p = { ctx, cli_kamal(ctx), NULL, 1, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct proxy_run p = { ctx, cli_kamal(ctx), NULL, 1, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
 	struct strvec hosts = STRVEC_INIT;
 	struct on_hosts_opts o = { "proxy reboot", 0, 0 };
 	int rolling = cli_opt_bool(&ctx->args, "rolling"), r = 0;
@@ -214,6 +215,8 @@ static int start_host(struct host_session *h, void *data)
 	struct proxy_run *p = data;
 	if (record(h, p->k, "Started proxy") < 0)
 		return -1;
+	if (p->with_holder && run_cmd(h, kc_proxy_holder_start, 0) < 0)
+		return -1;
 	return run_cmd(h, kc_proxy_start, 0);
 }
 
@@ -227,12 +230,16 @@ static int stop_host(struct host_session *h, void *data)
 	struct proxy_run *p = data;
 	if (record(h, p->k, "Stopped proxy") < 0)
 		return -1;
-	return run_cmd(h, stop_default, REMOTE_NO_RAISE) < 0 ? -1 : 0;
+	if (run_cmd(h, stop_default, REMOTE_NO_RAISE) < 0)
+		return -1;
+	return p->with_holder ? run_cmd(h, kc_proxy_holder_stop, 0) : 0;
 }
 
-static int on_proxy_hosts(struct cli_context *ctx, host_fn fn, const char *label)
+static int on_proxy_hosts_with(struct cli_context *ctx, host_fn fn, const char *label,
+			       int with_holder)
 {
-	struct proxy_run p = { ctx, cli_kamal(ctx), NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct proxy_run p = { ctx, cli_kamal(ctx), NULL, 0, 0, 0, with_holder,
+			       PTHREAD_MUTEX_INITIALIZER };
 	struct strvec hosts = STRVEC_INIT;
 	struct on_hosts_opts o = { label, 0, 0 };
 	int r;
@@ -244,16 +251,22 @@ static int on_proxy_hosts(struct cli_context *ctx, host_fn fn, const char *label
 	return r;
 }
 
+static int on_proxy_hosts(struct cli_context *ctx, host_fn fn, const char *label)
+{
+	return on_proxy_hosts_with(ctx, fn, label, 0);
+}
+
 static int proxy_start(int argc, const char **argv, struct cli_context *ctx)
 {
-	return on_proxy_hosts(ctx, start_host, "proxy start") ? 1 : 0;
+	return on_proxy_hosts_with(ctx, start_host, "proxy start", 1) ? 1 : 0;
 }
 
 static int proxy_stop(int argc, const char **argv, struct cli_context *ctx)
 {
-	return on_proxy_hosts(ctx, stop_host, "proxy stop") ? 1 : 0;
+	return on_proxy_hosts_with(ctx, stop_host, "proxy stop", 1) ? 1 : 0;
 }
 
+/* The holder keeps the sockets meanwhile: clients wait, none is refused. */
 static int proxy_restart(int argc, const char **argv, struct cli_context *ctx)
 {
 	if (on_proxy_hosts(ctx, stop_host, "proxy stop") < 0)
@@ -313,7 +326,7 @@ static int remove_dir_host(struct host_session *h, void *data)
 
 int cli_proxy_remove(struct cli_context *ctx, int force)
 {
-	struct proxy_run p = { ctx, cli_kamal(ctx), NULL, 0, force, 0, PTHREAD_MUTEX_INITIALIZER };
+	struct proxy_run p = { ctx, cli_kamal(ctx), NULL, 0, force, 0, 0, PTHREAD_MUTEX_INITIALIZER };
 	struct strvec hosts = STRVEC_INIT;
 	struct on_hosts_opts q = { NULL, 0, 1 };
 	int r;

@@ -3,11 +3,11 @@
  * closing its ports (commands/proxy-holder.h has the design).
  *
  * A host's proxy is in one of three states, read with one query:
- *  - none yet: boot it in the holder (berth-proxy), or as Kamal does
- *    (another image: kamal-proxy has no --reuse-port);
- *  - a Kamal-style container (its own network namespace): boot starts it
- *    as it is; a reboot moves it into the holder, with the one gap that
- *    leaving its namespace costs;
+ *  - none yet: boot it with the holder (berth-proxy), or as Kamal does
+ *    (another image: kamal-proxy has no --holder);
+ *  - a Kamal-style container (it publishes the ports itself): boot starts
+ *    it as it is; a reboot moves it to the holder, with the one gap that
+ *    handing the ports over costs;
  *  - in the holder: a reboot, or a boot that finds an older berth-proxy
  *    build, hands over to a new container with no gap at all.
  */
@@ -46,15 +46,20 @@ static int inspect(struct host_session *h, struct host_proxy *p)
 
 	memset(p, 0, sizeof(*p));
 	shcmd_addl(&c, "docker", "inspect", KAMAL_PROXY_CONTAINER, "--format",
-		   "{{.HostConfig.NetworkMode}} {{.Image}}", NULL);
+		   "{{.Image}}{{range .Args}} {{.}}{{end}}", NULL);
 	status = kx_capture(h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUIET);
 	shcmd_clear(&c);
 	if (status < 0)
 		return -1;
 	if (!status && out.len) {
-		char mode[128] = "";
-		p->exists = sscanf(out.buf, "%127s %95s", mode, p->image) >= 1;
-		p->in_holder = starts_with(mode, "container:");
+		struct strbuf args = STRBUF_INIT;
+		p->exists = sscanf(out.buf, "%95s", p->image) == 1;
+		/* berth's proxies take their sockets from the holder: run --holder */
+		strbuf_addf(&args, " %s ", out.buf);
+		strbuf_rtrim(&args);
+		strbuf_addch(&args, ' ');
+		p->in_holder = strstr(args.buf, " --holder ") != NULL;
+		strbuf_release(&args);
 	}
 	strbuf_release(&out);
 	return 0;
@@ -123,21 +128,51 @@ static int wait_answers(struct host_session *h, const char *name)
 	return status;
 }
 
+/* The tail of a container's log, for a failure message. */
+static void container_log(struct host_session *h, const char *name, struct strbuf *out)
+{
+	struct shcmd c = SHCMD_INIT;
+	kc_proxy_container_logs(&c, name, 20);
+	kx_capture(h, &c, out, REMOTE_NO_RAISE);
+	shcmd_clear(&c);
+	strbuf_trim(out);
+	if (!out->len)
+		strbuf_addstr(out, "(empty)");
+}
+
+static const char *no_answer(int status)
+{
+	return status < 0 ? "no answer" : "its control socket did not answer within 30 s";
+}
+
 /* The new container failed: what it said, then it goes; the old one serves on. */
 static int next_failed(struct host_session *h, int status)
 {
 	struct shcmd c = SHCMD_INIT;
 	struct strbuf out = STRBUF_INIT;
 
-	kc_proxy_container_logs(&c, BERTH_PROXY_NEXT, 20);
-	kx_capture(h, &c, &out, REMOTE_NO_RAISE);
-	shcmd_clear(&c);
+	container_log(h, BERTH_PROXY_NEXT, &out);
 	kc_proxy_discard(&c, BERTH_PROXY_NEXT);
 	run_built(h, &c, REMOTE_NO_RAISE);
-	strbuf_trim(&out);
 	host_fail(h, "the new proxy did not come up (%s); the old one keeps serving. Its log:\n%s",
-		  status < 0 ? "no answer" : "its control socket did not answer within 30 s",
-		  out.len ? out.buf : "(empty)");
+		  no_answer(status), out.buf);
+	strbuf_release(&out);
+	return -1;
+}
+
+/*
+ * A booted proxy answers before boot returns, so that the deploy that
+ * follows (kamal-proxy deploy through docker exec) finds its socket.
+ */
+static int booted(struct host_session *h)
+{
+	struct strbuf out = STRBUF_INIT;
+	int status = wait_answers(h, KAMAL_PROXY_CONTAINER);
+
+	if (!status)
+		return 0;
+	container_log(h, KAMAL_PROXY_CONTAINER, &out);
+	host_fail(h, "the proxy did not come up (%s). Its log:\n%s", no_answer(status), out.buf);
 	strbuf_release(&out);
 	return -1;
 }
@@ -181,12 +216,18 @@ static int move_into_holder(struct host_session *h, const struct kc_proxy_split 
 		kc_proxy_discard(&c, KAMAL_PROXY_CONTAINER);
 		if (run_built(h, &c, 0) < 0)
 			return -1;
+		/* a holder beside a proxy that is not in it is left over: made anew */
+		kc_proxy_discard(&c, BERTH_PROXY_HOLDER);
+		if (run_built(h, &c, 0) < 0)
+			return -1;
 	}
 	kc_proxy_holder_start_or_run(&c, s);
 	if (run_built(h, &c, 0) < 0)
 		return -1;
 	kc_proxy_run_in_holder(&c, s, KAMAL_PROXY_CONTAINER);
-	return run_built(h, &c, 0);
+	if (run_built(h, &c, 0) < 0)
+		return -1;
+	return booted(h);
 }
 
 int cli_proxy_boot_host(struct cli_context *ctx, struct host_session *h)
@@ -225,6 +266,8 @@ int cli_proxy_boot_host(struct cli_context *ctx, struct host_session *h)
 			kc_proxy_start(&c);
 			r = run_built(h, &c, 0);
 		}
+		if (!r)
+			r = booted(h);
 	}
 	kc_proxy_split_release(&s);
 	return r;

@@ -23,10 +23,10 @@ void kc_proxy_split_release(struct kc_proxy_split *s)
 	s->image = NULL;
 }
 
-/* Every proxy of a holder listens with --reuse-port: its successor joins it. */
-static void reuse_port(struct kc_proxy_split *s)
+/* Every proxy of a holder takes its listening sockets from it. */
+static void from_holder(struct kc_proxy_split *s)
 {
-	shcmd_add(&s->command, "--reuse-port");
+	shcmd_add(&s->command, "--holder");
 }
 
 void kc_proxy_split_from_run(struct kc_proxy_split *s, const struct ynode *run,
@@ -51,7 +51,7 @@ void kc_proxy_split_from_run(struct kc_proxy_split *s, const struct ynode *run,
 		    kc_proxy_run_str(run, "version", def->version));
 	s->image = strbuf_detach(&image, NULL);
 	kc_proxy_run_command(&s->command, run);
-	reuse_port(s);
+	from_holder(s);
 }
 
 /* Docker options that belong to the network namespace, and so to the holder. */
@@ -108,7 +108,7 @@ int kc_proxy_split_from_files(struct kc_proxy_split *s, const char *options, con
 	} else {
 		shcmd_addl(&s->command, "kamal-proxy", "run", NULL);
 	}
-	reuse_port(s);
+	from_holder(s);
 	strbuf_release(&fallback);
 	return r;
 }
@@ -153,14 +153,37 @@ void kc_proxy_boot_files_parse(const char *output, char *files[4])
 	}
 }
 
+/*
+ * The holder binds the ports the proxy would, so it takes the proxy's
+ * run flags: the words after "kamal-proxy run", but --holder.
+ */
+static void hold_command(struct shcmd *out, const struct kc_proxy_split *s)
+{
+	const struct shcmd *c = &s->command;
+	size_t i = 0;
+
+	shcmd_addl(out, "kamal-proxy", "hold", NULL);
+	if (c->nr >= 2 && !strcmp(c->w[0].text, "kamal-proxy") && !strcmp(c->w[1].text, "run"))
+		i = 2;
+	else
+		i = c->nr; /* another program: Kamal's default ports */
+	for (; i < c->nr; i++) {
+		if (!strcmp(c->w[i].text, "--holder"))
+			continue;
+		if (c->w[i].kind == SHCMD_SHELL)
+			shcmd_add_shell(out, c->w[i].text);
+		else
+			shcmd_add(out, c->w[i].text);
+	}
+}
+
 static void holder_run(struct shcmd *out, const struct kc_proxy_split *s)
 {
 	shcmd_addl(out, "docker", "run", "--name", BERTH_PROXY_HOLDER, "--network", "kamal",
-		   "--detach", "--restart", "unless-stopped",
-		   "--sysctl", "net.ipv4.tcp_migrate_req=1", NULL);
+		   "--detach", "--restart", "unless-stopped", "--volume", PROXY_CONFIG_VOLUME, NULL);
 	shcmd_append(out, &s->holder);
 	shcmd_add(out, s->image);
-	shcmd_addl(out, "kamal-proxy", "hold", NULL);
+	hold_command(out, s);
 }
 
 void kc_proxy_holder_start_or_run(struct shcmd *out, const struct kc_proxy_split *s)
@@ -176,9 +199,8 @@ void kc_proxy_holder_start_or_run(struct shcmd *out, const struct kc_proxy_split
 
 void kc_proxy_run_in_holder(struct shcmd *out, const struct kc_proxy_split *s, const char *name)
 {
-	shcmd_addl(out, "docker", "run", "--name", name, "--network",
-		   "container:" BERTH_PROXY_HOLDER, "--detach", "--restart", "unless-stopped",
-		   "--volume", PROXY_CONFIG_VOLUME, "--volume", NULL);
+	shcmd_addl(out, "docker", "run", "--name", name, "--network", "kamal", "--detach",
+		   "--restart", "unless-stopped", "--volume", PROXY_CONFIG_VOLUME, "--volume", NULL);
 	/* relative host paths are bound from $PWD, expanded by the host's shell */
 	shcmd_add_shell(out, "$PWD/" KAMAL_PROXY_APPS_DIRECTORY ":" KAMAL_PROXY_APPS_CONTAINER_DIRECTORY);
 	shcmd_append(out, &s->proxy);
@@ -248,4 +270,21 @@ void kc_proxy_container_logs(struct shcmd *out, const char *name, int lines)
 void kc_proxy_holder_remove(struct shcmd *out)
 {
 	kc_proxy_discard(out, BERTH_PROXY_HOLDER);
+}
+
+/* docker container stop|start berth-proxy-net, nothing when there is none */
+static void holder_verb(struct shcmd *out, const char *verb)
+{
+	shcmd_addl(out, "docker", "container", verb, BERTH_PROXY_HOLDER, NULL);
+	shcmd_add_shelll(out, "2>", "/dev/null", "||", "true", NULL);
+}
+
+void kc_proxy_holder_stop(struct shcmd *out)
+{
+	holder_verb(out, "stop");
+}
+
+void kc_proxy_holder_start(struct shcmd *out)
+{
+	holder_verb(out, "start");
 }

@@ -7,18 +7,20 @@
  * to start: Kamal tells its users to time reboots with a lull in traffic.
  * berth splits the container in two:
  *
- *  - the holder, "berth-proxy-net": a container that does nothing
- *    (berth-proxy hold) but own the network namespace, the published ports,
- *    the membership of the kamal network, and net.ipv4.tcp_migrate_req=1;
- *  - the proxy, "kamal-proxy" as Kamal names it, joined to the holder's
- *    namespace (--network container:berth-proxy-net) and listening with
- *    --reuse-port.
+ *  - the holder, "berth-proxy-net": publishes the ports and runs
+ *    `berth-proxy hold` with the proxy's run flags, which binds them and
+ *    hands the listening sockets to every proxy that asks, over a unix
+ *    socket in the proxy's state volume (proxy/handoff.c);
+ *  - the proxy, "kamal-proxy" as Kamal names it, on the kamal network in a
+ *    namespace of its own, run with --holder: it accepts on those sockets.
  *
- * A reboot starts the new proxy beside the old one in the same namespace,
- * waits until it answers on its control socket (so its routes are loaded
- * from the shared state volume and it listens), swaps the names, and only
- * then stops the old one, which drains. Connections still waiting in the
- * old one's accept queue move to the new one (tcp_migrate_req). Deploys
+ * A reboot starts the new proxy beside the old one, waits until it answers
+ * on its control socket (its routes loaded from the shared state volume,
+ * the holder's sockets in hand), swaps the names, and only then stops the
+ * old one, which drains. Old and new accept from the same sockets, so no
+ * connection waiting in the queue is lost. Neither container needs the
+ * other to start: after a host reboot Docker (before 28) starts containers
+ * in any order, and a proxy that comes first waits for its holder. Deploys
  * keep using `docker exec kamal-proxy kamal-proxy ...`, as Kamal does.
  *
  * The split takes the proxy's settings from proxy/run or from the host's
@@ -38,7 +40,7 @@
 struct kc_proxy_split {
 	struct shcmd holder;    /* docker run words of the holder: ports */
 	struct shcmd proxy;     /* docker run words of the proxy: logging, options */
-	struct shcmd command;   /* after the image: kamal-proxy run ... --reuse-port */
+	struct shcmd command;   /* after the image: kamal-proxy run ... --holder */
 	char *image;            /* [registry/]repository:version */
 };
 
@@ -63,7 +65,7 @@ void kc_proxy_boot_files_parse(const char *output, char *files[4]);
 
 /* docker container start berth-proxy-net || docker run --name berth-proxy-net ... hold */
 void kc_proxy_holder_start_or_run(struct shcmd *out, const struct kc_proxy_split *s);
-/* docker run --name NAME --network container:berth-proxy-net ... IMAGE kamal-proxy run ... */
+/* docker run --name NAME --network kamal ... IMAGE kamal-proxy run ... --holder */
 void kc_proxy_run_in_holder(struct shcmd *out, const struct kc_proxy_split *s, const char *name);
 /* docker container start kamal-proxy || (the run above, as kamal-proxy) */
 void kc_proxy_start_or_run_in_holder(struct shcmd *out, const struct kc_proxy_split *s);
@@ -81,5 +83,9 @@ void kc_proxy_discard(struct shcmd *out, const char *name);
 void kc_proxy_container_logs(struct shcmd *out, const char *name, int lines);
 /* stop and remove the holder (proxy remove) */
 void kc_proxy_holder_remove(struct shcmd *out);
+/* proxy stop and start: the holder too, so that a stopped proxy's ports
+ * are closed (refused, as with Kamal) rather than queueing connections */
+void kc_proxy_holder_stop(struct shcmd *out);
+void kc_proxy_holder_start(struct shcmd *out);
 
 #endif

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <errno.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -403,7 +404,7 @@ static int run_cmd(const struct cmd *c, int argc, const char **argv)
 	return 0;
 }
 
-static int hold_main(void);
+static int hold_main(int argc, const char **argv);
 
 int cli_main(int argc, const char **argv)
 {
@@ -416,7 +417,7 @@ int cli_main(int argc, const char **argv)
 	if (!strcmp(cmd, "run"))
 		return run_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "hold"))
-		return hold_main();
+		return hold_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("%s\n", BERTH_PROXY_VERSION);
 		return 0;
@@ -468,26 +469,8 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-/*
- * `berth-proxy hold`: does nothing until SIGTERM. berth runs it as the
- * container that owns the proxy's network namespace and published ports,
- * so that one proxy container can replace another without the ports ever
- * being closed (cli/proxy.c in berth).
- */
-static int hold_main(void)
-{
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sigwait(&set, &sig);
-	return 0;
-}
-
-int run_main(int argc, const char **argv)
+/* run's flags into cfg; 1 when --help was answered. */
+static int run_flags(int argc, const char **argv)
 {
 	const char *envp;
 	cfg.http_port = (envp = getenv("HTTP_PORT")) ? atoi(envp) : 80;
@@ -509,6 +492,10 @@ int run_main(int argc, const char **argv)
 			cfg.reuse_port = !eq || strcmp(eq + 1, "false");
 			continue;
 		}
+		if (!strcmp(name, "holder")) {
+			cfg.holder = !eq || strcmp(eq + 1, "false");
+			continue;
+		}
 		if (!strcmp(name, "help") || !strcmp(name, "h")) {
 			printf("Run the server\n\nUsage:\n  %s run [flags]\n\nFlags:\n"
 			       "      --bind string           Address to bind to (repeatable; default all)\n"
@@ -521,9 +508,10 @@ int run_main(int argc, const char **argv)
 			       "      --proxy-protocol-from cidr  Accept PROXY protocol v1/v2 headers from these sources (repeatable)\n"
 			       "      --header-timeout dur    Time a client has to send a request head (default 30s)\n"
 			       "      --idle-timeout dur      Time an idle keep-alive connection is kept (default 60s)\n"
-			       "      --reuse-port            Let the proxy that replaces this one listen on its ports beside it (berth)\n",
-			       log_program());
-			return 0;
+			       "      --reuse-port            Let the proxy that replaces this one listen on its ports beside it (berth)\n"
+			       "      --holder                Take the listening sockets from berth's port holder, `%s hold` (berth)\n",
+			       log_program(), log_program());
+			return 1;
 		}
 		v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 		if (!v)
@@ -555,5 +543,34 @@ int run_main(int argc, const char **argv)
 			die("unknown flag: --%s", name);
 	}
 	resolve_paths();
+	return 0;
+}
+
+int run_main(int argc, const char **argv)
+{
+	if (run_flags(argc, argv))
+		return 0;
 	return daemon_main(&stop_flag, on_signal);
+}
+
+/*
+ * `berth-proxy hold [run's flags]`: berth's port holder (handoff.c). It
+ * takes run's flags so that it binds the ports the proxy would.
+ */
+static int hold_main(int argc, const char **argv)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int r;
+
+	if (run_flags(argc, argv))
+		return 0;
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	mkdir(cfg.state_dir, 0700); /* a volume's mount point is there already */
+	strbuf_addf(&path, "%s/%s", cfg.state_dir, HANDOFF_SOCKET_NAME);
+	r = handoff_hold(path.buf, &stop_flag);
+	strbuf_release(&path);
+	return r;
 }

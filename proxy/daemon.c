@@ -70,9 +70,15 @@ int daemon_main(volatile int *stop, void (*on_signal)(int))
 	if (loop_init() < 0)
 		die("cannot start the event loop");
 	router_restore();
-	listen_all(cfg.http_port, 0, 0);
-	listen_all(cfg.https_port, 1, 0);
-	listen_all(cfg.metrics_port, 0, 1);
+	if (cfg.holder) {
+		struct strbuf path = STRBUF_INIT;
+		strbuf_addf(&path, "%s/%s", cfg.state_dir, HANDOFF_SOCKET_NAME);
+		handoff_fetch(strbuf_detach(&path, NULL), stop);
+	} else {
+		listen_all(cfg.http_port, 0, 0);
+		listen_all(cfg.https_port, 1, 0);
+		listen_all(cfg.metrics_port, 0, 1);
+	}
 	if (control_listen(cfg.socket_path) < 0)
 		die("cannot open the control socket");
 	log_warn("berth-proxy %s listening: http %d, https %d, control %s",

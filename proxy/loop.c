@@ -78,6 +78,9 @@ static void dispatch(struct ev *ev, uint32_t events)
 	case EV_HEALTH:
 		health_event(ev, events);
 		break;
+	case EV_HOLDER:
+		handoff_event(ev, events);
+		break;
 
 	}
 }
@@ -122,6 +125,7 @@ void loop_run(volatile int *stop)
 			monitor_tick();
 			control_tick();
 			autotls_tick();
+			handoff_tick(stop_deadline != 0);
 			access_log_flush();
 		}
 		/* Frames that events and timers queued on HTTP/2 connections. */

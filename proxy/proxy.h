@@ -28,7 +28,7 @@
 #define BERTH_PROXY_VERSION "0.1.0"
 
 enum ev_type {
-	EV_LISTEN, EV_CLIENT, EV_UPSTREAM, EV_CTL_LISTEN, EV_CTL, EV_HEALTH
+	EV_LISTEN, EV_CLIENT, EV_UPSTREAM, EV_CTL_LISTEN, EV_CTL, EV_HEALTH, EV_HOLDER
 };
 
 struct ev {
@@ -54,6 +54,7 @@ struct proxy_config {
 	const char *state_path;
 	int debug;
 	int reuse_port; /* --reuse-port: a successor may listen on the same ports */
+	int holder;     /* --holder: the listening sockets come from berth's port holder */
 	int max_conns;
 	uint64_t header_timeout_ms, idle_timeout_ms;
 	size_t max_head;
@@ -132,6 +133,21 @@ int proxyproto_trust(const char *cidr);
 
 /* ---- relay.c ---- */
 int relay_listen(const char *addr, int port, int tls, int metrics);
+/* Bound, listening sockets for addr (NULL: every address) and port: up to max; -1 for none. */
+int relay_open_sockets(const char *addr, int port, int *fds, int max);
+/* A listening socket made elsewhere (berth's port holder) joins the loop. */
+void relay_adopt_listener(int fd, int port, int tls, int metrics);
+
+/* ---- handoff.c: berth's port holder ---- */
+/* berth-proxy hold: binds cfg's ports, hands them to proxies on path until *stop. */
+int handoff_hold(const char *path, volatile int *stop);
+/* A proxy's listeners from the holder on path; waits for one (until *stop). */
+void handoff_fetch(const char *path, volatile int *stop);
+void handoff_event(struct ev *ev, uint32_t events);
+/* Asks a new holder for sockets when the old one went away. */
+void handoff_tick(int shutting_down);
+/* STATE_DIR/berth-listeners.sock */
+#define HANDOFF_SOCKET_NAME "berth-listeners.sock"
 void relay_event(struct ev *ev, uint32_t events);
 void relay_tick(void);
 /* Handshakes parked for an on-demand certificate try again (tls.c). */

@@ -272,19 +272,20 @@ int step_tls(struct conn *c)
 	return 0;
 }
 
-int relay_listen(const char *addr, int port, int tls, int metrics)
+int relay_open_sockets(const char *addr, int port, int *fds, int max)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
 	char portstr[16];
+	int n = 0;
+
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	int rc = getaddrinfo(addr, portstr, &hints, &res);
 	if (rc)
 		return error("cannot resolve bind address '%s': %s",
 			     addr ? addr : "*", gai_strerror(rc));
-	int ok = 0;
-	for (ai = res; ai; ai = ai->ai_next) {
+	for (ai = res; ai && n < max; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
@@ -306,19 +307,33 @@ int relay_listen(const char *addr, int port, int tls, int metrics)
 			close(fd);
 			continue;
 		}
-		struct listener *ln = xcalloc(1, sizeof(*ln));
-		ln->ev.type = EV_LISTEN;
-		ln->ev.fd = fd;
-		ln->tls = tls;
-		ln->metrics = metrics;
-		ln->port = port;
-		ln->next = listeners;
-		listeners = ln;
-		loop_add(&ln->ev, EPOLLIN);
-		ok++;
+		fds[n++] = fd;
 	}
 	freeaddrinfo(res);
-	return ok ? 0 : -1;
+	return n ? n : -1;
+}
+
+void relay_adopt_listener(int fd, int port, int tls, int metrics)
+{
+	struct listener *ln = xcalloc(1, sizeof(*ln));
+	set_nonblock(fd);
+	ln->ev.type = EV_LISTEN;
+	ln->ev.fd = fd;
+	ln->tls = tls;
+	ln->metrics = metrics;
+	ln->port = port;
+	ln->next = listeners;
+	listeners = ln;
+	loop_add(&ln->ev, EPOLLIN);
+}
+
+int relay_listen(const char *addr, int port, int tls, int metrics)
+{
+	int fds[8];
+	int n = relay_open_sockets(addr, port, fds, (int)ARRAY_SIZE(fds));
+	for (int i = 0; i < n; i++)
+		relay_adopt_listener(fds[i], port, tls, metrics);
+	return n > 0 ? 0 : -1;
 }
 
 void listeners_close(void)
