@@ -220,12 +220,27 @@ def placeholders(app):
                         out.write("placeholder\n")
 
 
+def proxy_archive(root):
+    """A stand-in for build/proxy-image/berth-proxy.tar: the plan reads only
+    its image ID, and a fixed one keeps the plan the same whether or not
+    `make proxy-image` has run before this test (on CI it has not)."""
+    import io
+    import tarfile
+    path = os.path.join(root, "berth-proxy.tar")
+    manifest = b'[{"Config":"blobs/sha256/' + b"ab" * 32 + b'","RepoTags":["berth-proxy:v0.9.2"]}]'
+    with tarfile.open(path, "w") as t:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(manifest)
+        t.addfile(info, io.BytesIO(manifest))
+    return path
+
+
 def berth_plan(berth, app, tmp, command, answers, extra_env):
     env = dict(os.environ, VERSION="v42", BERTH_DRY_RUN_ANSWERS=answers, TMPDIR=tmp, **extra_env,
+               BERTH_PROXY_IMAGE=proxy_archive(os.path.dirname(tmp)),
                PATH=os.path.join(os.path.dirname(tmp), "stubs") + ":" + os.environ["PATH"],
                KAMAL_REGISTRY_PASSWORD="secret-kamal-registry-password",
                RAILS_MASTER_KEY="secret-rails-master-key")
-    env.pop("BERTH_PROXY_IMAGE", None)
     p = subprocess.run([berth, *command], cwd=app, env=env, capture_output=True, text=True,
                        stdin=subprocess.DEVNULL, timeout=60)
     # A multi-line word (the lock's base64) continues a plan line.
