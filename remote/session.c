@@ -7,7 +7,10 @@
  * on what a query answered. The threads only wait on their own ssh
  * children. Signals are blocked in them; the main thread takes SIGINT,
  * SIGTERM and SIGHUP with sigtimedwait(), and stops every child's process
- * group, which ends each host's current call with a failure.
+ * group, which ends each host's current call with a failure. A worker
+ * that finishes a host wakes it with SIGUSR1 (blocked everywhere, only
+ * ever waited for), so a step ends when its last host does, not at the
+ * next tick of the progress line.
  */
 #include "remote/remote-int.h"
 #include "log.h"
@@ -36,6 +39,7 @@ struct step {
 	struct host_session *s;
 	size_t next, finished;
 	pthread_mutex_t lock;
+	pthread_t supervisor;
 };
 
 static long now_ms(void)
@@ -390,6 +394,7 @@ static void *worker(void *arg)
 		st->s[i].done = 1;
 		st->finished++;
 		pthread_mutex_unlock(&st->lock);
+		pthread_kill(st->supervisor, SIGUSR1);
 	}
 	return NULL;
 }
@@ -414,6 +419,28 @@ static void show_progress(struct step *st, long t0)
 	strbuf_release(&sb);
 }
 
+/* The signals the main thread takes while a step runs; workers block them. */
+static void step_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1); /* a worker finished a host */
+}
+
+/* A wake-up still pending would kill the process once unblocked. */
+static void drain_wakeups(void)
+{
+	sigset_t usr1;
+	struct timespec zero = { 0, 0 };
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	while (sigtimedwait(&usr1, NULL, &zero) == SIGUSR1)
+		;
+}
+
 /* Waits for the workers, taking the signals they do not see. */
 static void supervise(struct step *st)
 {
@@ -422,10 +449,7 @@ static void supervise(struct step *st)
 	long t0 = now_ms();
 	int tty = isatty(2) && !remote.mode.quiet && !remote.mode.verbose && st->opts->label;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	step_signals(&set);
 	for (;;) {
 		int sig, all;
 		pthread_mutex_lock(&st->lock);
@@ -435,7 +459,7 @@ static void supervise(struct step *st)
 		if (all)
 			break;
 		sig = sigtimedwait(&set, NULL, &tick);
-		if (sig > 0 && !remote_signal) {
+		if (sig > 0 && sig != SIGUSR1 && !remote_signal) {
 			remote_signal = sig;
 			run_command_signal_groups(SIGTERM);
 		}
@@ -460,17 +484,16 @@ static void run_threads(struct step *st, size_t nthreads)
 	if (!nthreads || nthreads > n)
 		nthreads = n;
 	t = xcalloc(nthreads, sizeof(*t));
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	step_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
+	st->supervisor = pthread_self();
 	for (size_t i = 0; i < nthreads; i++)
 		if (pthread_create(&t[i], NULL, worker, st))
 			die("cannot start a thread for the hosts");
 	supervise(st);
 	for (size_t i = 0; i < nthreads; i++)
 		pthread_join(t[i], NULL);
+	drain_wakeups();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(t);
 }
@@ -479,8 +502,8 @@ int on_hosts(const struct strvec *hosts, host_fn fn, void *data,
 	     const struct on_hosts_opts *opts)
 {
 	static const struct on_hosts_opts none = { NULL, 0, 0 };
-	struct step st = { hosts, fn, data, opts ? opts : &none, NULL, 0, 0,
-			   PTHREAD_MUTEX_INITIALIZER };
+	struct step st = { .hosts = hosts, .fn = fn, .data = data, .opts = opts ? opts : &none,
+			   .lock = PTHREAD_MUTEX_INITIALIZER };
 	size_t nthreads = st.opts->parallel;
 	int failed = 0;
 
