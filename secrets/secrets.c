@@ -22,7 +22,7 @@ static int load_file(struct secrets *s, const char *project_dir,
 		     const char *name, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
-	struct dotenv_options opts = { NULL, project_dir, NULL, 1 };
+	struct dotenv_options opts = { .workdir = project_dir, .redact = 1 };
 	int ret = 0;
 
 	if (project_dir && strcmp(project_dir, ".") && name[0] != '/')

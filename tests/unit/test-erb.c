@@ -150,7 +150,7 @@ static void loops(void)
 static void unsupported_is_an_error_with_location(void)
 {
 	CHECK_STR(render("a\nb: <%= YAML.load_file('x') %>\n"),
-		  "ERROR: config/deploy.yml:2: uninitialized constant YAML (in `YAML.load_file('x')`)");
+		  "ERROR: config/deploy.yml:2: YAML.load_file is not supported (in `YAML.load_file('x')`)");
 	CHECK(starts_with(render("x\n<% begin; require 'dotenv'; end %>"),
 			  "ERROR: config/deploy.yml:2: "));
 	CHECK(starts_with(render("<%= 1 +* 2 %>"),
