@@ -1951,6 +1951,9 @@ static int exec_simple(struct erb *e, const struct chunk *c)
 			return -1;
 		take = v_truthy(&v) != c->guard_unless;
 		v_free(&v);
+		/* Ruby's parser has seen "x = ...": x exists, nil */
+		if (!take && c->s == S_ASSIGN && !var_get(e, c->var[0]))
+			var_set(e, c->var[0], v_nil());
 		if (!take)
 			return 0;
 	}
