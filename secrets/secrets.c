@@ -29,7 +29,7 @@ static int load_file(struct secrets *s, const char *project_dir,
 		strbuf_addf(&path, "%s/", project_dir);
 	strbuf_addstr(&path, name);
 	opts.filename = path.buf;
-	if (strbuf_read_file(&text, path.buf) < 0) {
+	if (dotenv_read_file(&text, path.buf) < 0) {
 		if (errno != ENOENT && errno != EISDIR) {
 			strbuf_addf(err, "%s: %s", path.buf, strerror(errno));
 			ret = -1;
