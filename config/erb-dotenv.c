@@ -44,6 +44,7 @@ static int parse_file(struct erb *e, const struct value *name, int overwrite,
 	if (want_str(e, name, "Dotenv file") < 0)
 		return -1;
 	ret = erb_expand_path(e, name->s, NULL, &path);
+	text.max = MAX_VALUE;
 	if (!ret && dotenv_read_file(&text, path.buf) < 0) {
 		if (ignore && (errno == ENOENT || errno == EISDIR))
 			ret = 1;

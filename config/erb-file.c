@@ -224,10 +224,9 @@ static int file_read(struct erb *e, const struct value *name, struct value *out)
 	int ret = 0;
 
 	resolve(e, name->s, &path);
+	sb.max = MAX_VALUE; /* /dev/zero would never end */
 	if (strbuf_read_file(&sb, path.buf) < 0)
-		ret = eerr(e, 0, "%s @ rb_sysopen - %s", strerror(errno), name->s);
-	else if (sb.len > MAX_VALUE)
-		ret = eerr(e, 1, "file too large: %s", name->s);
+		ret = eerr(e, errno == EFBIG, "%s @ rb_sysopen - %s", strerror(errno), name->s);
 	else
 		*out = v_strbuf(&sb);
 	strbuf_release(&path);

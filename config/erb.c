@@ -452,8 +452,8 @@ static struct node *parse_function(struct parser *p, struct node *n)
 	if (peek(p) == '(') {
 		p->pos++;
 		if (parse_list(p, n, ")") < 0 || n->block) {
-			node_free(n);
 			perr(p, "bad arguments to %s", n->name);
+			node_free(n);
 			return NULL;
 		}
 		return n;

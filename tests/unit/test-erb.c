@@ -161,6 +161,12 @@ static void unsupported_is_an_error_with_location(void)
 	CHECK(starts_with(render("<%= 'a'.frobnicate %>"),
 			  "ERROR: config/deploy.yml:1: undefined method 'frobnicate' for String"));
 	CHECK(starts_with(render("<%= 'a' + 1 %>"), "ERROR: config/deploy.yml:1: no implicit conversion"));
+	/* a call without a receiver whose arguments do not parse (found by fuzz-erb) */
+	CHECK(starts_with(render("x\n<%= URI(ENV[ 'a' %>"), "ERROR: config/deploy.yml:2: unsupported ERB code `URI(ENV[ 'a'`"));
+	CHECK(starts_with(render("<%= require %>"), "ERROR: config/deploy.yml:1: unsupported ERB code `require`"));
+	CHECK(starts_with(render("<% puts 'x' %>"), "ERROR: config/deploy.yml:1: unsupported ERB code `puts 'x'`: method 'puts' is not supported"));
+	CHECK(starts_with(render("<%= ENV['A'].to_i > 1 %>"), "ERROR: config/deploy.yml:1: unsupported ERB code"));
+	CHECK_STR(render("<%= Foo.bar %>"), "ERROR: config/deploy.yml:1: uninitialized constant Foo (in `Foo.bar`)");
 }
 
 static void yaml_comment_lines_tolerate_the_unsupported(void)
