@@ -136,8 +136,28 @@ static int load_files(struct erb *e, const struct value *names, size_t nr,
 	return ret;
 }
 
+/* overwrite: and ignore:, which load and parse take: 0 or -1. */
+static int keywords(struct erb *e, const char *m, const struct value *kw,
+		    int *overwrite, int *ignore)
+{
+	size_t i;
+	if (!kw)
+		return 0;
+	if (strcmp(m, "load") && strcmp(m, "parse"))
+		return eerr(e, 1, "keyword arguments to Dotenv.%s are not supported", m);
+	for (i = 0; i < kw->nr; i += 2) {
+		const char *name = kw->items[i].s;
+		int *flag = !strcmp(name, "overwrite") ? overwrite :
+			    !strcmp(name, "ignore") ? ignore : NULL;
+		if (!flag)
+			return eerr(e, 0, "unknown keyword: :%s", name);
+		*flag = v_truthy(&kw->items[i + 1]);
+	}
+	return 0;
+}
+
 int dotenv_call(struct erb *e, const char *m, const struct value *args,
-		size_t nargs, struct value *out)
+		size_t nargs, const struct value *kw, struct value *out)
 {
 	static const struct {
 		const char *name;
@@ -150,10 +170,15 @@ int dotenv_call(struct erb *e, const char *m, const struct value *args,
 	};
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(forms); i++)
-		if (!strcmp(m, forms[i].name))
-			return load_files(e, args, nargs, forms[i].overwrite,
-					  forms[i].ignore, forms[i].update, out);
+	for (i = 0; i < ARRAY_SIZE(forms); i++) {
+		int overwrite = forms[i].overwrite, ignore = forms[i].ignore;
+		if (strcmp(m, forms[i].name))
+			continue;
+		if (keywords(e, m, kw, &overwrite, &ignore) < 0)
+			return -1;
+		return load_files(e, args, nargs, overwrite, ignore,
+				  forms[i].update, out);
+	}
 	return eerr(e, 1, "Dotenv.%s is not supported", m);
 }
 

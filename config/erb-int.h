@@ -50,6 +50,12 @@ const char *v_typename(const struct value *v);
 void v_to_s(struct strbuf *sb, const struct value *v);    /* Ruby's to_s */
 void v_inspect(struct strbuf *sb, const struct value *v); /* and inspect */
 
+struct erb;
+
+/* l OP r for OP in + - * / < <= > >=, as Ruby's Integer, String, Array. */
+int v_binop(struct erb *e, const char *op, const struct value *l,
+	    const struct value *r, struct value *out);
+
 /* Hashes keep Ruby's insertion order; hash_set replaces in place. */
 struct value *hash_get(const struct value *h, const struct value *key);
 void hash_set(struct value *h, struct value key, struct value val);
@@ -82,10 +88,14 @@ int hash_method(struct erb *e, const char *m, const struct value *h,
 int erb_run(struct erb *e, const char *cmd, size_t len, struct strbuf *out,
 	    struct strbuf *why);
 int erb_backticks(struct erb *e, const char *cmd, size_t len, struct value *out);
-/* CONST.m(args): ENV's methods but fetch's block, File, Dir, URI, Dotenv. */
+/*
+ * CONST.m(args): ENV's methods but fetch's block, File, Dir, URI, Dotenv.
+ * kw: the keyword arguments (name: value) as a hash, or NULL.
+ */
 int lib_const_call(struct erb *e, const char *cls, const char *m,
-		   struct value *args, size_t nargs, struct value *out);
-/* A method called without a receiver: require, URI(...). */
+		   struct value *args, size_t nargs, const struct value *kw,
+		   struct value *out);
+/* A method called without a receiver: require, raise, URI(...). */
 int lib_function(struct erb *e, const char *name, struct value *args,
 		 size_t nargs, struct value *out);
 /* ENV[key]; ENV[key] = val (val NULL: ENV.delete). */
@@ -107,8 +117,9 @@ int erb_expand_path(struct erb *e, const char *path, const char *dir,
 int dotenv_defined(void);
 /* require "dotenv" (load: "dotenv/load"): 1 the first time, else 0. */
 int dotenv_require(struct erb *e, int load);
+/* Dotenv.m(args, kw): kw holds overwrite: and ignore: (load, parse). */
 int dotenv_call(struct erb *e, const char *m, const struct value *args,
-		size_t nargs, struct value *out);
+		size_t nargs, const struct value *kw, struct value *out);
 
 /* ---- erb-uri.c ---- */
 

@@ -233,6 +233,8 @@ int lib_function(struct erb *e, const char *name, struct value *args,
 {
 	if (!strcmp(name, "require"))
 		return require(e, args, nargs, out);
+	if (!strcmp(name, "raise") && nargs == 1 && args[0].t == V_STR)
+		return eerr(e, 0, "%s", args[0].s); /* RuntimeError */
 	if (!strcmp(name, "URI") && nargs == 1)
 		return uri_parse(e, &args[0], out);
 	return eerr(e, 1, "method '%s' is not supported", name);
@@ -246,11 +248,14 @@ static const char *const known_consts[] = {
 };
 
 int lib_const_call(struct erb *e, const char *cls, const char *m,
-		   struct value *args, size_t nargs, struct value *out)
+		   struct value *args, size_t nargs, const struct value *kw,
+		   struct value *out)
 {
 	size_t i;
 	int r;
 
+	if (kw && strcmp(cls, "Dotenv"))
+		return eerr(e, 1, "keyword arguments to %s.%s are not supported", cls, m);
 	if (!strcmp(cls, "ENV"))
 		return env_call(e, m, args, nargs, out);
 	if (!strcmp(cls, "File") || !strcmp(cls, "Dir")) {
@@ -260,7 +265,7 @@ int lib_const_call(struct erb *e, const char *cls, const char *m,
 	if (!strcmp(cls, "URI") && !strcmp(m, "parse") && nargs == 1)
 		return uri_parse(e, &args[0], out);
 	if (!strcmp(cls, "Dotenv") && dotenv_defined())
-		return dotenv_call(e, m, args, nargs, out);
+		return dotenv_call(e, m, args, nargs, kw, out);
 	if (!strcmp(cls, "Dotenv"))
 		return eerr(e, 0, "uninitialized constant Dotenv");
 	for (i = 0; i < ARRAY_SIZE(known_consts); i++)

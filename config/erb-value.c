@@ -4,6 +4,7 @@
  * and URI objects; and how Ruby prints each (to_s, inspect).
  */
 #include "config/erb-int.h"
+#include <limits.h>
 
 struct value v_nil(void)
 {
@@ -337,4 +338,154 @@ int hash_method(struct erb *e, const char *m, const struct value *h,
 		return 0;
 	}
 	return 1;
+}
+
+/* ---- operators ---- */
+
+static int arith(struct erb *e, char op, long long a, long long b, struct value *out)
+{
+	long long r;
+	int overflow;
+
+	if (op == '/' && !b)
+		return eerr(e, 0, "divided by 0");
+	if (op == '/') {
+		/* Ruby rounds towards minus infinity */
+		if (a == LLONG_MIN && b == -1)
+			return eerr(e, 1, "integer too large");
+		r = a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+		overflow = 0;
+	} else if (op == '+') {
+		overflow = __builtin_add_overflow(a, b, &r);
+	} else if (op == '-') {
+		overflow = __builtin_sub_overflow(a, b, &r);
+	} else {
+		overflow = __builtin_mul_overflow(a, b, &r);
+	}
+	if (overflow)
+		return eerr(e, 1, "integer too large");
+	*out = v_int(r);
+	return 0;
+}
+
+/* Array * n: the items n times over. */
+static int repeat_items(struct erb *e, const struct value *l, long long n,
+			struct value *out)
+{
+	long long k;
+	size_t i;
+
+	if (n < 0)
+		return eerr(e, 0, "negative argument");
+	if (l->nr && (unsigned long long)n > (MAX_VALUE / 64) / l->nr)
+		return eerr(e, 1, "array too long");
+	*out = v_array();
+	for (k = 0; k < n; k++)
+		for (i = 0; i < l->nr; i++)
+			v_push(out, v_copy(&l->items[i]));
+	return 0;
+}
+
+/* String * n, Array * n and Array - Array. */
+static int repeat_or_remove(struct erb *e, const struct value *l,
+			    const struct value *r, struct value *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long long k;
+	size_t i;
+
+	if (l->t == V_ARRAY && r->t == V_INT)
+		return repeat_items(e, l, r->i, out);
+	if (l->t == V_ARRAY) {
+		*out = v_array();
+		for (i = 0; i < l->nr; i++) {
+			size_t j;
+			for (j = 0; j < r->nr && !v_equal(&l->items[i], &r->items[j]); j++)
+				;
+			if (j == r->nr)
+				v_push(out, v_copy(&l->items[i]));
+		}
+		return 0;
+	}
+	if (r->i < 0)
+		return eerr(e, 0, "negative argument");
+	if (l->len && (unsigned long long)r->i > MAX_VALUE / l->len)
+		return eerr(e, 1, "string too long");
+	for (k = 0; k < r->i; k++)
+		strbuf_add(&sb, l->s, l->len);
+	*out = v_strbuf(&sb);
+	return 0;
+}
+
+static int concat(struct erb *e, const struct value *l, const struct value *r,
+		  struct value *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (l->t == V_ARRAY) {
+		*out = v_copy(l);
+		for (i = 0; i < r->nr; i++)
+			v_push(out, v_copy(&r->items[i]));
+		return 0;
+	}
+	if (l->len + r->len > MAX_VALUE)
+		return eerr(e, 1, "string too long");
+	strbuf_add(&sb, l->s, l->len);
+	strbuf_add(&sb, r->s, r->len);
+	*out = v_strbuf(&sb);
+	return 0;
+}
+
+static int str_cmp(const struct value *l, const struct value *r)
+{
+	int c = memcmp(l->s, r->s, l->len < r->len ? l->len : r->len);
+	if (c)
+		return c < 0 ? -1 : 1;
+	return (l->len > r->len) - (l->len < r->len);
+}
+
+/* Ruby's Comparable: Integers with Integers, Strings with Strings. */
+static int compare(struct erb *e, const char *op, const struct value *l,
+		   const struct value *r, struct value *out)
+{
+	int c;
+
+	if (l->t == V_INT && r->t == V_INT)
+		c = (l->i > r->i) - (l->i < r->i);
+	else if (l->t == V_STR && r->t == V_STR)
+		c = str_cmp(l, r);
+	else if (l->t != V_INT && l->t != V_STR)
+		return eerr(e, 0, "undefined method '%s' for %s", op, v_typename(l));
+	else
+		return eerr(e, 0, "comparison of %s with %s failed",
+			    v_typename(l), r->t == V_NIL ? "nil" : v_typename(r));
+	if (op[0] == '<')
+		*out = v_bool(op[1] ? c <= 0 : c < 0);
+	else
+		*out = v_bool(op[1] ? c >= 0 : c > 0);
+	return 0;
+}
+
+int v_binop(struct erb *e, const char *op, const struct value *l,
+	    const struct value *r, struct value *out)
+{
+	if (op[0] == '<' || op[0] == '>')
+		return compare(e, op, l, r, out);
+	if (l->t == V_INT && r->t == V_INT)
+		return arith(e, op[0], l->i, r->i, out);
+	if (op[0] == '+' && l->t == r->t && (l->t == V_STR || l->t == V_ARRAY))
+		return concat(e, l, r, out);
+	if ((op[0] == '*' && (l->t == V_STR || l->t == V_ARRAY) && r->t == V_INT) ||
+	    (op[0] == '-' && l->t == V_ARRAY && r->t == V_ARRAY))
+		return repeat_or_remove(e, l, r, out);
+	if (l->t == V_INT)
+		return eerr(e, 0, "%s can't be coerced into Integer", v_typename(r));
+	if ((l->t == V_STR && op[0] == '+') ||
+	    (l->t == V_ARRAY && (op[0] == '+' || op[0] == '-')))
+		return eerr(e, 0, "no implicit conversion of %s into %s",
+			    v_typename(r), v_typename(l));
+	if (l->t == V_STR && op[0] == '*')
+		return eerr(e, 0, "no implicit conversion of %s into Integer", v_typename(r));
+	return eerr(e, l->t == V_ARRAY, "undefined method '%s' for %s", op, v_typename(l));
 }

@@ -38,7 +38,8 @@ enum nkind {
 	N_OR,     /* recv || kids[0] */
 	N_EQ,     /* recv == kids[0] */
 	N_NE,
-	N_PLUS,
+	N_BINOP,  /* recv OP kids[0], OP in name: + - * / < <= > >= */
+	N_KWARG,  /* name: kids[0], in a call's arguments */
 	N_COND    /* recv ? kids[0] : kids[1] */
 };
 
@@ -386,6 +387,33 @@ static struct node *parse_words(struct parser *p, int open)
 	}
 }
 
+/* "name: expr" in a call's arguments; NULL (nothing read) if not one. */
+static struct node *parse_kwarg(struct parser *p)
+{
+	size_t save;
+	struct node *n, *val;
+	char *name;
+
+	skip_blank(p);
+	save = p->pos;
+	if (!(name = read_ident(p, 0)))
+		return NULL;
+	if (peek(p) != ':' || peek_at(p, 1) == ':') {
+		free(name);
+		p->pos = save;
+		return NULL;
+	}
+	p->pos++;
+	if (!(val = parse_expr(p))) {
+		free(name);
+		return NULL;
+	}
+	n = node_new(N_KWARG);
+	n->name = name;
+	node_add(n, val);
+	return n;
+}
+
 /* Comma-separated expressions up to close (already past the opener). */
 static int parse_list(struct parser *p, struct node *n, const char *close)
 {
@@ -395,7 +423,7 @@ static int parse_list(struct parser *p, struct node *n, const char *close)
 			struct node *kid;
 			if (accept(p, "&:")) {
 				/* (&:name) is a block calling name on its item. */
-				char *m = read_ident(p, 1);
+				char *m = n->block ? NULL : read_ident(p, 1);
 				if (!m)
 					return perr(p, "expected a method name after &:");
 				n->block = node_new(N_CALL);
@@ -405,7 +433,9 @@ static int parse_list(struct parser *p, struct node *n, const char *close)
 				n->bparam[0] = xstrdup("\001it");
 				continue;
 			}
-			kid = parse_expr(p);
+			kid = parse_kwarg(p);
+			if (!kid && !p->failed)
+				kid = parse_expr(p);
 			if (!kid)
 				return -1;
 			node_add(n, kid);
@@ -438,7 +468,7 @@ static int parse_block_params(struct parser *p, struct node *n)
 /* Kernel methods a config calls without a receiver (erb-lib.c). */
 static int is_function(const char *name)
 {
-	return !strcmp(name, "require") || !strcmp(name, "URI");
+	return !strcmp(name, "require") || !strcmp(name, "raise") || !strcmp(name, "URI");
 }
 
 /*
@@ -459,7 +489,8 @@ static struct node *parse_function(struct parser *p, struct node *n)
 		return n;
 	}
 	skip_blank(p);
-	if (strcmp(n->name, "require") || (peek(p) != '"' && peek(p) != '\'')) {
+	/* the command form, for require 'x' and raise "why" */
+	if (!strcmp(n->name, "URI") || (peek(p) != '"' && peek(p) != '\'')) {
 		perr(p, "expected (...) after %s", n->name);
 		node_free(n);
 		return NULL;
@@ -687,23 +718,60 @@ static struct node *parse_unary(struct parser *p)
 	return parse_postfix(p);
 }
 
-static struct node *parse_sum(struct parser *p)
+/* The next of ops (longest first) at pos, consumed; NULL if none. */
+static const char *accept_op(struct parser *p, const char *const *ops)
 {
-	struct node *l = parse_unary(p), *r;
-	while (l && accept(p, "+")) {
+	for (; *ops; ops++)
+		if (accept(p, *ops))
+			return *ops;
+	return NULL;
+}
+
+static struct node *binop(const char *op, struct node *l, struct node *r)
+{
+	struct node *n = binary(N_BINOP, l, r);
+	n->name = xstrdup(op);
+	return n;
+}
+
+/* One level of left-associative operators over the next level down. */
+static struct node *parse_level(struct parser *p, const char *const *ops,
+				struct node *(*next)(struct parser *))
+{
+	struct node *l = next(p), *r;
+	const char *op;
+	while (l && (op = accept_op(p, ops))) {
 		skip_blank_nl(p);
-		if (!(r = parse_unary(p))) {
+		if (!(r = next(p))) {
 			node_free(l);
 			return NULL;
 		}
-		l = binary(N_PLUS, l, r);
+		l = binop(op, l, r);
 	}
 	return l;
 }
 
+static struct node *parse_mul(struct parser *p)
+{
+	static const char *const ops[] = { "*", "/", NULL };
+	return parse_level(p, ops, parse_unary);
+}
+
+static struct node *parse_sum(struct parser *p)
+{
+	static const char *const ops[] = { "+", "-", NULL };
+	return parse_level(p, ops, parse_mul);
+}
+
+static struct node *parse_rel(struct parser *p)
+{
+	static const char *const ops[] = { "<=", ">=", "<", ">", NULL };
+	return parse_level(p, ops, parse_sum);
+}
+
 static struct node *parse_cmp(struct parser *p)
 {
-	struct node *l = parse_sum(p), *r;
+	struct node *l = parse_rel(p), *r;
 	enum nkind k;
 	if (!l)
 		return NULL;
@@ -714,7 +782,7 @@ static struct node *parse_cmp(struct parser *p)
 	else
 		return l;
 	skip_blank_nl(p);
-	if (!(r = parse_sum(p))) {
+	if (!(r = parse_rel(p))) {
 		node_free(l);
 		return NULL;
 	}
@@ -1673,7 +1741,7 @@ static int env_fetch_block(struct erb *e, const struct node *n,
 }
 
 static int call_const(struct erb *e, const struct node *n, struct value *args,
-		      struct value *out)
+		      size_t nargs, const struct value *kw, struct value *out)
 {
 	const char *cls = n->recv->name;
 
@@ -1681,13 +1749,34 @@ static int call_const(struct erb *e, const struct node *n, struct value *args,
 		return env_fetch_block(e, n, args, out);
 	if (n->block)
 		return eerr(e, 1, "a block for %s.%s is not supported", cls, n->name);
-	return lib_const_call(e, cls, n->name, args, n->nkids, out);
+	return lib_const_call(e, cls, n->name, args, nargs, kw, out);
+}
+
+/* The arguments' values into args, keyword ones (name: v) into *kw. */
+static int eval_args(struct erb *e, const struct node *n, struct value *args,
+		     size_t *nargs, struct value *kw)
+{
+	size_t i;
+	for (i = 0; i < n->nkids; i++) {
+		const struct node *kid = n->kids[i];
+		struct value v;
+		if (eval(e, kid->k == N_KWARG ? kid->kids[0] : kid, &v) < 0)
+			return -1;
+		if (kid->k != N_KWARG) {
+			args[(*nargs)++] = v;
+			continue;
+		}
+		if (kw->t != V_HASH)
+			*kw = v_hash();
+		hash_set(kw, v_str(kid->name), v);
+	}
+	return 0;
 }
 
 static int eval_call(struct erb *e, const struct node *n, struct value *out)
 {
-	struct value recv = v_nil(), *args;
-	size_t i;
+	struct value recv = v_nil(), kw = v_nil(), *args;
+	size_t i, nargs = 0;
 	int ret = -1;
 
 	args = xcalloc(n->nkids + 1, sizeof(*args));
@@ -1698,18 +1787,20 @@ static int eval_call(struct erb *e, const struct node *n, struct value *out)
 		ret = 0;
 		goto done;
 	}
-	for (i = 0; i < n->nkids; i++)
-		if (eval(e, n->kids[i], &args[i]) < 0)
-			goto done;
-	if (!n->recv)
-		ret = lib_function(e, n->name, args, n->nkids, out);
+	if (eval_args(e, n, args, &nargs, &kw) < 0)
+		goto done;
+	if (kw.t == V_HASH && !(n->recv && n->recv->k == N_CONST))
+		ret = eerr(e, 1, "keyword arguments to %s are not supported", n->name);
+	else if (!n->recv)
+		ret = lib_function(e, n->name, args, nargs, out);
 	else if (n->recv->k == N_CONST)
-		ret = call_const(e, n, args, out);
+		ret = call_const(e, n, args, nargs, kw.t == V_HASH ? &kw : NULL, out);
 	else
 		ret = call_method(e, n, &recv, args, out);
 done:
 	v_free(&recv);
-	for (i = 0; i < n->nkids; i++)
+	v_free(&kw);
+	for (i = 0; i < nargs; i++)
 		v_free(&args[i]);
 	free(args);
 	return ret;
@@ -1797,6 +1888,8 @@ static int eval(struct erb *e, const struct node *n, struct value *out)
 	}
 	case N_CONST:
 		return eerr(e, 1, "uninitialized constant %s", n->name);
+	case N_KWARG:
+		return eerr(e, 1, "%s: is not supported here", n->name);
 	case N_CALL:
 		return eval_call(e, n, out);
 	case N_INDEX:
@@ -1833,27 +1926,10 @@ static int eval(struct erb *e, const struct node *n, struct value *out)
 		v_free(&l);
 		return -1;
 	}
-	if (n->k == N_EQ || n->k == N_NE) {
+	if (n->k == N_EQ || n->k == N_NE)
 		*out = v_bool(v_equal(&l, &r) == (n->k == N_EQ));
-	} else if (l.t == V_INT && r.t == V_INT) {
-		*out = v_int((long long)((unsigned long long)l.i + (unsigned long long)r.i));
-	} else if (l.t == V_STR && r.t == V_STR) {
-		if (l.len + r.len > MAX_VALUE) {
-			ret = eerr(e, 1, "string too long");
-		} else {
-			strbuf_add(&sb, l.s, l.len);
-			strbuf_add(&sb, r.s, r.len);
-			*out = v_strbuf(&sb);
-		}
-	} else if (l.t == V_ARRAY && r.t == V_ARRAY) {
-		size_t i;
-		*out = v_copy(&l);
-		for (i = 0; i < r.nr; i++)
-			v_push(out, v_copy(&r.items[i]));
-	} else {
-		ret = eerr(e, 0, "no implicit conversion of %s into %s",
-			   v_typename(&r), v_typename(&l));
-	}
+	else
+		ret = v_binop(e, n->name, &l, &r, out);
 	v_free(&l);
 	v_free(&r);
 	return ret;

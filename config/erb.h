@@ -23,8 +23,9 @@
  *
  * Expressions: "..." (with #{...}), '...', integers, nil/true/false,
  * [a, b], %w[a b], `cmd` and %x(cmd) (with #{...}), local variables,
- * __dir__ ("." as under ERB#result) and __FILE__, !, &&, ||, ==, !=, +,
- * c ? a : b, x[i], &., and
+ * __dir__ ("." as under ERB#result) and __FILE__, !, &&, ||, ==, !=,
+ * < <= > >= (integers, strings), + - * / (integers; strings +, *;
+ * arrays +, -), c ? a : b, x[i], &., raise "why", and
  *   ENV["X"], ENV.fetch("X"), ENV.fetch("X", "d"), ENV.fetch("X") { "d" },
  *     ENV.key?/has_key?/include?/member?("X");
  *   File.read exist? exists? file? directory? expand_path join basename
@@ -35,7 +36,8 @@
  *   require: "dotenv" and "dotenv/load" (which loads .env), and the
  *     libraries Kamal has already loaded (json, yaml, uri...: false);
  *   after require "dotenv": Dotenv.load, load!, overload, overload!,
- *     parse (files as the gem reads them; see erb-dotenv.c), whose
+ *     parse (files as the gem reads them; see erb-dotenv.c; load and
+ *     parse take overwrite: and ignore:), whose
  *     hashes answer [] fetch key? keys values size empty? map each;
  *   the methods strip chomp to_s to_i downcase upcase split lines first
  *     last join map select reject compact uniq size length present? blank?
