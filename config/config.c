@@ -15,6 +15,22 @@
 #include <errno.h>
 #include <unistd.h>
 
+/*
+ * What the file holds instead, in the words of Kamal's NoMethodError
+ * ("undefined method `symbolize_keys' for false:FalseClass" when empty).
+ */
+static const char *not_a_map(const struct ynode *root)
+{
+	switch (root ? root->kind : YNODE_NULL) {
+	case YNODE_SEQ: return "not a list";
+	case YNODE_STR: return "not a string";
+	case YNODE_INT:
+	case YNODE_FLOAT: return "not a number";
+	case YNODE_BOOL: return "not a boolean";
+	default: return root ? "not null" : "but it is empty";
+	}
+}
+
 static int load_file(struct ytree *t, const char *path, struct ynode **root,
 		     struct strbuf *err)
 {
@@ -40,8 +56,9 @@ static int load_file(struct ytree *t, const char *path, struct ynode **root,
 	}
 	/* Kamal symbolizes the top level's keys: anything but a map fails. */
 	if (!*root || (*root)->kind != YNODE_MAP) {
-		strbuf_addf(err, "%s:%u: the configuration must be a mapping of keys\n",
-			    path, *root ? (*root)->line : 1);
+		strbuf_addf(err, "%s:%u: the configuration must be a mapping of keys, %s\n",
+			    path, *root && (*root)->kind != YNODE_NULL ? (*root)->line : 1,
+			    not_a_map(*root));
 		goto done;
 	}
 	ret = 0;

@@ -213,45 +213,23 @@ static void accessory_hosts(const struct config *cfg, struct config_accessory *a
 	}
 }
 
-static int derive_accessories(struct config *cfg, struct strbuf *err)
+/* Unknown roles were reported by validate.c, in Kamal's order. */
+static void derive_accessories(struct config *cfg)
 {
 	const struct ynode *acc = ynode_get(cfg->raw, "accessories");
-	size_t i, j;
-	int ret = 0;
+	size_t i;
 
 	if (!acc || acc->kind != YNODE_MAP)
-		return 0;
+		return;
 	cfg->accessories = xcalloc(acc->nr + 1, sizeof(*cfg->accessories));
 	cfg->accessories_nr = acc->nr;
 	for (i = 0; i < acc->nr; i++) {
 		struct config_accessory *a = &cfg->accessories[i];
-		const struct ynode *roles, *role;
 		a->name = ynode_str(acc->pairs[i].key) ? ynode_str(acc->pairs[i].key) : "";
 		a->node = acc->pairs[i].value;
 		strvec_init(&a->hosts);
-		roles = ynode_get(a->node, "roles");
-		role = ynode_get(a->node, "role");
-		if (roles && roles->kind == YNODE_SEQ) {
-			struct strvec missing = STRVEC_INIT;
-			for (j = 0; j < roles->nr; j++)
-				if (!find_role(cfg, str_of(roles->items[j])))
-					strvec_push(&missing, str_of(roles->items[j]) ? str_of(roles->items[j]) : "");
-			if (missing.nr) {
-				char *list = strvec_join(&missing, ", ");
-				strbuf_addf(err, "%s:%u: accessories/%s: unknown roles %s\n",
-					    roles->file, roles->line, a->name, list);
-				free(list);
-				ret = -1;
-			}
-			strvec_clear(&missing);
-		} else if (ynode_truthy(role) && !find_role(cfg, str_of(role))) {
-			strbuf_addf(err, "%s:%u: accessories/%s: unknown role %s\n",
-				    role->file, role->line, a->name, str_of(role) ? str_of(role) : "");
-			ret = -1;
-		}
 		accessory_hosts(cfg, a);
 	}
-	return ret;
 }
 
 int config_derive(struct config *cfg, struct strbuf *err)
@@ -260,14 +238,13 @@ int config_derive(struct config *cfg, struct strbuf *err)
 	const char *image;
 	struct strbuf repo = STRBUF_INIT;
 	size_t i, j;
-	int ret;
 
 	cfg->primary_role = str_of(ynode_get(cfg->raw, "primary_role"));
 	if (!cfg->primary_role)
 		cfg->primary_role = "web";
 	cfg->service = str_of(ynode_get(cfg->raw, "service"));
 	derive_roles(cfg);
-	ret = derive_accessories(cfg, err);
+	derive_accessories(cfg);
 	for (i = 0; i < cfg->roles_nr; i++)
 		for (j = 0; j < cfg->roles[i].hosts.nr; j++)
 			push_unique(&cfg->all_hosts, cfg->roles[i].hosts.v[j]);
@@ -288,7 +265,7 @@ int config_derive(struct config *cfg, struct strbuf *err)
 		strbuf_addf(&repo, "%s/", str_of(server));
 	strbuf_addstr(&repo, image ? image : "");
 	cfg->repository = strbuf_detach(&repo, NULL);
-	return ret;
+	return 0;
 }
 
 /* Gem::Version's order, enough for "2.3.0" style numbers. */

@@ -10,217 +10,17 @@
  *  3. exec_range() walks the chunks, evaluating trees on demand, so
  *     `a || b` and untaken branches never run, as in Ruby.
  *
- * Values are Ruby's few everyday types: nil, booleans, integers, strings
- * and arrays of those. Anything else is "unsupported", reported with the
- * code it came from.
+ * Values (erb-value.c) are Ruby's everyday types; the constants a config
+ * may call (ENV, File, Dir, URI, Dotenv, require) are in erb-lib.c and
+ * erb-uri.c. Anything else is "unsupported", reported with the code it
+ * came from.
  */
 #include "erb.h"
-#include "run-command.h"
-#include "strvec.h"
+#include "config/erb-int.h"
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
-#include <unistd.h>
 
 #define MAX_DEPTH 100
-
-/* ---- values ---- */
-
-enum vtype { V_NIL, V_FALSE, V_TRUE, V_INT, V_STR, V_ARRAY };
-
-struct value {
-	enum vtype t;
-	long long i;
-	char *s;
-	size_t len;
-	struct value *items;
-	size_t nr;
-};
-
-static struct value v_nil(void)
-{
-	struct value v = { V_NIL, 0, NULL, 0, NULL, 0 };
-	return v;
-}
-
-static struct value v_bool(int b)
-{
-	struct value v = v_nil();
-	v.t = b ? V_TRUE : V_FALSE;
-	return v;
-}
-
-static struct value v_int(long long i)
-{
-	struct value v = v_nil();
-	v.t = V_INT;
-	v.i = i;
-	return v;
-}
-
-static struct value v_strn(const char *s, size_t len)
-{
-	struct value v = v_nil();
-	v.t = V_STR;
-	v.s = xmalloc(len + 1);
-	memcpy(v.s, s, len);
-	v.s[len] = '\0';
-	v.len = len;
-	return v;
-}
-
-/* Takes ownership of sb's buffer. */
-static struct value v_strbuf(struct strbuf *sb)
-{
-	struct value v = v_nil();
-	v.t = V_STR;
-	v.len = sb->len;
-	v.s = strbuf_detach(sb, NULL);
-	return v;
-}
-
-static struct value v_array(void)
-{
-	struct value v = v_nil();
-	v.t = V_ARRAY;
-	return v;
-}
-
-static void v_push(struct value *arr, struct value item)
-{
-	size_t alloc = arr->nr;
-	/* items grows in powers of two, so alloc is recomputable. */
-	if (!arr->nr || !(arr->nr & (arr->nr - 1))) {
-		alloc = arr->nr ? arr->nr * 2 : 1;
-		arr->items = xrealloc(arr->items, alloc * sizeof(*arr->items));
-	}
-	arr->items[arr->nr++] = item;
-}
-
-static void v_free(struct value *v)
-{
-	size_t i;
-	free(v->s);
-	for (i = 0; i < v->nr; i++)
-		v_free(&v->items[i]);
-	free(v->items);
-	*v = v_nil();
-}
-
-static struct value v_copy(const struct value *v)
-{
-	struct value c = *v;
-	size_t i;
-	if (v->t == V_STR)
-		return v_strn(v->s, v->len);
-	if (v->t == V_ARRAY) {
-		c = v_array();
-		for (i = 0; i < v->nr; i++)
-			v_push(&c, v_copy(&v->items[i]));
-	}
-	return c;
-}
-
-static int v_truthy(const struct value *v)
-{
-	return v->t != V_NIL && v->t != V_FALSE;
-}
-
-static int v_equal(const struct value *a, const struct value *b)
-{
-	size_t i;
-	if (a->t != b->t)
-		return 0;
-	switch (a->t) {
-	case V_INT:
-		return a->i == b->i;
-	case V_STR:
-		return a->len == b->len && !memcmp(a->s, b->s, a->len);
-	case V_ARRAY:
-		if (a->nr != b->nr)
-			return 0;
-		for (i = 0; i < a->nr; i++)
-			if (!v_equal(&a->items[i], &b->items[i]))
-				return 0;
-		return 1;
-	default:
-		return 1;
-	}
-}
-
-static const char *v_typename(const struct value *v)
-{
-	static const char *names[] = { "nil", "false", "true", "Integer",
-				       "String", "Array" };
-	return names[v->t];
-}
-
-static void v_inspect(struct strbuf *sb, const struct value *v);
-
-/* Ruby's to_s: what <%= %> and "#{}" print. */
-static void v_to_s(struct strbuf *sb, const struct value *v)
-{
-	switch (v->t) {
-	case V_NIL:
-		break;
-	case V_FALSE:
-		strbuf_addstr(sb, "false");
-		break;
-	case V_TRUE:
-		strbuf_addstr(sb, "true");
-		break;
-	case V_INT:
-		strbuf_addf(sb, "%lld", v->i);
-		break;
-	case V_STR:
-		strbuf_add(sb, v->s, v->len);
-		break;
-	case V_ARRAY:
-		v_inspect(sb, v);
-		break;
-	}
-}
-
-static void v_inspect(struct strbuf *sb, const struct value *v)
-{
-	size_t i;
-	if (v->t == V_NIL) {
-		strbuf_addstr(sb, "nil");
-	} else if (v->t == V_STR) {
-		strbuf_addch(sb, '"');
-		for (i = 0; i < v->len; i++) {
-			unsigned char c = v->s[i];
-			if (c == '"' || c == '\\')
-				strbuf_addf(sb, "\\%c", c);
-			else if (c == '\n')
-				strbuf_addstr(sb, "\\n");
-			else if (c == '\t')
-				strbuf_addstr(sb, "\\t");
-			else if (c == '\r')
-				strbuf_addstr(sb, "\\r");
-			else if (c == '\033')
-				strbuf_addstr(sb, "\\e");
-			else if (c < 0x20)
-				strbuf_addf(sb, "\\x%02X", c);
-			else if (c == '#' && i + 1 < v->len &&
-				 strchr("{$@", v->s[i + 1]))
-				strbuf_addstr(sb, "\\#");
-			else
-				strbuf_addch(sb, c);
-		}
-		strbuf_addch(sb, '"');
-	} else if (v->t == V_ARRAY) {
-		strbuf_addch(sb, '[');
-		for (i = 0; i < v->nr; i++) {
-			if (i)
-				strbuf_addstr(sb, ", ");
-			v_inspect(sb, &v->items[i]);
-		}
-		strbuf_addch(sb, ']');
-	} else {
-		v_to_s(sb, v);
-	}
-}
 
 /* ---- syntax trees ---- */
 
@@ -238,7 +38,8 @@ enum nkind {
 	N_OR,     /* recv || kids[0] */
 	N_EQ,     /* recv == kids[0] */
 	N_NE,
-	N_PLUS,
+	N_BINOP,  /* recv OP kids[0], OP in name: + - * / < <= > >= */
+	N_KWARG,  /* name: kids[0], in a call's arguments */
 	N_COND    /* recv ? kids[0] : kids[1] */
 };
 
@@ -287,7 +88,8 @@ static void node_free(struct node *n)
 /* ---- chunks and statements ---- */
 
 enum ckind { C_TEXT, C_OUT, C_STMT };
-enum skind { S_EXPR, S_ASSIGN, S_IF, S_UNLESS, S_ELSIF, S_ELSE, S_END, S_EACH };
+enum skind { S_EXPR, S_ASSIGN, S_ENVSET, S_IF, S_UNLESS, S_ELSIF, S_ELSE, S_END,
+	     S_EACH };
 
 struct chunk {
 	enum ckind k;
@@ -295,7 +97,11 @@ struct chunk {
 	struct strbuf text;  /* C_TEXT bytes; else the tag's code */
 	int line;
 	int in_comment;      /* C_OUT on a YAML comment line */
-	struct node *expr;
+	struct node *expr;   /* S_ASSIGN, S_ENVSET: the value */
+	struct node *key;    /* S_ENVSET: ENV[key] = expr */
+	struct node *guard;  /* "stmt if guard" (guard_unless: "unless") */
+	int guard_unless;
+	int or_assign;       /* ||= rather than = */
 	char *var[2];        /* S_ASSIGN name; S_EACH block parameters */
 	int with_index;
 	size_t next;         /* if-branches: the next branch or the end */
@@ -581,6 +387,33 @@ static struct node *parse_words(struct parser *p, int open)
 	}
 }
 
+/* "name: expr" in a call's arguments; NULL (nothing read) if not one. */
+static struct node *parse_kwarg(struct parser *p)
+{
+	size_t save;
+	struct node *n, *val;
+	char *name;
+
+	skip_blank(p);
+	save = p->pos;
+	if (!(name = read_ident(p, 0)))
+		return NULL;
+	if (peek(p) != ':' || peek_at(p, 1) == ':') {
+		free(name);
+		p->pos = save;
+		return NULL;
+	}
+	p->pos++;
+	if (!(val = parse_expr(p))) {
+		free(name);
+		return NULL;
+	}
+	n = node_new(N_KWARG);
+	n->name = name;
+	node_add(n, val);
+	return n;
+}
+
 /* Comma-separated expressions up to close (already past the opener). */
 static int parse_list(struct parser *p, struct node *n, const char *close)
 {
@@ -590,7 +423,7 @@ static int parse_list(struct parser *p, struct node *n, const char *close)
 			struct node *kid;
 			if (accept(p, "&:")) {
 				/* (&:name) is a block calling name on its item. */
-				char *m = read_ident(p, 1);
+				char *m = n->block ? NULL : read_ident(p, 1);
 				if (!m)
 					return perr(p, "expected a method name after &:");
 				n->block = node_new(N_CALL);
@@ -600,7 +433,9 @@ static int parse_list(struct parser *p, struct node *n, const char *close)
 				n->bparam[0] = xstrdup("\001it");
 				continue;
 			}
-			kid = parse_expr(p);
+			kid = parse_kwarg(p);
+			if (!kid && !p->failed)
+				kid = parse_expr(p);
 			if (!kid)
 				return -1;
 			node_add(n, kid);
@@ -628,6 +463,44 @@ static int parse_block_params(struct parser *p, struct node *n)
 	if (!accept(p, "|"))
 		return perr(p, "expected '|' after block parameters");
 	return 0;
+}
+
+/* Kernel methods a config calls without a receiver (erb-lib.c). */
+static int is_function(const char *name)
+{
+	return !strcmp(name, "require") || !strcmp(name, "raise") || !strcmp(name, "URI");
+}
+
+/*
+ * name(args), or "require 'x'": a call without a receiver (recv NULL).
+ * name is n's, which becomes the call.
+ */
+static struct node *parse_function(struct parser *p, struct node *n)
+{
+	struct node *arg;
+	n->k = N_CALL;
+	if (peek(p) == '(') {
+		p->pos++;
+		if (parse_list(p, n, ")") < 0 || n->block) {
+			perr(p, "bad arguments to %s", n->name);
+			node_free(n);
+			return NULL;
+		}
+		return n;
+	}
+	skip_blank(p);
+	/* the command form, for require 'x' and raise "why" */
+	if (!strcmp(n->name, "URI") || (peek(p) != '"' && peek(p) != '\'')) {
+		perr(p, "expected (...) after %s", n->name);
+		node_free(n);
+		return NULL;
+	}
+	if (!(arg = parse_expr(p))) {
+		node_free(n);
+		return NULL;
+	}
+	node_add(n, arg);
+	return n;
 }
 
 static struct node *parse_primary(struct parser *p)
@@ -732,10 +605,19 @@ static struct node *parse_primary(struct parser *p)
 		/* ENV[...] reads like an index but is a call. */
 		return n;
 	}
+	if (is_function(n->name) && (peek(p) == '(' || n->k == N_VAR))
+		return parse_function(p, n);
 	if (n->k == N_VAR && peek(p) == '(') {
 		perr(p, "method '%s' is not supported", n->name);
 		node_free(n);
 		return NULL;
+	}
+	if (!strcmp(n->name, "__dir__") || !strcmp(n->name, "__FILE__")) {
+		/* ERB#result evaluates the code as a file named "(erb)" */
+		int dir = n->name[2] == 'd';
+		node_free(n);
+		n = node_new(N_LIT);
+		n->lit = v_str(dir ? "." : "(erb)");
 	}
 	return n;
 }
@@ -836,23 +718,60 @@ static struct node *parse_unary(struct parser *p)
 	return parse_postfix(p);
 }
 
-static struct node *parse_sum(struct parser *p)
+/* The next of ops (longest first) at pos, consumed; NULL if none. */
+static const char *accept_op(struct parser *p, const char *const *ops)
 {
-	struct node *l = parse_unary(p), *r;
-	while (l && accept(p, "+")) {
+	for (; *ops; ops++)
+		if (accept(p, *ops))
+			return *ops;
+	return NULL;
+}
+
+static struct node *binop(const char *op, struct node *l, struct node *r)
+{
+	struct node *n = binary(N_BINOP, l, r);
+	n->name = xstrdup(op);
+	return n;
+}
+
+/* One level of left-associative operators over the next level down. */
+static struct node *parse_level(struct parser *p, const char *const *ops,
+				struct node *(*next)(struct parser *))
+{
+	struct node *l = next(p), *r;
+	const char *op;
+	while (l && (op = accept_op(p, ops))) {
 		skip_blank_nl(p);
-		if (!(r = parse_unary(p))) {
+		if (!(r = next(p))) {
 			node_free(l);
 			return NULL;
 		}
-		l = binary(N_PLUS, l, r);
+		l = binop(op, l, r);
 	}
 	return l;
 }
 
+static struct node *parse_mul(struct parser *p)
+{
+	static const char *const ops[] = { "*", "/", NULL };
+	return parse_level(p, ops, parse_unary);
+}
+
+static struct node *parse_sum(struct parser *p)
+{
+	static const char *const ops[] = { "+", "-", NULL };
+	return parse_level(p, ops, parse_mul);
+}
+
+static struct node *parse_rel(struct parser *p)
+{
+	static const char *const ops[] = { "<=", ">=", "<", ">", NULL };
+	return parse_level(p, ops, parse_sum);
+}
+
 static struct node *parse_cmp(struct parser *p)
 {
-	struct node *l = parse_sum(p), *r;
+	struct node *l = parse_rel(p), *r;
 	enum nkind k;
 	if (!l)
 		return NULL;
@@ -863,7 +782,7 @@ static struct node *parse_cmp(struct parser *p)
 	else
 		return l;
 	skip_blank_nl(p);
-	if (!(r = parse_sum(p))) {
+	if (!(r = parse_rel(p))) {
 		node_free(l);
 		return NULL;
 	}
@@ -873,7 +792,9 @@ static struct node *parse_cmp(struct parser *p)
 static struct node *parse_logic(struct parser *p, int is_or)
 {
 	struct node *l = is_or ? parse_logic(p, 0) : parse_cmp(p), *r;
-	while (l && accept(p, is_or ? "||" : "&&")) {
+	/* "x ||= y" is an assignment, parse_stmt's */
+	while (l && (skip_blank(p), peek_at(p, 2) != '=') &&
+	       accept(p, is_or ? "||" : "&&")) {
 		skip_blank_nl(p);
 		r = is_or ? parse_logic(p, 0) : parse_cmp(p);
 		if (!r) {
@@ -916,72 +837,134 @@ static struct node *parse_expr(struct parser *p)
 	return c;
 }
 
+/* "... if cond" or "... unless cond" after a statement or an output. */
+static int parse_modifier(struct parser *p, struct node **guard, int *unless)
+{
+	skip_blank(p);
+	if (!at_keyword(p, "if") && !at_keyword(p, "unless"))
+		return 0;
+	*unless = p->s[p->pos] == 'u';
+	p->pos += *unless ? 6 : 2;
+	*guard = parse_expr(p);
+	return *guard ? 0 : -1;
+}
+
+/* "=" or "||=" (sets *or_assign) as an assignment operator, consumed. */
+static int assign_op(struct parser *p, int *or_assign)
+{
+	skip_blank(p);
+	if (accept(p, "||=")) {
+		*or_assign = 1;
+		return 1;
+	}
+	if (peek(p) != '=' || strchr("=~>", peek_at(p, 1)))
+		return 0;
+	p->pos++;
+	return 1;
+}
+
+/* NAME = expr, NAME ||= expr. 1: it was one, 0: it was not, -1: error. */
+static int parse_assign(struct parser *p, struct chunk *c)
+{
+	size_t save = p->pos;
+	char *name;
+
+	if (!is_ident_start(peek(p)) || isupper(peek(p)))
+		return 0;
+	name = read_ident(p, 0);
+	if (!assign_op(p, &c->or_assign)) {
+		free(name);
+		p->pos = save;
+		return 0;
+	}
+	c->s = S_ASSIGN;
+	c->var[0] = name;
+	skip_blank_nl(p);
+	c->expr = parse_expr(p);
+	return c->expr ? 1 : -1;
+}
+
+/* ENV[key] = expr, ENV[key] ||= expr, with ENV[key] already in c->expr. */
+static int parse_env_assign(struct parser *p, struct chunk *c)
+{
+	struct node *target = c->expr;
+
+	if (target->k != N_INDEX || target->recv->k != N_CONST ||
+	    strcmp(target->recv->name, "ENV") || !assign_op(p, &c->or_assign))
+		return 0;
+	c->s = S_ENVSET;
+	c->key = target->kids[0];
+	target->nkids = 0;
+	node_free(target);
+	skip_blank_nl(p);
+	c->expr = parse_expr(p);
+	return c->expr ? 1 : -1;
+}
+
+/* expr.each do |x| / expr.each_with_index do |x, i|, after "do". */
+static int parse_do(struct parser *p, struct chunk *c)
+{
+	struct node *call = c->expr, params = { 0 };
+	int ret;
+
+	if (call->k != N_CALL || !call->recv || call->block || call->nkids ||
+	    (strcmp(call->name, "each") && strcmp(call->name, "each_with_index")))
+		return perr(p, "only .each and .each_with_index take a do block");
+	c->s = S_EACH;
+	c->with_index = !strcmp(call->name, "each_with_index");
+	c->expr = call->recv;
+	call->recv = NULL;
+	node_free(call);
+	ret = parse_block_params(p, &params);
+	c->var[0] = params.bparam[0];
+	c->var[1] = params.bparam[1];
+	if (ret < 0)
+		return -1;
+	if (!c->var[0])
+		return perr(p, "expected |x| after do");
+	return 0;
+}
+
+/* if/elsif/unless COND [then] */
+static int parse_cond(struct parser *p, struct chunk *c)
+{
+	c->s = p->s[p->pos] == 'u' ? S_UNLESS :
+	       p->s[p->pos + 1] == 'f' ? S_IF : S_ELSIF;
+	p->pos += c->s == S_IF ? 2 : c->s == S_ELSIF ? 5 : 6;
+	c->expr = parse_expr(p);
+	skip_blank(p);
+	if (c->expr && at_keyword(p, "then"))
+		p->pos += 4;
+	return c->expr ? 0 : -1;
+}
+
 /* Parses one statement of a <% %> tag into chunk c. */
 static int parse_stmt(struct parser *p, struct chunk *c)
 {
-	size_t save;
+	int r;
+
 	skip_blank(p);
 	c->s = S_EXPR;
-	if (at_keyword(p, "end")) {
-		p->pos += 3;
-		c->s = S_END;
+	if (at_keyword(p, "end") || at_keyword(p, "else")) {
+		c->s = p->s[p->pos + 1] == 'n' ? S_END : S_ELSE;
+		p->pos += c->s == S_END ? 3 : 4;
 		return 0;
 	}
-	if (at_keyword(p, "else")) {
-		p->pos += 4;
-		c->s = S_ELSE;
-		return 0;
-	}
-	if (at_keyword(p, "if") || at_keyword(p, "elsif") || at_keyword(p, "unless")) {
-		c->s = p->s[p->pos] == 'u' ? S_UNLESS :
-		       p->s[p->pos + 1] == 'f' ? S_IF : S_ELSIF;
-		p->pos += c->s == S_IF ? 2 : c->s == S_ELSIF ? 5 : 6;
-		c->expr = parse_expr(p);
-		skip_blank(p);
-		if (c->expr && at_keyword(p, "then"))
-			p->pos += 4;
-		return c->expr ? 0 : -1;
-	}
-	save = p->pos;
-	if (is_ident_start(peek(p)) && !isupper(peek(p))) {
-		char *name = read_ident(p, 0);
-		if (accept(p, "=") && peek(p) != '=' && peek(p) != '~') {
-			c->s = S_ASSIGN;
-			c->var[0] = name;
-			skip_blank_nl(p);
-			c->expr = parse_expr(p);
-			return c->expr ? 0 : -1;
-		}
-		free(name);
-		p->pos = save;
-	}
+	if (at_keyword(p, "if") || at_keyword(p, "elsif") || at_keyword(p, "unless"))
+		return parse_cond(p, c);
+	if ((r = parse_assign(p, c)))
+		return r < 0 ? -1 : parse_modifier(p, &c->guard, &c->guard_unless);
 	c->expr = parse_expr(p);
 	if (!c->expr)
 		return -1;
+	if ((r = parse_env_assign(p, c)))
+		return r < 0 ? -1 : parse_modifier(p, &c->guard, &c->guard_unless);
 	skip_blank(p);
 	if (at_keyword(p, "do")) {
-		struct node *call = c->expr;
 		p->pos += 2;
-		if (call->k != N_CALL || call->block || call->nkids ||
-		    (strcmp(call->name, "each") && strcmp(call->name, "each_with_index")))
-			return perr(p, "only .each and .each_with_index take a do block");
-		c->s = S_EACH;
-		c->with_index = !strcmp(call->name, "each_with_index");
-		c->expr = call->recv;
-		call->recv = NULL;
-		node_free(call);
-		{
-			struct node params = { 0 };
-			int ret = parse_block_params(p, &params);
-			c->var[0] = params.bparam[0];
-			c->var[1] = params.bparam[1];
-			if (ret < 0)
-				return -1;
-			if (!c->var[0])
-				return perr(p, "expected |x| after do");
-		}
+		return parse_do(p, c);
 	}
-	return 0;
+	return parse_modifier(p, &c->guard, &c->guard_unless);
 }
 
 /* ---- the scanner: Ruby's ERB in trim mode "-" ---- */
@@ -1107,6 +1090,25 @@ static void trim_code(struct strbuf *sb, const char *code, size_t len)
 	strbuf_trim(sb);
 }
 
+/* <%= expr if cond %>: expr when cond holds, else nil. */
+static struct node *parse_guarded(struct parser *p, struct node *expr)
+{
+	struct node *guard = NULL, *n;
+	int unless = 0;
+
+	if (parse_modifier(p, &guard, &unless) < 0) {
+		node_free(expr);
+		return NULL;
+	}
+	if (!guard)
+		return expr;
+	n = node_new(N_COND);
+	n->recv = guard;
+	node_add(n, unless ? node_new(N_LIT) : expr);
+	node_add(n, unless ? expr : node_new(N_LIT));
+	return n;
+}
+
 static int compile_out(struct erb *e, const char *code, size_t len, int line,
 		       int in_comment)
 {
@@ -1115,6 +1117,8 @@ static int compile_out(struct erb *e, const char *code, size_t len, int line,
 	trim_code(&c->text, code, len);
 	c->in_comment = in_comment;
 	c->expr = parse_expr(&p);
+	if (c->expr)
+		c->expr = parse_guarded(&p, c->expr);
 	skip_blank_nl(&p);
 	if (c->expr && p.pos < p.len)
 		perr(&p, "unexpected '%c'", code[p.pos]);
@@ -1240,11 +1244,8 @@ static int match_blocks(struct erb *e)
 /* ---- evaluation ---- */
 
 #define MAX_STEPS 1000000
-#define MAX_VALUE (64 << 20)
 
-static int eerr(struct erb *e, int unsupported, const char *fmt, ...)
-	BERTH_PRINTF(3, 4);
-static int eerr(struct erb *e, int unsupported, const char *fmt, ...)
+int eerr(struct erb *e, int unsupported, const char *fmt, ...)
 {
 	va_list ap;
 	strbuf_reset(e->err);
@@ -1313,118 +1314,7 @@ static int eval_parts(struct erb *e, const struct node *n, struct strbuf *sb)
 	return 0;
 }
 
-static int shell_disabled;
-
-void erb_disable_shell(int disable)
-{
-	shell_disabled = disable;
-}
-
-/*
- * Whether Ruby's `cmd` would hand cmd to /bin/sh (process.c,
- * rb_exec_fillarg): a shell metacharacter anywhere, a "=" or in the first
- * word before any "/", or a first word that is a shell reserved word or
- * special built-in. Otherwise Ruby splits on blanks and execs directly.
- */
-static int ruby_needs_shell(const char *cmd)
-{
-	static const char *const sh_words[] = {
-		"!", ".", ":", "break", "case", "continue", "do", "done", "elif",
-		"else", "esac", "eval", "exec", "exit", "export", "fi", "for", "if",
-		"in", "readonly", "return", "set", "shift", "then", "times", "trap",
-		"unset", "until", "while",
-	};
-	const char *p, *first = NULL;
-	size_t first_len = 0, i;
-	int first_done = 0;
-
-	for (p = cmd; *p; p++) {
-		if (*p == ' ' || *p == '\t') {
-			if (first && !first_done) {
-				first_len = p - first;
-				first_done = 1;
-			}
-		} else if (!first) {
-			first = p;
-		}
-		if (strchr("*?{}[]<>()~&|\\$;'`\"\n#", *p))
-			return 1;
-		if (!first_done) {
-			if (*p == '=')
-				return 1;
-			if (*p == '/')
-				first_done = 2; /* a path: never a shell word */
-		}
-	}
-	if (!first || first_done == 2)
-		return 0;
-	if (!first_done)
-		first_len = p - first;
-	for (i = 0; i < ARRAY_SIZE(sh_words); i++)
-		if (strlen(sh_words[i]) == first_len && !strncmp(first, sh_words[i], first_len))
-			return 1;
-	return 0;
-}
-
-/*
- * Ruby's `cmd`: stdout is the value whatever the exit status (a shell's
- * 127 for a missing command included). Only a command Ruby execs itself
- * (no shell) and that cannot be started raises, as Errno::ENOENT (or
- * EACCES ...) naming the program: "No such file or directory - ./x".
- */
-static int run_shell(struct erb *e, const struct strbuf *cmd, struct value *out)
-{
-	struct child_process cp = CHILD_PROCESS_INIT;
-	struct strbuf sb = STRBUF_INIT;
-	int status, use_shell, exec_errno;
-
-	if (shell_disabled)
-		return eerr(e, 1, "shell commands are disabled here");
-	if (memchr(cmd->buf, '\0', cmd->len))
-		return eerr(e, 0, "string contains null byte");
-	use_shell = ruby_needs_shell(cmd->buf);
-	if (use_shell) {
-		strvec_pushl(&cp.args, "/bin/sh", "-c", cmd->buf, NULL);
-	} else {
-		const char *p = cmd->buf;
-		while (*p) {
-			size_t n;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			n = strcspn(p, " \t");
-			if (n) {
-				char *w = xstrndup(p, n);
-				strvec_push(&cp.args, w);
-				free(w);
-			}
-			p += n;
-		}
-		if (!cp.args.nr) {
-			child_process_clear(&cp);
-			return eerr(e, 0, "%s - %s", strerror(ENOENT), cmd->buf);
-		}
-	}
-	cp.dir = e->opts ? e->opts->workdir : NULL;
-	cp.inherit_stdin = 1;
-	cp.silent_exec_failure = 1;
-	errno = 0;
-	status = capture_command(&cp, &sb, NULL);
-	exec_errno = errno ? errno : ENOENT;
-	if (status < 0) {
-		struct strbuf msg = STRBUF_INIT;
-		strbuf_addf(&msg, "%s - %s", strerror(exec_errno), cp.args.v[0]);
-		child_process_clear(&cp);
-		strbuf_release(&sb);
-		status = eerr(e, 0, "%s", msg.buf);
-		strbuf_release(&msg);
-		return status;
-	}
-	child_process_clear(&cp);
-	*out = v_strbuf(&sb);
-	return 0;
-}
-
-static int want_str(struct erb *e, const struct value *v, const char *what)
+int want_str(struct erb *e, const struct value *v, const char *what)
 {
 	if (v->t != V_STR)
 		return eerr(e, 0, "no implicit conversion of %s into String (%s)",
@@ -1432,68 +1322,9 @@ static int want_str(struct erb *e, const struct value *v, const char *what)
 	return 0;
 }
 
-static int eval_const_call(struct erb *e, const struct node *n,
-			   struct value *args, struct value *out)
+const char *erb_workdir(const struct erb *e)
 {
-	const char *cls = n->recv->name, *m = n->name;
-	size_t nargs = n->nkids;
-
-	if (!strcmp(cls, "ENV") && (!strcmp(m, "fetch") || !strcmp(m, "key?") ||
-				    !strcmp(m, "has_key?") || !strcmp(m, "include?"))) {
-		const char *val;
-		if (nargs < 1 || nargs > (!strcmp(m, "fetch") ? 2u : 1u))
-			return eerr(e, 0, "wrong number of arguments to ENV.%s", m);
-		if (want_str(e, &args[0], "ENV key") < 0)
-			return -1;
-		val = getenv(args[0].s);
-		if (strcmp(m, "fetch")) {
-			*out = v_bool(val != NULL);
-		} else if (val) {
-			*out = v_strn(val, strlen(val));
-		} else if (nargs == 2) {
-			*out = args[1];
-			args[1] = v_nil();
-		} else if (n->block) {
-			size_t mark = e->nvars;
-			int ret;
-			if (n->bparam[0])
-				var_push(e, n->bparam[0], v_copy(&args[0]));
-			ret = eval(e, n->block, out);
-			var_pop_to(e, mark);
-			return ret;
-		} else {
-			struct strbuf q = STRBUF_INIT;
-			v_inspect(&q, &args[0]);
-			eerr(e, 0, "key not found: %s", q.buf);
-			strbuf_release(&q);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(cls, "File") && (!strcmp(m, "read") || !strcmp(m, "exist?") ||
-				     !strcmp(m, "file?"))) {
-		struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
-		int ret = 0;
-		if (nargs != 1 || want_str(e, &args[0], "path") < 0)
-			return nargs != 1 ? eerr(e, 0, "wrong number of arguments to File.%s", m) : -1;
-		if (args[0].s[0] != '/' && e->opts && e->opts->workdir)
-			strbuf_addf(&path, "%s/", e->opts->workdir);
-		strbuf_addstr(&path, args[0].s);
-		if (strcmp(m, "read")) {
-			*out = v_bool(!access(path.buf, F_OK));
-		} else if (strbuf_read_file(&sb, path.buf) < 0) {
-			ret = eerr(e, 0, "%s @ rb_sysopen - %s", strerror(errno),
-				   args[0].s);
-		} else {
-			*out = v_strbuf(&sb);
-		}
-		strbuf_release(&path);
-		strbuf_release(&sb);
-		return ret;
-	}
-	if (strcmp(cls, "ENV") && strcmp(cls, "File"))
-		return eerr(e, 1, "uninitialized constant %s", cls);
-	return eerr(e, 1, "%s.%s is not supported", cls, m);
+	return e->opts && e->opts->workdir ? e->opts->workdir : ".";
 }
 
 static int is_blank(const struct value *v)
@@ -1501,7 +1332,7 @@ static int is_blank(const struct value *v)
 	size_t i;
 	if (v->t == V_NIL || v->t == V_FALSE)
 		return 1;
-	if (v->t == V_ARRAY)
+	if (v->t == V_ARRAY || v->t == V_HASH)
 		return !v->nr;
 	if (v->t != V_STR)
 		return 0;
@@ -1697,6 +1528,55 @@ static int common_method(const char *m, const struct value *v, struct value *out
 	return 1;
 }
 
+static int is_block_method(const char *m)
+{
+	static const char *names[] = { "map", "collect", "flat_map", "select",
+				       "filter", "reject" };
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(m, names[i]))
+			return 1;
+	return 0;
+}
+
+/* A hash's blocks see [key, value] pairs; select & co. give a hash back. */
+static int call_hash(struct erb *e, const struct node *n, const struct value *h,
+		     struct value *args, struct value *out)
+{
+	struct value pairs, kept;
+	size_t i;
+	int r;
+
+	if (!n->block && (r = hash_method(e, n->name, h, args, n->nkids, out)))
+		return r < 0 ? -1 : 0;
+	if (!n->block || !is_block_method(n->name))
+		return eerr(e, 1, "undefined method '%s' for Hash", n->name);
+	pairs = hash_pairs(h);
+	r = eval_block_over(e, n, &pairs, out);
+	v_free(&pairs);
+	if (r < 0 || !strcmp(n->name, "map") || !strcmp(n->name, "collect") ||
+	    !strcmp(n->name, "flat_map"))
+		return r;
+	kept = *out;
+	*out = v_hash();
+	for (i = 0; i < kept.nr; i++) {
+		struct value *pair = &kept.items[i];
+		hash_set(out, pair->items[0], pair->items[1]);
+		pair->nr = 0;
+	}
+	v_free(&kept);
+	return 0;
+}
+
+static int call_uri(struct erb *e, const char *m, const struct value *u,
+		    size_t nargs, struct value *out)
+{
+	int r = uri_method(e, m, u, nargs, out);
+	if (r)
+		return r < 0 ? -1 : 0;
+	return eerr(e, 1, "undefined method '%s' for %s", m, v_typename(u));
+}
+
 static int call_method(struct erb *e, const struct node *n, struct value *recv,
 		       struct value *args, struct value *out)
 {
@@ -1706,6 +1586,10 @@ static int call_method(struct erb *e, const struct node *n, struct value *recv,
 
 	if (common_method(m, recv, out))
 		return 0;
+	if (recv->t == V_HASH)
+		return call_hash(e, n, recv, args, out);
+	if (recv->t == V_URI)
+		return call_uri(e, m, recv, nargs, out);
 	if (recv->t == V_STR) {
 		const struct value *v = recv;
 		if (!strcmp(m, "strip"))
@@ -1836,70 +1720,123 @@ static int call_method(struct erb *e, const struct node *n, struct value *recv,
 	return eerr(e, 0, "undefined method '%s' for %s", m, v_typename(recv));
 }
 
+/* ENV.fetch(key) { |k| default }: the block runs only for a missing key. */
+static int env_fetch_block(struct erb *e, const struct node *n,
+			   struct value *args, struct value *out)
+{
+	size_t mark = e->nvars;
+	int ret;
+
+	if (n->nkids != 1)
+		return eerr(e, 0, "wrong number of arguments to ENV.fetch");
+	if (env_get(e, &args[0], out) < 0)
+		return -1;
+	if (out->t != V_NIL)
+		return 0;
+	if (n->bparam[0])
+		var_push(e, n->bparam[0], v_copy(&args[0]));
+	ret = eval(e, n->block, out);
+	var_pop_to(e, mark);
+	return ret;
+}
+
+static int call_const(struct erb *e, const struct node *n, struct value *args,
+		      size_t nargs, const struct value *kw, struct value *out)
+{
+	const char *cls = n->recv->name;
+
+	if (n->block && !strcmp(cls, "ENV") && !strcmp(n->name, "fetch"))
+		return env_fetch_block(e, n, args, out);
+	if (n->block)
+		return eerr(e, 1, "a block for %s.%s is not supported", cls, n->name);
+	return lib_const_call(e, cls, n->name, args, nargs, kw, out);
+}
+
+/* The arguments' values into args, keyword ones (name: v) into *kw. */
+static int eval_args(struct erb *e, const struct node *n, struct value *args,
+		     size_t *nargs, struct value *kw)
+{
+	size_t i;
+	for (i = 0; i < n->nkids; i++) {
+		const struct node *kid = n->kids[i];
+		struct value v;
+		if (eval(e, kid->k == N_KWARG ? kid->kids[0] : kid, &v) < 0)
+			return -1;
+		if (kid->k != N_KWARG) {
+			args[(*nargs)++] = v;
+			continue;
+		}
+		if (kw->t != V_HASH)
+			*kw = v_hash();
+		hash_set(kw, v_str(kid->name), v);
+	}
+	return 0;
+}
+
 static int eval_call(struct erb *e, const struct node *n, struct value *out)
 {
-	struct value recv = v_nil(), *args;
-	size_t i;
+	struct value recv = v_nil(), kw = v_nil(), *args;
+	size_t i, nargs = 0;
 	int ret = -1;
 
 	args = xcalloc(n->nkids + 1, sizeof(*args));
-	if (n->recv->k != N_CONST && eval(e, n->recv, &recv) < 0)
+	if (n->recv && n->recv->k != N_CONST && eval(e, n->recv, &recv) < 0)
 		goto done;
 	if (n->safe_nav && recv.t == V_NIL) {
 		*out = v_nil();
 		ret = 0;
 		goto done;
 	}
-	for (i = 0; i < n->nkids; i++)
-		if (eval(e, n->kids[i], &args[i]) < 0)
-			goto done;
-	if (n->recv->k == N_CONST)
-		ret = eval_const_call(e, n, args, out);
+	if (eval_args(e, n, args, &nargs, &kw) < 0)
+		goto done;
+	if (kw.t == V_HASH && !(n->recv && n->recv->k == N_CONST))
+		ret = eerr(e, 1, "keyword arguments to %s are not supported", n->name);
+	else if (!n->recv)
+		ret = lib_function(e, n->name, args, nargs, out);
+	else if (n->recv->k == N_CONST)
+		ret = call_const(e, n, args, nargs, kw.t == V_HASH ? &kw : NULL, out);
 	else
 		ret = call_method(e, n, &recv, args, out);
 done:
 	v_free(&recv);
-	for (i = 0; i < n->nkids; i++)
+	v_free(&kw);
+	for (i = 0; i < nargs; i++)
 		v_free(&args[i]);
 	free(args);
 	return ret;
 }
 
+static int index_value(struct erb *e, const struct value *recv,
+		       struct value *key, struct value *out)
+{
+	if (recv->t == V_HASH)
+		return hash_method(e, "[]", recv, key, 1, out) < 0 ? -1 : 0;
+	if ((recv->t == V_ARRAY || recv->t == V_STR) && key->t == V_INT) {
+		long long len = recv->t == V_ARRAY ? (long long)recv->nr : (long long)recv->len;
+		long long i = key->i < 0 ? key->i + len : key->i;
+		if (i < 0 || i >= len)
+			*out = v_nil();
+		else if (recv->t == V_ARRAY)
+			*out = v_copy(&recv->items[i]);
+		else
+			*out = v_strn(recv->s + i, 1);
+		return 0;
+	}
+	return eerr(e, 1, "indexing %s with %s is not supported",
+		    v_typename(recv), v_typename(key));
+}
+
 static int eval_index(struct erb *e, const struct node *n, struct value *out)
 {
 	struct value recv = v_nil(), key;
-	int ret = 0;
+	int ret;
 
 	if (eval(e, n->kids[0], &key) < 0)
 		return -1;
-	if (n->recv->k == N_CONST && !strcmp(n->recv->name, "ENV")) {
-		const char *val;
-		if (want_str(e, &key, "ENV key") < 0) {
-			v_free(&key);
-			return -1;
-		}
-		val = getenv(key.s);
-		*out = val ? v_strn(val, strlen(val)) : v_nil();
-		v_free(&key);
-		return 0;
-	}
-	if (eval(e, n->recv, &recv) < 0) {
-		v_free(&key);
-		return -1;
-	}
-	if ((recv.t == V_ARRAY || recv.t == V_STR) && key.t == V_INT) {
-		long long len = recv.t == V_ARRAY ? (long long)recv.nr : (long long)recv.len;
-		long long i = key.i < 0 ? key.i + len : key.i;
-		if (i < 0 || i >= len)
-			*out = v_nil();
-		else if (recv.t == V_ARRAY)
-			*out = v_copy(&recv.items[i]);
-		else
-			*out = v_strn(recv.s + i, 1);
-	} else {
-		ret = eerr(e, 1, "indexing %s with %s is not supported",
-			   v_typename(&recv), v_typename(&key));
-	}
+	if (n->recv->k == N_CONST && !strcmp(n->recv->name, "ENV"))
+		ret = env_get(e, &key, out);
+	else if (!(ret = eval(e, n->recv, &recv)))
+		ret = index_value(e, &recv, &key, out);
 	v_free(&recv);
 	v_free(&key);
 	return ret;
@@ -1926,7 +1863,7 @@ static int eval(struct erb *e, const struct node *n, struct value *out)
 			*out = v_strbuf(&sb);
 			return 0;
 		}
-		ret = run_shell(e, &sb, out);
+		ret = erb_backticks(e, sb.buf, sb.len, out);
 		strbuf_release(&sb);
 		return ret;
 	case N_ARRAY: {
@@ -1951,6 +1888,8 @@ static int eval(struct erb *e, const struct node *n, struct value *out)
 	}
 	case N_CONST:
 		return eerr(e, 1, "uninitialized constant %s", n->name);
+	case N_KWARG:
+		return eerr(e, 1, "%s: is not supported here", n->name);
 	case N_CALL:
 		return eval_call(e, n, out);
 	case N_INDEX:
@@ -1987,27 +1926,10 @@ static int eval(struct erb *e, const struct node *n, struct value *out)
 		v_free(&l);
 		return -1;
 	}
-	if (n->k == N_EQ || n->k == N_NE) {
+	if (n->k == N_EQ || n->k == N_NE)
 		*out = v_bool(v_equal(&l, &r) == (n->k == N_EQ));
-	} else if (l.t == V_INT && r.t == V_INT) {
-		*out = v_int((long long)((unsigned long long)l.i + (unsigned long long)r.i));
-	} else if (l.t == V_STR && r.t == V_STR) {
-		if (l.len + r.len > MAX_VALUE) {
-			ret = eerr(e, 1, "string too long");
-		} else {
-			strbuf_add(&sb, l.s, l.len);
-			strbuf_add(&sb, r.s, r.len);
-			*out = v_strbuf(&sb);
-		}
-	} else if (l.t == V_ARRAY && r.t == V_ARRAY) {
-		size_t i;
-		*out = v_copy(&l);
-		for (i = 0; i < r.nr; i++)
-			v_push(out, v_copy(&r.items[i]));
-	} else {
-		ret = eerr(e, 0, "no implicit conversion of %s into %s",
-			   v_typename(&r), v_typename(&l));
-	}
+	else
+		ret = v_binop(e, n->name, &l, &r, out);
 	v_free(&l);
 	v_free(&r);
 	return ret;
@@ -2049,6 +1971,11 @@ static int exec_each(struct erb *e, size_t i, struct strbuf *out, long *steps)
 	e->cur = c;
 	if (eval(e, c->expr, &list) < 0)
 		return -1;
+	if (list.t == V_HASH) {
+		struct value pairs = hash_pairs(&list);
+		v_free(&list);
+		list = pairs;
+	}
 	if (list.t != V_ARRAY) {
 		ret = eerr(e, list.t != V_NIL, "undefined method '%s' for %s",
 			   c->with_index ? "each_with_index" : "each",
@@ -2071,6 +1998,53 @@ static int exec_each(struct erb *e, size_t i, struct strbuf *out, long *steps)
 	}
 	v_free(&list);
 	return ret;
+}
+
+/* ENV[key] = value, or ||=; a nil value deletes, as in Ruby. */
+static int exec_envset(struct erb *e, const struct chunk *c)
+{
+	struct value key, v = v_nil();
+	int ret;
+
+	if (eval(e, c->key, &key) < 0)
+		return -1;
+	ret = c->or_assign ? env_get(e, &key, &v) : 0;
+	if (!ret && v.t == V_NIL && !(ret = eval(e, c->expr, &v)))
+		ret = env_set(e, &key, v.t == V_NIL ? NULL : &v);
+	v_free(&key);
+	v_free(&v);
+	return ret;
+}
+
+/* A statement that is not a block: an expression or an assignment. */
+static int exec_simple(struct erb *e, const struct chunk *c)
+{
+	struct value v, *old;
+
+	if (c->guard) {
+		int take;
+		if (eval(e, c->guard, &v) < 0)
+			return -1;
+		take = v_truthy(&v) != c->guard_unless;
+		v_free(&v);
+		/* Ruby's parser has seen "x = ...": x exists, nil */
+		if (!take && c->s == S_ASSIGN && !var_get(e, c->var[0]))
+			var_set(e, c->var[0], v_nil());
+		if (!take)
+			return 0;
+	}
+	if (c->s == S_ENVSET)
+		return exec_envset(e, c);
+	if (c->s == S_ASSIGN && c->or_assign && (old = var_get(e, c->var[0])) &&
+	    v_truthy(old))
+		return 0;
+	if (eval(e, c->expr, &v) < 0)
+		return -1;
+	if (c->s == S_ASSIGN)
+		var_set(e, c->var[0], v);
+	else
+		v_free(&v);
+	return 0;
 }
 
 static int exec_range(struct erb *e, size_t from, size_t to, struct strbuf *out,
@@ -2116,15 +2090,10 @@ static int exec_range(struct erb *e, size_t from, size_t to, struct strbuf *out,
 			i = c->end + 1;
 			break;
 		case S_ASSIGN:
-			if (eval(e, c->expr, &v) < 0)
-				return -1;
-			var_set(e, c->var[0], v);
-			i++;
-			break;
+		case S_ENVSET:
 		case S_EXPR:
-			if (eval(e, c->expr, &v) < 0)
+			if (exec_simple(e, c) < 0)
 				return -1;
-			v_free(&v);
 			i++;
 			break;
 		default: /* elsif/else/end are reached through their if */
@@ -2156,6 +2125,8 @@ int erb_render(const char *src, size_t len, const struct erb_options *opts,
 	for (i = 0; i < e.nr; i++) {
 		strbuf_release(&e.chunks[i].text);
 		node_free(e.chunks[i].expr);
+		node_free(e.chunks[i].key);
+		node_free(e.chunks[i].guard);
 		free(e.chunks[i].var[0]);
 		free(e.chunks[i].var[1]);
 	}

@@ -15,17 +15,38 @@
  *   -%>             also drops the newline right after the tag
  *   <%-             at a line's start also drops the indentation before it
  *
- * Statements: NAME = expr; if/unless/elsif/else/end; expr.each do |x| ...
- * end and expr.each_with_index do |x, i| ... end; a bare expression.
+ * Statements: NAME = expr, NAME ||= expr, ENV[k] = expr (nil deletes),
+ * ENV[k] ||= expr; if/unless/elsif/else/end; expr.each do |x| ... end and
+ * expr.each_with_index do |x, i| ... end; a bare expression; any of the
+ * simple ones (and an output tag's expression) followed by "if cond" or
+ * "unless cond".
  *
  * Expressions: "..." (with #{...}), '...', integers, nil/true/false,
- * [a, b], %w[a b], ENV["X"], ENV.fetch("X"), ENV.fetch("X", "d"),
- * ENV.fetch("X") { "d" }, ENV.key?("X"), File.read(path), File.exist?(path),
- * `cmd` and %x(cmd) (with #{...}), local variables, !, &&, ||, ==, !=, +,
- * c ? a : b, x[i], &., and the methods strip chomp to_s to_i downcase upcase
- * split lines first last join map select reject compact uniq size length
- * present? blank? presence nil? empty? include? start_with? end_with? sub
- * gsub (string patterns) with blocks { |x| expr } or (&:name).
+ * [a, b], %w[a b], `cmd` and %x(cmd) (with #{...}), local variables,
+ * __dir__ ("." as under ERB#result) and __FILE__, !, &&, ||, ==, !=,
+ * < <= > >= (integers, strings), + - * / (integers; strings +, *;
+ * arrays +, -), c ? a : b, x[i], &., raise "why", and
+ *   ENV["X"], ENV.fetch("X"), ENV.fetch("X", "d"), ENV.fetch("X") { "d" },
+ *     ENV.key?/has_key?/include?/member?("X");
+ *   File.read exist? exists? file? directory? expand_path join basename
+ *     dirname extname, Dir.pwd, Dir.exist?;
+ *   URI.parse(s) and URI(s), with scheme host hostname port path query
+ *     fragment user password userinfo opaque (Ruby 3.1's uri: HTTP,
+ *     HTTPS, WS and Generic);
+ *   require: "dotenv" and "dotenv/load" (which loads .env), and the
+ *     libraries Kamal has already loaded (json, yaml, uri...: false);
+ *   after require "dotenv": Dotenv.load, load!, overload, overload!,
+ *     parse (files as the gem reads them; see erb-dotenv.c; load and
+ *     parse take overwrite: and ignore:), whose
+ *     hashes answer [] fetch key? keys values size empty? map each;
+ *   the methods strip chomp to_s to_i downcase upcase split lines first
+ *     last join map select reject compact uniq size length present? blank?
+ *     presence nil? empty? include? start_with? end_with? sub gsub (string
+ *     patterns) with blocks { |x| expr } or (&:name).
+ *
+ * ENV is the process environment: what a template sets there (ENV[k] =,
+ * Dotenv.load) is seen by the files read after it, as under Kamal.
+ * require "dotenv" lasts for the process too.
  *
  * ENV.fetch of an unset variable fails like Ruby's KeyError:
  *   config/deploy.yml:3: key not found: "X" (in `ENV.fetch("X")`)
@@ -46,7 +67,8 @@
 
 struct erb_options {
 	const char *filename; /* for messages: "config/deploy.yml" */
-	const char *workdir;  /* where shell-outs run; NULL: current dir */
+	const char *workdir;  /* where shell-outs run and relative paths start;
+			       * NULL: the current directory */
 };
 
 /*

@@ -159,6 +159,7 @@ struct vctx {
 	struct strbuf *err;
 	int errors;
 	int allow_extensions;
+	const struct ynode *servers; /* the top-level servers, for role names */
 };
 
 static void verr(struct vctx *v, const struct ynode *at, const char *path,
@@ -760,6 +761,42 @@ static void check_servers(struct vctx *v, const struct ynode *servers, const cha
 	free(sorted);
 }
 
+/* Kamal's roles: the servers' keys, or "web" when servers is a list. */
+static int role_exists(const struct vctx *v, const struct ynode *name)
+{
+	const char *s = ynode_stringish(name) ? ynode_str(name) : NULL;
+	if (!s)
+		return 0;
+	if (is_seq(v->servers))
+		return !strcmp(s, "web");
+	return is_map(v->servers) && ynode_find(v->servers, s);
+}
+
+/* Accessory#ensure_valid_roles, right after the accessory's own shape. */
+static void check_accessory_roles(struct vctx *v, const struct ynode *acc,
+				  const char *path)
+{
+	const struct ynode *roles = ynode_get(acc, "roles"), *role = ynode_get(acc, "role");
+	struct strvec missing = STRVEC_INIT;
+	size_t i;
+
+	if (is_seq(roles)) {
+		for (i = 0; i < roles->nr; i++)
+			if (!role_exists(v, roles->items[i]))
+				strvec_push(&missing, ynode_stringish(roles->items[i]) ?
+					    ynode_str(roles->items[i]) : "");
+		if (missing.nr) {
+			char *list = strvec_join(&missing, ", ");
+			verr(v, roles, path, "unknown roles %s", list);
+			free(list);
+		}
+	} else if (ynode_truthy(role) && !role_exists(v, role)) {
+		verr(v, role, path, "unknown role %s",
+		     ynode_stringish(role) ? ynode_str(role) : "");
+	}
+	strvec_clear(&missing);
+}
+
 static void check_accessory(struct vctx *v, const struct ypair *pr)
 {
 	static const char *placement[] = { "host", "hosts", "role", "roles", "tag", "tags" };
@@ -787,6 +824,7 @@ static void check_accessory(struct vctx *v, const struct ypair *pr)
 		free(lp);
 	}
 	check_restart(v, ynode_get(acc, "options"), path);
+	check_accessory_roles(v, acc, path);
 	if ((e = ynode_find(acc, "env"))) {
 		char *p = subpath(path, "env");
 		check_env(v, e->value, e->key, p, 0);
@@ -879,7 +917,7 @@ static const struct ypair *section(const struct ynode *root, const char *name)
 
 int config_validate(struct config *cfg, struct strbuf *err)
 {
-	struct vctx v = { cfg, err, 0, 1 };
+	struct vctx v = { cfg, err, 0, 1, NULL };
 	const struct ynode *root = cfg->raw;
 	const struct ypair *s;
 	const char *primary = "web";
@@ -891,8 +929,10 @@ int config_validate(struct config *cfg, struct strbuf *err)
 	if (ynode_stringish(ynode_get(root, "primary_role")))
 		primary = ynode_str(ynode_get(root, "primary_role"));
 
-	if ((s = section(root, "servers")))
+	if ((s = section(root, "servers"))) {
+		v.servers = s->value;
 		check_servers(&v, s->value, primary);
+	}
 	s = section(root, "registry");
 	if (!s || !s->value || s->value->kind == YNODE_NULL)
 		check_registry(&v, NULL, s ? s->key : root, "registry");

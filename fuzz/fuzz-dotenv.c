@@ -4,7 +4,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dotenv_options opts = { ".kamal/secrets", NULL, NULL, 0 };
+	struct dotenv_options opts = { .filename = ".kamal/secrets" };
 	struct dotenv env = DOTENV_INIT;
 	struct strbuf err = STRBUF_INIT;
 

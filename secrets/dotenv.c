@@ -290,20 +290,23 @@ static void substitute_vars(struct ctx *c, const char *s, size_t len,
 	}
 }
 
-/* Kamal's command group: "(" ( \. | [^()\\] | group )+ ")". End or 0. */
-static size_t cmd_group(const char *s, size_t len, size_t i, int depth)
+/*
+ * Kamal's command group: "(" ( \. | [^()\\] | group )+ ")"; the gem's
+ * (gem set) has no escapes: "(" ( [^()] | group )+ ")". End or 0.
+ */
+static size_t cmd_group(const char *s, size_t len, size_t i, int depth, int gem)
 {
 	size_t items = 0;
 	if (i >= len || s[i] != '(' || depth > MAX_NEST)
 		return 0;
 	i++;
 	while (i < len) {
-		if (s[i] == '\\') {
+		if (s[i] == '\\' && !gem) {
 			if (i + 1 >= len || s[i + 1] == '\n')
 				return 0;
 			i += 2;
 		} else if (s[i] == '(') {
-			size_t end = cmd_group(s, len, i, depth + 1);
+			size_t end = cmd_group(s, len, i, depth + 1, gem);
 			if (!end)
 				return 0;
 			i = end;
@@ -362,7 +365,10 @@ static int run_command_subst(struct ctx *c, const struct text *src,
 	if (commands_disabled)
 		return verr(c, "command substitution is disabled here: %.*s",
 			    (int)src->len, src->s);
-	if (is_inline(cmd)) {
+	if (c->opts && c->opts->run) {
+		if (c->opts->run(c->opts->run_data, cmd, &res, &why) < 0)
+			ret = verr(c, "%s", why.buf);
+	} else if (is_inline(cmd)) {
 		if (quote_split(cmd, &words, 0) < 0) {
 			ret = verr(c, "Unmatched quote: %.*s", (int)src->len, src->s);
 		} else if (secrets_inline(words.v + 1, words.nr - 1, &res, &why) < 0) {
@@ -405,7 +411,7 @@ static int substitute_commands(struct ctx *c, const struct strbuf *value,
 	while (i < len) {
 		size_t at = i + (s[i] == '\\'), end;
 		if (s[at] != '$' || at + 1 >= len ||
-		    !(end = cmd_group(s, len, at + 1, 0))) {
+		    !(end = cmd_group(s, len, at + 1, 0, c->opts && c->opts->run))) {
 			strbuf_addch(out, s[i++]);
 			continue;
 		}
@@ -534,7 +540,10 @@ int dotenv_parse(struct dotenv *env, const char *text, size_t len,
 		key = xstrndup(t.s + m.key, m.key_end - m.key);
 		c.key = key;
 		c.line = line_of(&t, m.key, &lpos, &lline);
-		if (m.export && m.val == SIZE_MAX) {
+		if (opts && opts->keep_env && strcmp(key, "DOTENV_LINEBREAK_MODE") &&
+		    getenv(key)) {
+			dotenv_set(&local, key, getenv(key));
+		} else if (m.export && m.val == SIZE_MAX) {
 			if (!dotenv_get(&local, key)) {
 				struct strbuf q = STRBUF_INIT;
 				size_t k;
@@ -578,4 +587,16 @@ int dotenv_parse(struct dotenv *env, const char *text, size_t len,
 	dotenv_clear(&local);
 	strbuf_release_secret(&norm);
 	return ret;
+}
+
+int dotenv_read_file(struct strbuf *sb, const char *path)
+{
+	size_t start = sb->len;
+	if (strbuf_read_file(sb, path) < 0)
+		return -1;
+	if (sb->len - start >= 3 && !memcmp(sb->buf + start, "\xef\xbb\xbf", 3)) {
+		memmove(sb->buf + start, sb->buf + start + 3, sb->len - start - 3);
+		strbuf_setlen(sb, sb->len - 3);
+	}
+	return 0;
 }

@@ -46,11 +46,33 @@ struct dotenv_options {
 	const char *workdir;  /* where $(command) runs */
 	const struct dotenv *inherit; /* earlier files' values, may be NULL */
 	int redact; /* log_redact_add() each value as it is assigned */
+	/*
+	 * The gem as a Ruby program calls it (Dotenv.load in a config's
+	 * ERB), before Kamal has put its own substitution in:
+	 *
+	 * keep_env: the gem's overwrite: false. A key already set in the
+	 * process environment (DOTENV_LINEBREAK_MODE excepted) takes that
+	 * value, its line is not evaluated, and later lines see that value.
+	 *
+	 * run: when set, each $(command) (after $VAR expansion) is handed to
+	 * it instead of being run here; it appends the output to out, or
+	 * fills why and returns -1. The commands are found by the gem's own
+	 * expression, in which a backslash escapes nothing, and "kamal
+	 * secrets" is a command like any other.
+	 */
+	int keep_env;
+	int (*run)(void *data, const char *cmd, struct strbuf *out, struct strbuf *why);
+	void *run_data;
 };
 
 /* Parses text into env (appending). -1 with err "FILE:LINE: KEY: msg". */
 int dotenv_parse(struct dotenv *env, const char *text, size_t len,
 		 const struct dotenv_options *opts, struct strbuf *err);
+/*
+ * Reads a dotenv file as the gem opens it ("rb:bom|utf-8": a UTF-8 byte
+ * order mark is dropped). -1 with errno set, as strbuf_read_file().
+ */
+int dotenv_read_file(struct strbuf *sb, const char *path);
 const char *dotenv_get(const struct dotenv *env, const char *name);
 void dotenv_set(struct dotenv *env, const char *name, const char *value);
 void dotenv_clear(struct dotenv *env);

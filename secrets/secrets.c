@@ -22,14 +22,14 @@ static int load_file(struct secrets *s, const char *project_dir,
 		     const char *name, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
-	struct dotenv_options opts = { NULL, project_dir, NULL, 1 };
+	struct dotenv_options opts = { .workdir = project_dir, .redact = 1 };
 	int ret = 0;
 
 	if (project_dir && strcmp(project_dir, ".") && name[0] != '/')
 		strbuf_addf(&path, "%s/", project_dir);
 	strbuf_addstr(&path, name);
 	opts.filename = path.buf;
-	if (strbuf_read_file(&text, path.buf) < 0) {
+	if (dotenv_read_file(&text, path.buf) < 0) {
 		if (errno != ENOENT && errno != EISDIR) {
 			strbuf_addf(err, "%s: %s", path.buf, strerror(errno));
 			ret = -1;

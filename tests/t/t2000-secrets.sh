@@ -22,6 +22,14 @@ test_expect_success 'print -d uses secrets.<dest> instead of secrets' '
 	test_cmp expect out
 '
 
+test_expect_success 'a byte order mark at the start of a secrets file is dropped, as the gem reads it' '
+	mkdir -p bom/.kamal &&
+	printf "\357\273\277FIRST=one\nSECOND=two\n" >bom/.kamal/secrets &&
+	(cd bom && berth secrets print) >out &&
+	printf "FIRST=one\nSECOND=two\n" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'a failing $(command) names file, line and key' '
 	mkdir -p bad/.kamal &&
 	printf "OK=1\nTOKEN=\$(exit 7)\n" >bad/.kamal/secrets &&

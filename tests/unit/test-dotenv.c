@@ -8,7 +8,7 @@ static struct strbuf err = STRBUF_INIT;
 
 static int parse(const char *text)
 {
-	struct dotenv_options o = { ".kamal/secrets", NULL, NULL, 0 };
+	struct dotenv_options o = { .filename = ".kamal/secrets" };
 	dotenv_clear(&env);
 	strbuf_reset(&err);
 	return dotenv_parse(&env, text, strlen(text), &o, &err);

@@ -150,7 +150,7 @@ static void loops(void)
 static void unsupported_is_an_error_with_location(void)
 {
 	CHECK_STR(render("a\nb: <%= YAML.load_file('x') %>\n"),
-		  "ERROR: config/deploy.yml:2: uninitialized constant YAML (in `YAML.load_file('x')`)");
+		  "ERROR: config/deploy.yml:2: YAML.load_file is not supported (in `YAML.load_file('x')`)");
 	CHECK(starts_with(render("x\n<% begin; require 'dotenv'; end %>"),
 			  "ERROR: config/deploy.yml:2: "));
 	CHECK(starts_with(render("<%= 1 +* 2 %>"),
@@ -161,6 +161,12 @@ static void unsupported_is_an_error_with_location(void)
 	CHECK(starts_with(render("<%= 'a'.frobnicate %>"),
 			  "ERROR: config/deploy.yml:1: undefined method 'frobnicate' for String"));
 	CHECK(starts_with(render("<%= 'a' + 1 %>"), "ERROR: config/deploy.yml:1: no implicit conversion"));
+	/* a call without a receiver whose arguments do not parse (found by fuzz-erb) */
+	CHECK(starts_with(render("x\n<%= URI(ENV[ 'a' %>"), "ERROR: config/deploy.yml:2: unsupported ERB code `URI(ENV[ 'a'`"));
+	CHECK(starts_with(render("<%= require %>"), "ERROR: config/deploy.yml:1: unsupported ERB code `require`"));
+	CHECK(starts_with(render("<% puts 'x' %>"), "ERROR: config/deploy.yml:1: unsupported ERB code `puts 'x'`: method 'puts' is not supported"));
+	CHECK(starts_with(render("<%= ENV['A'] =~ /x/ %>"), "ERROR: config/deploy.yml:1: unsupported ERB code"));
+	CHECK_STR(render("<%= Foo.bar %>"), "ERROR: config/deploy.yml:1: uninitialized constant Foo (in `Foo.bar`)");
 }
 
 static void yaml_comment_lines_tolerate_the_unsupported(void)
@@ -184,6 +190,189 @@ static void file_read(void)
 			  "ERROR: config/deploy.yml:1: No such file or directory"));
 }
 
+/* Renders src with its working directory (relative paths, commands) in dir. */
+static const char *render_in(const char *dir, const char *src)
+{
+	struct erb_options opts = { "config/deploy.yml", dir };
+	strbuf_reset(&out);
+	strbuf_reset(&err);
+	if (erb_render(src, strlen(src), &opts, &out, &err) < 0) {
+		strbuf_reset(&out);
+		strbuf_addf(&out, "ERROR: %s", err.buf);
+	}
+	return out.buf;
+}
+
+static char project[] = "/tmp/berth-test-erb-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/%s", project, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static void dotenv_needs_require(void)
+{
+	CHECK(mkdtemp(project) != NULL);
+	/* Kamal has not loaded the gem while the config renders */
+	CHECK_STR(render_in(project, "<% Dotenv.load %>"),
+		  "ERROR: config/deploy.yml:1: uninitialized constant Dotenv (in `Dotenv.load`)");
+	CHECK_STR(render_in(project, "<%= require 'dotenv' %> <%= require('dotenv') %> <%= require \"json\" %>"),
+		  "true false false");
+	CHECK_STR(render_in(project, "x\n<% require 'aws-sdk-ssm' %>"),
+		  "ERROR: config/deploy.yml:2: require 'aws-sdk-ssm' is not supported (in `require 'aws-sdk-ssm'`)");
+	CHECK_STR(render_in(project, "<%= Dotenv.frob %>"),
+		  "ERROR: config/deploy.yml:1: Dotenv.frob is not supported (in `Dotenv.frob`)");
+}
+
+static void dotenv_files(void)
+{
+	unsetenv("BERTH_T_DA");
+	unsetenv("BERTH_T_DB");
+	setenv("BERTH_T_DKEEP", "env", 1);
+	write_file(".env", "BERTH_T_DA=a\nBERTH_T_DKEEP=file\nBERTH_T_DB=\"$BERTH_T_DKEEP-$(echo b)\"\n");
+	CHECK_STR(render_in(project, "<%= Dotenv.load.keys.join(',') %> <%= ENV['BERTH_T_DA'] %> <%= ENV['BERTH_T_DB'] %>"),
+		  "BERTH_T_DA,BERTH_T_DB a env-b");
+	CHECK_STR(render_in(project, "<%= Dotenv.parse('.env')['BERTH_T_DKEEP'] %>"), "env");
+	CHECK_STR(render_in(project, "<%= Dotenv.overload('.env', 'nope').inspect %> <%= ENV['BERTH_T_DKEEP'] %>"),
+		  "{\"BERTH_T_DKEEP\"=>\"file\", \"BERTH_T_DB\"=>\"file-b\"} file");
+	CHECK(starts_with(render_in(project, "<% Dotenv.load!('nope') %>"),
+			  "ERROR: config/deploy.yml:1: No such file or directory @ rb_sysopen - /tmp/berth-test-erb-"));
+	CHECK_STR(render_in(project, "<%= Dotenv.load(nil) %>"),
+		  "ERROR: config/deploy.yml:1: no implicit conversion of nil into String (Dotenv file) (in `Dotenv.load(nil)`)");
+	/* the file's own errors name it, and the template's line */
+	write_file(".env.bad", "A=1\nexport NOPE\n");
+	CHECK_STR(render_in(project, "\n<% Dotenv.load('.env.bad') %>"),
+		  "ERROR: config/deploy.yml:2: .env.bad:2: NOPE: Line \"export NOPE\\n\" has an unset variable (in `Dotenv.load('.env.bad')`)");
+	/* $(cmd) is Ruby's `cmd`: a program that cannot start is an error */
+	write_file(".env.cmd", "X=$(berth-no-such-command-x)\n");
+	CHECK_STR(render_in(project, "<% Dotenv.parse('.env.cmd') %>"),
+		  "ERROR: config/deploy.yml:1: .env.cmd:1: X: No such file or directory - berth-no-such-command-x (in `Dotenv.parse('.env.cmd')`)");
+	unsetenv("BERTH_T_DA");
+	unsetenv("BERTH_T_DB");
+	unsetenv("BERTH_T_DKEEP");
+}
+
+static void file_and_dir(void)
+{
+	setenv("HOME", "/home/berth-t", 1);
+	CHECK_STR(render_in(project, "<%= File.expand_path('a/../b', '/srv') %>|<%= File.expand_path('//a') %>|<%= File.expand_path('/..') %>|<%= File.expand_path('~/x/') %>|<%= File.expand_path('..', '/') %>"),
+		  "/srv/b|//a|/|/home/berth-t/x|/");
+	CHECK_STR(render_in(project, "<%= File.expand_path('x', '~') %>|<%= File.expand_path('//a/../b') %>"),
+		  "/home/berth-t/x|/b");
+	CHECK_STR(render_in(project, "<%= File.join('a//', 'b') %>|<%= File.join('a', '//b') %>|<%= File.join %>|<%= File.join('', 'x', '') %>|<%= File.join(['a', ['b']], 'c') %>"),
+		  "a//b|a//b||/x/|a/b/c");
+	CHECK_STR(render_in(project, "<%= File.basename('a/b/') %>|<%= File.basename('/') %>|<%= File.basename('a.tar.gz', '.*') %>|<%= File.basename('x.yml', 'x.yml') %>|<%= File.dirname('///a/b') %>|<%= File.dirname('a') %>|<%= File.extname('x.') %>|<%= File.extname('.bashrc') %>"),
+		  "b|/|a.tar|x.yml|/a|.|.|");
+	write_file("present", "");
+	CHECK_STR(render_in(project, "<%= File.exist?('present') %> <%= File.exists?('absent') %> <%= File.file?('present') %> <%= File.directory?('.') %> <%= Dir.exist?('present') %>"),
+		  "true false true true false");
+	CHECK_STR(render_in(project, "<%= Dir.pwd == File.expand_path('.') %> <%= Dir.pwd.start_with?('/tmp/') %> <%= __dir__ %> <%= __FILE__ %>"),
+		  "true true . (erb)");
+	CHECK_STR(render("<%= File.exist?(nil) %>"),
+		  "ERROR: config/deploy.yml:1: no implicit conversion of nil into String (path) (in `File.exist?(nil)`)");
+	CHECK_STR(render("<%= File.mtime('x') %>"),
+		  "ERROR: config/deploy.yml:1: File.mtime is not supported (in `File.mtime('x')`)");
+}
+
+static void uris(void)
+{
+	CHECK_STR(render("<%= URI.parse('postgres://u:p@db:5433/app').host %> <%= URI('postgres://u:p@db:5433/app').port %> <%= URI.parse('https://h').port %> <%= URI.parse('redis://h').port.inspect %>"),
+		  "db 5433 443 nil");
+	CHECK_STR(render("<%= URI.parse('http://u@h:80/p?a b#f').to_s %>|<%= URI.parse('//h/p').host %>|<%= URI.parse('x:y:z').opaque %>|<%= URI.parse('http:/x').host.inspect %>"),
+		  "http://u@h/p?a%20b#f|h|y:z|nil");
+	CHECK_STR(render("<%= URI.parse('http://[fe80::1]:8080').hostname %> <%= URI.parse('https://u:@h').password.inspect %> <%= URI.parse('https://h').userinfo.inspect %>"),
+		  "fe80::1 \"\" nil");
+	CHECK_STR(render("<%= URI.parse('http://h/%zz') %>"),
+		  "ERROR: config/deploy.yml:1: bad URI(is not URI?): \"http://h/%zz\" (in `URI.parse('http://h/%zz')`)");
+	CHECK_STR(render("<%= URI.parse('1.2.3.4:22') %>"),
+		  "ERROR: config/deploy.yml:1: bad URI(is not URI?): \"1.2.3.4:22\" (in `URI.parse('1.2.3.4:22')`)");
+	CHECK_STR(render("<%= URI.parse('http://h/\xc3\xa4') %>"),
+		  "ERROR: config/deploy.yml:1: URI must be ascii only \"http://h/\\u00E4\" (in `URI.parse('http://h/\xc3\xa4')`)");
+	CHECK_STR(render("<%= URI.parse('http://h?%zz') %>"),
+		  "ERROR: config/deploy.yml:1: invalid percent escape: %zz (in `URI.parse('http://h?%zz')`)");
+	CHECK_STR(render("<%= URI.parse('ftp://h/x').host %>"),
+		  "ERROR: config/deploy.yml:1: URI for the ftp scheme is not supported (in `URI.parse('ftp://h/x').host`)");
+	CHECK_STR(render("<%= URI.parse('https://h').request_uri %>"),
+		  "ERROR: config/deploy.yml:1: undefined method 'request_uri' for URI::HTTPS (in `URI.parse('https://h').request_uri`)");
+}
+
+static void env_assignments(void)
+{
+	setenv("BERTH_T_SET", "kept", 1);
+	unsetenv("BERTH_T_NEW");
+	CHECK_STR(render("<% ENV['BERTH_T_SET'] ||= 'no' %><% ENV['BERTH_T_NEW'] ||= 'yes' %><%= ENV['BERTH_T_SET'] %> <%= ENV['BERTH_T_NEW'] %>"),
+		  "kept yes");
+	CHECK_STR(render("<% ENV['BERTH_T_NEW'] = nil %><%= ENV.key?('BERTH_T_NEW') %>"), "false");
+	CHECK_STR(render("<% ENV['BERTH_T_NEW'] = 3 %>"),
+		  "ERROR: config/deploy.yml:1: no implicit conversion of Integer into String (in `ENV['BERTH_T_NEW'] = 3`)");
+	CHECK_STR(render("<% ENV['A=B'] = 'x' %>"),
+		  "ERROR: config/deploy.yml:1: Invalid argument - setenv(A=B) (in `ENV['A=B'] = 'x'`)");
+	CHECK_STR(render("<% a ||= 1; a ||= 2; b = nil; b ||= 'x' %><%= a %><%= b %>"), "1x");
+	CHECK_STR(render("<% c = 1 if false %><%= c.inspect %>|<%= 'y' unless true %>|<%= 'z' if true %>"),
+		  "nil||z");
+	CHECK_STR(render("<% d = 'kept' %><% d = 'no' if false %><%= d %>"), "kept");
+	unsetenv("BERTH_T_SET");
+}
+
+static void hashes(void)
+{
+	write_file(".env.h", "K1=v1\nK2=v2\n");
+	CHECK_STR(render_in(project, "<% h = Dotenv.parse('.env.h') %><%= h.fetch('K1') %> <%= h.fetch('NO', 'd') %> <%= h.dig('K2') %> <%= h.to_a.last.first %> <%= h.select { |k, v| v == 'v2' }.keys.first %> <%= h.reject { |k, v| v == 'v2' } %>"),
+		  "v1 d v2 K2 K2 {\"K1\"=>\"v1\"}");
+	CHECK_STR(render_in(project, "<% Dotenv.parse('.env.h').each do |k, v| %><%= k %>=<%= v %>;<% end %>"),
+		  "K1=v1;K2=v2;");
+	CHECK_STR(render_in(project, "<%= Dotenv.parse('.env.h').fetch('NO') %>"),
+		  "ERROR: config/deploy.yml:1: key not found: \"NO\" (in `Dotenv.parse('.env.h').fetch('NO')`)");
+}
+
+static void operators(void)
+{
+	CHECK_STR(render("<%= 4611686018427387904 * 2 %>"),
+		  "ERROR: config/deploy.yml:1: integer too large (in `4611686018427387904 * 2`)");
+	CHECK_STR(render("<%= 1 / 0 %>"), "ERROR: config/deploy.yml:1: divided by 0 (in `1 / 0`)");
+	CHECK_STR(render("<%= 'a' * -1 %>"), "ERROR: config/deploy.yml:1: negative argument (in `'a' * -1`)");
+	CHECK_STR(render("<%= 1 > 'a' %>"),
+		  "ERROR: config/deploy.yml:1: comparison of Integer with String failed (in `1 > 'a'`)");
+	CHECK_STR(render("<%= 1 + 'a' %>"),
+		  "ERROR: config/deploy.yml:1: String can't be coerced into Integer (in `1 + 'a'`)");
+	CHECK_STR(render("<%= 7 / -2 %> <%= 2 - 3 * 4 / 2 %> <%= 'b' >= 'b' %>"), "-4 -4 true");
+	CHECK_STR(render("<%= [1, 'a'] * 2 %>"), "[1, \"a\", 1, \"a\"]");
+	CHECK_STR(render("<%= [1] / 2 %>"),
+		  "ERROR: config/deploy.yml:1: undefined method '/' for Array (in `[1] / 2`)");
+}
+
+static void keyword_arguments(void)
+{
+	CHECK_STR(render("<%= File.read('x', mode: 'r') %>"),
+		  "ERROR: config/deploy.yml:1: keyword arguments to File.read are not supported (in `File.read('x', mode: 'r')`)");
+	CHECK_STR(render("<%= 'a'.split(',', limit: 2) %>"),
+		  "ERROR: config/deploy.yml:1: keyword arguments to split are not supported (in `'a'.split(',', limit: 2)`)");
+	CHECK_STR(render("<%= [a: 1] %>"), "ERROR: config/deploy.yml:1: a: is not supported here (in `[a: 1]`)");
+	CHECK_STR(render_in(project, "<%= Dotenv.overload('.env.h', ignore: true) %>"),
+		  "ERROR: config/deploy.yml:1: keyword arguments to Dotenv.overload are not supported (in `Dotenv.overload('.env.h', ignore: true)`)");
+	CHECK(starts_with(render_in(project, "<%= Dotenv.parse('nope', ignore: false) %>"),
+			  "ERROR: config/deploy.yml:1: No such file or directory @ rb_sysopen - "));
+	CHECK_STR(render_in(project, "<%= Dotenv.parse('.env.h', overwrite: false).size %>"), "2");
+	CHECK_STR(render("<%= raise 'no host' %>"), "ERROR: config/deploy.yml:1: no host (in `raise 'no host'`)");
+}
+
+static void cleanup_project(void)
+{
+	static const char *const files[] = { ".env", ".env.bad", ".env.cmd", ".env.h", "present" };
+	char path[256];
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", project, files[i]);
+		remove(path);
+	}
+	CHECK(!rmdir(project));
+}
+
 int main(void)
 {
 	RUN(text_passes_through);
@@ -197,6 +386,15 @@ int main(void)
 	RUN(unsupported_is_an_error_with_location);
 	RUN(yaml_comment_lines_tolerate_the_unsupported);
 	RUN(file_read);
+	RUN(dotenv_needs_require);
+	RUN(dotenv_files);
+	RUN(file_and_dir);
+	RUN(uris);
+	RUN(env_assignments);
+	RUN(hashes);
+	RUN(operators);
+	RUN(keyword_arguments);
+	RUN(cleanup_project);
 	strbuf_release(&out);
 	strbuf_release(&err);
 	return unit_done();

@@ -1,0 +1,2 @@
+A_OR_B=b
+ONLY_B=b
