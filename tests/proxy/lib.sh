@@ -22,8 +22,24 @@ started() {
 	echo "$1" >>"$PIDFILE"
 }
 
+# free_port: a port free on 127.0.0.1, outside the kernel's ephemeral range
+# (ip_local_port_range), so that no outgoing connection can be holding it
+# when the server we pick it for binds it.
 free_port() {
-	$PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	$PYTHON -c '
+import random, socket
+lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+ports = [p for p in range(10240, 65536) if not lo <= p <= hi]
+while True:
+    p = random.choice(ports)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+'
 }
 
 wait_port() {
