@@ -149,6 +149,12 @@ static inline void sb_add_hex(struct strbuf *sb, unsigned long long v, int digit
 	strbuf_add(sb, tmp, digits);
 }
 
+/* request.c: the head the target gets, into c->uhead (see there). */
+void build_upstream_head(struct conn *c, struct http_head *h,
+			 size_t prefix_len, int buffered);
+/* Connection, Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection. */
+int http_hop_by_hop(struct slice name);
+
 /* cookiescope.c: the request's scope ("prefix\nhost", malloc'd) and the
  * rewriting of one Set-Cookie value under it. */
 char *cookie_scope_new(struct slice prefix, struct slice host);

@@ -13,6 +13,10 @@ PROXY_BIN=${PROXY_BIN:-$BUILD_DIR/berth-proxy}
 PYTHON=${PYTHON:-python3}
 HELPERS=$TOP/tests/proxy
 PIDS=""
+# The rest of an RFC 6455 handshake (the sample nonce of its section 1.3),
+# as header lines for raw requests that carry Upgrade: websocket.
+WS_KEY='Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
+
 PIDFILE=$TRASH.pids
 trap 'for p in $PIDS $(cat "$PIDFILE" 2>/dev/null); do kill $p 2>/dev/null; done; rm -f "$PIDFILE"; wait 2>/dev/null' EXIT
 

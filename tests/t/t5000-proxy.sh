@@ -171,9 +171,10 @@ test_expect_success '23: chunked responses stream through' '
 '
 
 test_expect_success '23: WebSocket upgrade is passed through' '
-	printf "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nping-pong" >req &&
+	printf "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n$WS_KEY\r\nping-pong" >req &&
 	raw "$(cat req)" 1 >out &&
-	test_grep "101" out && test_grep "ping-pong" out
+	test_grep "^HTTP/1.1 101 " out && test_grep "ping-pong" out &&
+	test_grep "^Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" out
 '
 
 test_expect_success 'keep-alive and pipelining: two requests on one connection' '

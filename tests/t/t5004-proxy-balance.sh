@@ -22,11 +22,12 @@ test_expect_success '25: with --read-target, GET goes to readers and POST to wri
 	get / -X POST -d x=1 >out && test_grep "\"backend\": \"one\"" out
 '
 
-# ws_backend: which backend answered a WebSocket upgrade.
+# ws_backend: which backend switched to the WebSocket protocol.
 ws_backend() {
 	$PYTHON "$TOP/tests/proxy/raw.py" $HTTP_PORT \
-		"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" 1 |
-		sed -n "s/^X-Backend: \([a-z]*\).*/\1/p"
+		"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n$WS_KEY\r\n" 1 >ws.out &&
+	test_grep "^HTTP/1.1 101 " ws.out &&
+	sed -n "s/^X-Backend: \([a-z]*\).*/\1/p" ws.out
 }
 
 test_expect_success '25: WebSockets go to writers unless --read-target-websockets' '

@@ -24,7 +24,7 @@ ws_session() {
 	$PYTHON -c "
 import socket, time, sys
 s = socket.create_connection(('127.0.0.1', $HTTP_PORT))
-s.sendall(b'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n')
+s.sendall(b'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n$WS_KEY\r\n')
 s.settimeout(1)
 buf = s.recv(4096)
 open('ws.open', 'w').close()
@@ -46,7 +46,7 @@ print(n)
 
 test_expect_success '12 (beyond): a WebSocket lives on during a drain, until its timeout' '
 	rm -f ws.open &&
-	ws_session 6 >ws.count &
+	{ ws_session 6 >ws.count & } &&
 	ws=$! &&
 	for i in $(seq 1 50); do test -f ws.open && break; sleep 0.1; done &&
 	start=$(date +%s) &&
