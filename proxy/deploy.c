@@ -146,7 +146,7 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 	s->tls = jbool(args, "tls", 0);
 	s->tls_redirect = jbool(args, "tls_redirect", 1);
 	s->tls_staging = jbool(args, "tls_staging", 0);
-	s->forward_headers = jbool(args, "forward_headers", 0);
+	s->forward_headers = jbool(args, "forward_headers", !s->tls);
 	const char *v;
 	if ((v = jstr(args, "canonical_host", NULL)))
 		s->canonical_host = xstrdup(v);

@@ -92,13 +92,85 @@ static int forwards_upgrade(struct conn *c, struct http_head *h, struct slice n)
 	return h->upgrade && !c->minor0 && n.n == 7 && slice_caseeq(n, "upgrade");
 }
 
+/*
+ * The client's forwarding headers, which the target gets rewritten (see
+ * add_forwarded()). Forwarded (RFC 7239) is dropped outright, as Go's
+ * reverse proxy drops it: a target must not take a client's word for it.
+ */
+static int forwarding_header(struct slice n)
+{
+	switch (n.n) {
+	case 9: return slice_caseeq(n, "forwarded");
+	case 15: return slice_caseeq(n, "x-forwarded-for");
+	case 16: return slice_caseeq(n, "x-forwarded-host");
+	case 17: return slice_caseeq(n, "x-forwarded-proto");
+	}
+	return 0;
+}
+
+/* Appends every non-empty value of name, joined by ", "; 0 if none. */
+static int add_all_values(struct strbuf *sb, const struct http_head *h,
+			  const char *name)
+{
+	int n = 0;
+	for (size_t i = 0; i < h->nhdr; i++) {
+		if (!slice_caseeq(h->hdr[i].name, name) || !h->hdr[i].value.n)
+			continue;
+		if (n++)
+			strbuf_addstr(sb, ", ");
+		strbuf_add(sb, h->hdr[i].value.p, h->hdr[i].value.n);
+	}
+	return n;
+}
+
+static void add_line(struct strbuf *sb, const char *name, struct slice v)
+{
+	strbuf_addstr(sb, name);
+	strbuf_addstr(sb, ": ");
+	strbuf_add(sb, v.p, v.n);
+	strbuf_addstr(sb, "\r\n");
+}
+
+/*
+ * X-Forwarded-For/-Proto/-Host as kamal-proxy writes them (Go's
+ * SetXForwarded): who connected to us, our scheme, the request's host.
+ * With --forward-headers (kamal-proxy's default without --tls, where a
+ * TLS terminator in front has set them) the client's own are kept: For
+ * gets the connecting address appended (--client-ip-header's value, when
+ * the request has one, stands for the client's For), and the client's
+ * Proto and Host win over ours.
+ */
+static void add_forwarded(struct strbuf *sb, struct conn *c, struct http_head *h)
+{
+	struct service *s = c->svc;
+	const struct slice *v;
+	strbuf_addstr(sb, "X-Forwarded-For: ");
+	if (s->forward_headers) {
+		v = s->client_ip_header ? http_find(h, s->client_ip_header) : NULL;
+		if (v && v->n) {
+			strbuf_add(sb, v->p, v->n);
+			strbuf_addstr(sb, ", ");
+		} else if (add_all_values(sb, h, "x-forwarded-for")) {
+			strbuf_addstr(sb, ", ");
+		}
+	}
+	strbuf_addstr(sb, c->addr);
+	strbuf_addstr(sb, "\r\n");
+	v = s->forward_headers ? http_find(h, "x-forwarded-proto") : NULL;
+	if (v && v->n)
+		add_line(sb, "X-Forwarded-Proto", *v);
+	else
+		strbuf_addstr(sb, c->ln->tls ? "X-Forwarded-Proto: https\r\n"
+					     : "X-Forwarded-Proto: http\r\n");
+	v = s->forward_headers ? http_find(h, "x-forwarded-host") : NULL;
+	add_line(sb, "X-Forwarded-Host", v && v->n ? *v : h->host);
+}
+
 /* buffered: the body will be here already, so Expect goes (we answered it). */
 void build_upstream_head(struct conn *c, struct http_head *h,
 			 size_t prefix_len, int buffered)
 {
-	struct service *s = c->svc;
 	struct strbuf *sb = &c->uhead;
-	const struct slice *xff = NULL, *xfp = NULL, *xfh = NULL, *cip = NULL;
 	int have_id = 0, have_start = 0;
 	strbuf_reset(sb);
 	c->uhead_off = 0;
@@ -109,46 +181,15 @@ void build_upstream_head(struct conn *c, struct http_head *h,
 			continue;
 		if (buffered && n.n == 6 && slice_caseeq(n, "expect"))
 			continue;
-		if (n.n == 15 && slice_caseeq(n, "x-forwarded-for")) {
-			xff = &h->hdr[i].value;
+		if (forwarding_header(n))
 			continue;
-		}
-		if (n.n == 17 && slice_caseeq(n, "x-forwarded-proto")) {
-			xfp = &h->hdr[i].value;
-			continue;
-		}
-		if (n.n == 16 && slice_caseeq(n, "x-forwarded-host")) {
-			xfh = &h->hdr[i].value;
-			continue;
-		}
 		if (n.n == 12 && slice_caseeq(n, "x-request-id"))
 			have_id = 1;
 		if (n.n == 15 && slice_caseeq(n, "x-request-start"))
 			have_start = 1;
-		if (s->client_ip_header && slice_caseeq(n, s->client_ip_header))
-			cip = &h->hdr[i].value;
 		add_header(sb, n, h->hdr[i].value);
 	}
-	strbuf_addstr(sb, "X-Forwarded-For: ");
-	if (s->forward_headers && xff && xff->n) {
-		strbuf_add(sb, xff->p, xff->n);
-		strbuf_addstr(sb, ", ");
-	}
-	if (cip && cip->n)
-		strbuf_add(sb, cip->p, cip->n);
-	else
-		strbuf_addstr(sb, c->addr);
-	strbuf_addstr(sb, "\r\nX-Forwarded-Proto: ");
-	if (s->forward_headers && xfp && xfp->n)
-		strbuf_add(sb, xfp->p, xfp->n);
-	else
-		strbuf_addstr(sb, c->ln->tls ? "https" : "http");
-	strbuf_addstr(sb, "\r\nX-Forwarded-Host: ");
-	if (s->forward_headers && xfh && xfh->n)
-		strbuf_add(sb, xfh->p, xfh->n);
-	else
-		strbuf_add(sb, h->host.p, h->host.n);
-	strbuf_addstr(sb, "\r\n");
+	add_forwarded(sb, c, h);
 	if (!have_id) {
 		strbuf_addstr(sb, "X-Request-ID: ");
 		size_t at = sb->len;

@@ -73,17 +73,42 @@ test_expect_success '7: query and Host reach the backend verbatim' '
 	test_grep "\"Host\", \"Odd.Example.com\"" out
 '
 
-test_expect_success '20: X-Forwarded-* are replaced by default' '
-	get / -H "X-Forwarded-For: 6.6.6.6" -H "X-Forwarded-Proto: https" >out &&
+test_expect_success '20: without --tls, client X-Forwarded-* are kept and appended to (kamal-proxy'"'"'s default)' '
+	get / -H "X-Forwarded-For: 6.6.6.6" -H "X-Forwarded-For: 7.7.7.7" \
+		-H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: front.example.com" >out &&
+	test_grep "\"X-Forwarded-For\", \"6.6.6.6, 7.7.7.7, 127.0.0.1\"" out &&
+	test_grep "\"X-Forwarded-Proto\", \"https\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"front.example.com\"" out &&
+	get / -H "Host: plain.example.com" >out &&
 	test_grep "\"X-Forwarded-For\", \"127.0.0.1\"" out &&
 	test_grep "\"X-Forwarded-Proto\", \"http\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"plain.example.com\"" out
+'
+
+test_expect_success '20: --forward-headers=false replaces them' '
+	bp deploy strict --target 127.0.0.1:$PORT_one --host strict.example.com --forward-headers=false &&
+	get / -H "Host: strict.example.com" -H "X-Forwarded-For: 6.6.6.6" \
+		-H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: front.example.com" >out &&
+	test_grep "\"X-Forwarded-For\", \"127.0.0.1\"" out &&
+	test_grep "\"X-Forwarded-Proto\", \"http\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"strict.example.com\"" out &&
+	! grep -q -e 6.6.6.6 -e front.example.com out
+'
+
+test_expect_success '20: a client'"'"'s Forwarded header never reaches the target' '
+	get / -H "Forwarded: for=6.6.6.6;proto=https" >out &&
+	! grep -q "Forwarded\", \"for=" out &&
+	get / -H "Host: strict.example.com" -H "Forwarded: for=6.6.6.6" >out &&
 	! grep -q 6.6.6.6 out
 '
 
-test_expect_success '20: --forward-headers keeps and appends to them' '
-	bp deploy fwd --target 127.0.0.1:$PORT_one --host fwd.example.com --forward-headers &&
-	get / -H "Host: fwd.example.com" -H "X-Forwarded-For: 6.6.6.6" >out &&
-	test_grep "\"X-Forwarded-For\", \"6.6.6.6, 127.0.0.1\"" out
+test_expect_success '--client-ip-header: its value stands for the client'"'"'s X-Forwarded-For' '
+	bp deploy cip --target 127.0.0.1:$PORT_one --host cip.example.com --client-ip-header True-Client-IP &&
+	get / -H "Host: cip.example.com" -H "True-Client-IP: 203.0.113.9" -H "X-Forwarded-For: 6.6.6.6" >out &&
+	test_grep "\"X-Forwarded-For\", \"203.0.113.9, 127.0.0.1\"" out &&
+	get / -H "Host: cip.example.com" -H "X-Forwarded-For: 6.6.6.6" >out &&
+	test_grep "\"X-Forwarded-For\", \"6.6.6.6, 127.0.0.1\"" out &&
+	bp remove cip
 '
 
 test_expect_success '21: X-Request-ID and X-Request-Start are added only when absent' '
