@@ -541,14 +541,15 @@ static int host_matches(struct slice host, const char *want)
 }
 
 static void redirect(struct conn *c, const char *scheme, struct slice host,
-		     struct slice target)
+		     struct http_head *h)
 {
 	struct strbuf loc = STRBUF_INIT;
 	strbuf_addf(&loc, "Location: %s://", scheme);
 	strbuf_add(&loc, host.p, host.n);
 	if (!strcmp(scheme, "https") && cfg.https_port != 443)
 		strbuf_addf(&loc, ":%d", cfg.https_port);
-	strbuf_add(&loc, target.p, target.n);
+	strbuf_add(&loc, h->path.p, h->path.n);
+	strbuf_add(&loc, h->rest.p, h->rest.n);
 	strbuf_addstr(&loc, "\r\n");
 	send_local(c, 301, loc.buf, NULL, NULL, "");
 	strbuf_release(&loc);
@@ -660,12 +661,12 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 		struct slice ch = { s->canonical_host, strlen(s->canonical_host) };
 		c->in.pos += hl;
 		redirect(c, s->tls && (s->tls_redirect || c->ln->tls) ? "https" : "http",
-			 ch, h->target);
+			 ch, h);
 		return;
 	}
 	if (s->tls && s->tls_redirect && !c->ln->tls) {
 		c->in.pos += hl;
-		redirect(c, "https", bare, h->target);
+		redirect(c, "https", bare, h);
 		return;
 	}
 	if (s->state == SVC_STOPPED && !is_health) {

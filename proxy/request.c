@@ -61,23 +61,25 @@ static void add_header(struct strbuf *sb, struct slice name, struct slice value)
 	strbuf_addstr(sb, "\r\n");
 }
 
-/* The request line, with the matched prefix stripped if the service says so. */
+/*
+ * The request line, in origin-form even when the client sent absolute-form
+ * (RFC 9112 3.2.1: a request to an origin server carries path and query
+ * only), with the matched prefix stripped if the service says so.
+ */
 static void add_request_line(struct strbuf *sb, struct conn *c,
 			     struct http_head *h, size_t prefix_len)
 {
+	struct slice path = h->path;
 	strbuf_add(sb, h->method.p, h->method.n);
 	strbuf_addch(sb, ' ');
 	if (prefix_len && c->svc->strip_prefix) {
-		struct slice rest = { h->path.p + prefix_len, h->path.n - prefix_len };
-		if (!rest.n || rest.p[0] != '/')
+		path.p += prefix_len;
+		path.n -= prefix_len;
+		if (!path.n || path.p[0] != '/')
 			strbuf_addch(sb, '/');
-		strbuf_add(sb, rest.p, rest.n);
-		if (h->path.n < h->target.n)
-			strbuf_add(sb, h->path.p + h->path.n,
-				   h->target.n - h->path.n);
-	} else {
-		strbuf_add(sb, h->target.p, h->target.n);
 	}
+	strbuf_add(sb, path.p, path.n);
+	strbuf_add(sb, h->rest.p, h->rest.n);
 	strbuf_addstr(sb, c->minor0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
 }
 
@@ -187,7 +189,11 @@ void build_upstream_head(struct conn *c, struct http_head *h,
 			have_id = 1;
 		if (n.n == 15 && slice_caseeq(n, "x-request-start"))
 			have_start = 1;
-		add_header(sb, n, h->hdr[i].value);
+		/* In absolute-form the URI's authority is the host (RFC 9112 3.2.2). */
+		if (h->absolute && n.n == 4 && slice_caseeq(n, "host"))
+			add_header(sb, n, h->host);
+		else
+			add_header(sb, n, h->hdr[i].value);
 	}
 	add_forwarded(sb, c, h);
 	if (!have_id) {

@@ -73,6 +73,24 @@ test_expect_success '7: query and Host reach the backend verbatim' '
 	test_grep "\"Host\", \"Odd.Example.com\"" out
 '
 
+test_expect_success 'absolute-form: the URI'"'"'s authority routes; the target gets origin-form, Host set to it' '
+	get / --request-target "http://name.example.com/abs?q=1" -H "Host: other.example.com" >out &&
+	test_grep "\"backend\": \"one\"" out &&
+	test_grep "\"target\": \"/abs?q=1\"" out &&
+	test_grep "\"Host\", \"name.example.com\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"name.example.com\"" out &&
+	! grep -q other.example.com out &&
+	get / --request-target "HTTP://pre.example.com:80/app/show" -H "Host: name.example.com" >out &&
+	test_grep "\"target\": \"/show\"" out &&
+	get / --request-target "http://name.example.com" >out &&
+	test_grep "\"target\": \"/\"" out
+'
+
+test_expect_success 'absolute-form with userinfo or without a host is refused' '
+	test "$(status / --request-target "http://me@name.example.com/")" = 400 &&
+	test "$(status / --request-target "http:///x")" = 400
+'
+
 test_expect_success '20: without --tls, client X-Forwarded-* are kept and appended to (kamal-proxy'"'"'s default)' '
 	get / -H "X-Forwarded-For: 6.6.6.6" -H "X-Forwarded-For: 7.7.7.7" \
 		-H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: front.example.com" >out &&
