@@ -48,6 +48,13 @@ test_expect_success '4: hosts, wildcards and the catch-all' '
 	get / -H "Host: unknown.example.com" >out && test_grep "\"backend\": \"two\"" out
 '
 
+test_expect_success '4: a wildcard stands for one label, as in kamal-proxy and TLS certificates' '
+	get / -H "Host: A.First.Example.com:80" >out && test_grep "\"backend\": \"one\"" out &&
+	get / -H "Host: a.b.first.example.com" >out && test_grep "\"backend\": \"two\"" out &&
+	get / -H "Host: first.example.com" >out && test_grep "\"backend\": \"two\"" out &&
+	get / -H "Host: .first.example.com" >out && test_grep "\"backend\": \"two\"" out
+'
+
 test_expect_success '5: Host with a port matches the host' '
 	bp deploy named --target 127.0.0.1:$PORT_one --host name.example.com &&
 	get / -H "Host: name.example.com:80" >out && test_grep "\"backend\": \"one\"" out
