@@ -605,6 +605,28 @@ static int excluded_from_metrics(const struct service *s, struct slice path,
 	return 0;
 }
 
+/*
+ * A GET or HEAD of the health path as the target would see it (prefix
+ * stripped). While a service is paused or stopped on purpose kamal-proxy
+ * answers these itself, with 200: a load balancer in front that polls the
+ * path must not take the host out of its pool for a planned pause, and
+ * the target may well be down for the maintenance.
+ */
+static int is_health_request(const struct service *s, const struct http_head *h,
+			     size_t prefix_len)
+{
+	struct slice p = h->path;
+	if (!s->health_path || (!slice_eq(h->method, "GET") && !slice_eq(h->method, "HEAD")))
+		return 0;
+	if (prefix_len && s->strip_prefix) {
+		p.p += prefix_len;
+		p.n -= prefix_len;
+		if (!p.n)
+			p = (struct slice){ "/", 1 };
+	}
+	return slice_eq(p, s->health_path);
+}
+
 /* Handles a parsed request head of length hl at c->in.pos. */
 static void start_request(struct conn *c, struct http_head *h, int hl)
 {
@@ -655,7 +677,6 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 		send_local(c, 404, NULL, NULL, NULL, NULL);
 		return;
 	}
-	int is_health = s->health_path && slice_eq(h->path, s->health_path);
 	struct slice bare = host_only(h->host);
 	if (s->canonical_host && !host_matches(bare, s->canonical_host)) {
 		struct slice ch = { s->canonical_host, strlen(s->canonical_host) };
@@ -669,12 +690,17 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 		redirect(c, "https", bare, h);
 		return;
 	}
-	if (s->state == SVC_STOPPED && !is_health) {
+	if (s->state != SVC_RUNNING && is_health_request(s, h, prefix_len)) {
+		c->in.pos += hl;
+		send_local(c, 200, NULL, NULL, "text/plain; charset=utf-8", "");
+		return;
+	}
+	if (s->state == SVC_STOPPED) {
 		c->in.pos += hl;
 		send_local(c, 503, NULL, s->stop_message, NULL, NULL);
 		return;
 	}
-	if (s->state == SVC_PAUSED && !is_health) {
+	if (s->state == SVC_PAUSED) {
 		/* The head stays in the buffer; it is parsed again on resume. */
 		c->state = CS_HELD;
 		c->deadline = now_ms() + s->pause_deadline_ms;

@@ -159,6 +159,26 @@ test_expect_success '15: the health path still answers while stopped' '
 	bp resume app
 '
 
+test_expect_success '14, 15: paused or stopped, the proxy itself answers GET and HEAD of the health path with 200, even with the target down' '
+	backend_start maint &&
+	bp deploy maint --target 127.0.0.1:$PORT_maint --host maint.example.com \
+		--path-prefix /m --health-check-path /health &&
+	bp stop maint --message "planned" &&
+	kill $PID_maint && { wait $PID_maint 2>/dev/null || :; } &&
+	curl -sS -i --max-time 5 -H "Host: maint.example.com" "http://127.0.0.1:$HTTP_PORT/m/health" >out &&
+	test_grep "^HTTP/1.1 200 " out &&
+	test_grep "^Content-Length: 0" out &&
+	test "$(status /m/health -I -H "Host: maint.example.com")" = 200 &&
+	test "$(status /m/health?probe=1 -H "Host: maint.example.com")" = 200 &&
+	test "$(status /m/health -X POST -H "Host: maint.example.com")" = 503 &&
+	test "$(status /m/other -H "Host: maint.example.com")" = 503 &&
+	bp pause maint --max-pause 5s &&
+	test "$(status /m/health -H "Host: maint.example.com" --max-time 2)" = 200 &&
+	bp resume maint &&
+	test "$(status /m/health -H "Host: maint.example.com")" = 502 &&
+	bp remove maint
+'
+
 test_expect_success '14: paused requests are held and proceed on resume' '
 	bp pause app &&
 	(get / >held.out; echo done >held.done) &
