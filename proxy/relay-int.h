@@ -111,6 +111,14 @@ ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n, unsigned *writab
 void relay_drop_service(struct service *s);
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body);
+/* pages.c: the bodies of local responses, and --error-pages (see there). */
+const char *http_reason(int st);
+/* The page for status st of s (NULL: none); message: a stop's, or NULL. */
+void local_page(const struct service *s, int st, const char *message,
+		struct strbuf *out);
+/* Every *.html of dir, parsed; NULL with err filled when one cannot be. */
+struct error_pages *error_pages_load(const char *dir, struct strbuf *err);
+void error_pages_free(struct error_pages *p);
 int step_tls(struct conn *c);
 void listeners_close(void);
 

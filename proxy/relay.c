@@ -427,55 +427,10 @@ void relay_reap(void)
 
 /* ---------- local responses ---------- */
 
-static const char *reason(int st)
-{
-	switch (st) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 301: return "Moved Permanently";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	}
-	return "Error";
-}
-
-static void html_escape(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': strbuf_addstr(sb, "&lt;"); break;
-		case '>': strbuf_addstr(sb, "&gt;"); break;
-		case '&': strbuf_addstr(sb, "&amp;"); break;
-		case '"': strbuf_addstr(sb, "&quot;"); break;
-		default: strbuf_addch(sb, *s);
-		}
-	}
-}
-
-static int custom_page(struct conn *c, int st, struct strbuf *body)
-{
-	if (!c->svc || !c->svc->error_pages)
-		return 0;
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%d.html", c->svc->error_pages, st);
-	if (strbuf_read_file(body, path) < 0)
-		return 0;
-	return 1;
-}
-
 /*
  * Queues a complete response made here. extra: more header lines, each
- * ending in CRLF. msg: optional text shown on the page.
+ * ending in CRLF. msg: a stop's message, the data of its page (NULL for
+ * every other response).
  */
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body)
@@ -484,20 +439,10 @@ void send_local(struct conn *c, int st, const char *extra, const char *msg,
 	if (c->tgt) /* the log names the target that failed */
 		strbuf_addstr(&c->log_target, c->tgt->addr);
 	request_release(c, 0);
-	if (body) {
+	if (body)
 		strbuf_addstr(&page, body);
-	} else if (!custom_page(c, st, &page)) {
-		strbuf_addf(&page,
-			    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-			    "<title>%d %s</title></head>\n<body><h1>%d %s</h1>\n",
-			    st, reason(st), st, reason(st));
-		if (msg && *msg) {
-			strbuf_addstr(&page, "<p>");
-			html_escape(&page, msg);
-			strbuf_addstr(&page, "</p>\n");
-		}
-		strbuf_addstr(&page, "</body></html>\n");
-	}
+	else
+		local_page(c->svc, st, msg, &page);
 	/* A body we did not read would be taken for the next request. */
 	if (!c->req_done)
 		c->keep_alive = 0;
@@ -505,7 +450,7 @@ void send_local(struct conn *c, int st, const char *extra, const char *msg,
 	c->out_off = 0;
 	strbuf_addf(&c->out,
 		    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
-		    st, reason(st), ctype ? ctype : "text/html; charset=utf-8",
+		    st, http_reason(st), ctype ? ctype : "text/html; charset=utf-8",
 		    c->is_head ? 0 : page.len, extra ? extra : "",
 		    c->keep_alive ? "" : "Connection: close\r\n");
 	if (!c->is_head)
@@ -697,7 +642,7 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 	}
 	if (s->state == SVC_STOPPED) {
 		c->in.pos += hl;
-		send_local(c, 503, NULL, s->stop_message, NULL, NULL);
+		send_local(c, 503, NULL, s->stop_message ? s->stop_message : "", NULL, NULL);
 		return;
 	}
 	if (s->state == SVC_PAUSED) {
@@ -1881,7 +1826,7 @@ void relay_release_held(struct service *s)
 			if (r > 0)
 				c->in.pos += r;
 			c->keep_alive = 0;
-			send_local(c, 503, NULL, s->stop_message, NULL, NULL);
+			send_local(c, 503, NULL, s->stop_message ? s->stop_message : "", NULL, NULL);
 		} else {
 			c->state = CS_HEAD;
 		}
