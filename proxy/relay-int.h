@@ -25,9 +25,11 @@ struct listener {
  * CS_BUFFER: a request body is read into req_spill before the target is
  * contacted (--buffer-requests). CS_REPLY: a response read whole into
  * resp_spill goes to the client; the target is already let go.
+ * CS_LINGER: answered and shut for writing, the rest of what the client
+ * sends is read and dropped before we close (see step_linger()).
  */
 enum conn_state { CS_PROXYHDR, CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL,
-		  CS_H2, CS_BUFFER, CS_REPLY };
+		  CS_H2, CS_BUFFER, CS_REPLY, CS_LINGER };
 
 struct upstream {
 	struct ev ev;
@@ -61,6 +63,7 @@ struct conn {
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
 	uint64_t idle_since; /* when the last request ended */
+	uint64_t linger_end; /* CS_LINGER: closed by then at the latest */
 	struct conn *prev, *next;
 	struct conn *next_ready; /* on the run queue (queued), see relay_run() */
 	struct service *svc;

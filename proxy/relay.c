@@ -795,6 +795,46 @@ static int flush_client(struct conn *c, const char *body, size_t *pend)
 	return progress;
 }
 
+/*
+ * A connection we close while its client may still be sending (its
+ * request was not read to the end: a 431, a 413, an early answer). A
+ * close() with unread bytes makes the kernel send a reset, which throws
+ * away whatever of our answer is not yet delivered and fails the
+ * client's next send, so a client that sends all before it reads (most
+ * do) never sees the answer. As nginx's lingering close does, we shut
+ * our side, then read and drop what comes until the client closes, or
+ * is quiet for LINGER_QUIET_MS, or LINGER_MAX_MS have passed.
+ */
+#define LINGER_QUIET_MS 2000
+#define LINGER_MAX_MS 10000
+
+static void linger_begin(struct conn *c)
+{
+	buf_free(&c->in);
+	c->state = CS_LINGER;
+	c->linger_end = now_ms() + LINGER_MAX_MS;
+	c->deadline = now_ms() + LINGER_QUIET_MS;
+}
+
+static int step_linger(struct conn *c)
+{
+	char scratch[16384];
+	if (!c->readable)
+		return 0;
+	ssize_t n = read(c->ev.fd, scratch, sizeof(scratch));
+	if (n > 0) {
+		uint64_t quiet = now_ms() + LINGER_QUIET_MS;
+		c->deadline = quiet < c->linger_end ? quiet : c->linger_end;
+		return 1;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		c->readable = 0;
+		return 0;
+	}
+	relay_close(c); /* the client's EOF, or an error */
+	return 0;
+}
+
 static void finish_request(struct conn *c, int reuse)
 {
 	access_log(c);
@@ -816,7 +856,10 @@ static void finish_request(struct conn *c, int reuse)
 	if (!c->keep_alive) {
 		if (c->ev.fd >= 0)
 			shutdown(c->ev.fd, SHUT_WR);
-		relay_close(c);
+		if (c->ev.fd >= 0 && !c->req_done && !c->eof)
+			linger_begin(c);
+		else
+			relay_close(c);
 		return;
 	}
 	c->state = CS_HEAD;
@@ -1523,6 +1566,9 @@ void relay_run(struct conn *c)
 			break;
 		case CS_REPLY:
 			p = step_reply(c);
+			break;
+		case CS_LINGER:
+			p = step_linger(c);
 			break;
 		case CS_HELD:
 			if (c->hup || c->eof)

@@ -4,7 +4,8 @@
  * The client's head is rewritten once, into c->uhead, before any of it
  * leaves: the request line (the matched path prefix stripped), the
  * client's headers without the hop-by-hop ones, and what kamal-proxy
- * adds: X-Forwarded-For/-Proto/-Host, X-Request-ID, X-Request-Start.
+ * adds: X-Forwarded-For/-Proto/-Host, X-Kamal-Target, X-Request-ID,
+ * X-Request-Start.
  * Everything is appended from slices of the client's read buffer; nothing
  * is allocated per header.
  */
@@ -125,6 +126,20 @@ static int add_all_values(struct strbuf *sb, const struct http_head *h,
 	return n;
 }
 
+/*
+ * X-Kamal-Target: the target chosen, as kamal-proxy's load balancer
+ * names it to the target (a client's value comes first with
+ * --forward-headers, as For does).
+ */
+static void add_target_header(struct strbuf *sb, struct conn *c, struct http_head *h)
+{
+	strbuf_addstr(sb, "X-Kamal-Target: ");
+	if (c->svc->forward_headers && add_all_values(sb, h, "x-kamal-target"))
+		strbuf_addstr(sb, ", ");
+	strbuf_addstr(sb, c->tgt->addr);
+	strbuf_addstr(sb, "\r\n");
+}
+
 static void add_line(struct strbuf *sb, const char *name, struct slice v)
 {
 	strbuf_addstr(sb, name);
@@ -183,7 +198,7 @@ void build_upstream_head(struct conn *c, struct http_head *h,
 			continue;
 		if (buffered && n.n == 6 && slice_caseeq(n, "expect"))
 			continue;
-		if (forwarding_header(n))
+		if (forwarding_header(n) || (n.n == 14 && slice_caseeq(n, "x-kamal-target")))
 			continue;
 		if (n.n == 12 && slice_caseeq(n, "x-request-id"))
 			have_id = 1;
@@ -196,6 +211,7 @@ void build_upstream_head(struct conn *c, struct http_head *h,
 			add_header(sb, n, h->hdr[i].value);
 	}
 	add_forwarded(sb, c, h);
+	add_target_header(sb, c, h);
 	if (!have_id) {
 		strbuf_addstr(sb, "X-Request-ID: ");
 		size_t at = sb->len;
