@@ -60,7 +60,7 @@ static const struct flag deploy_flags[] = {
 	{ "log-request-header", F_LIST, "log_request_headers", NULL, "Additional request header to log" },
 	{ "log-response-header", F_LIST, "log_response_headers", NULL, "Additional response header to log" },
 	{ "exclude-metrics-path", F_LIST, "exclude_metrics_paths", NULL, "Request path(s) to exclude from metrics" },
-	{ "forward-headers", F_BOOL, "forward_headers", "false", "Keep and append to client X-Forwarded-* headers" },
+	{ "forward-headers", F_BOOL, "forward_headers", "false", "Forward X-Forwarded headers to target (default false if TLS enabled; otherwise true)" },
 	{ "client-ip-header", F_STR, "client_ip_header", "", "Request header holding the original client IP" },
 	{ "scope-cookie-paths", F_BOOL, "scope_cookie_paths", "false", "Scope cookie paths to match path prefix" },
 	{ NULL }
@@ -175,6 +175,13 @@ static void set_value(cJSON *args, const struct flag *f, const char *v)
 		break;
 	}
 	}
+}
+
+static const struct flag *flag_named(const struct flag *flags, const char *name)
+{
+	while (strcmp(flags->name, name))
+		flags++;
+	return flags;
 }
 
 static void usage_flags(const struct flag *flags)
@@ -391,6 +398,11 @@ static int run_cmd(const struct cmd *c, int argc, const char **argv)
 		if ((strvec_find(&seen, "tls-certificate-path") < 0) !=
 		    (strvec_find(&seen, "tls-private-key-path") < 0))
 			die("if any flags in the group [tls-certificate-path tls-private-key-path] are set they must all be set");
+		/* As kamal-proxy: without TLS of our own, something in front
+		 * terminates it and says who the client was. */
+		if (strvec_find(&seen, "forward-headers") < 0)
+			set_value(req, flag_named(c->flags, "forward-headers"),
+				  cJSON_IsTrue(cJSON_GetObjectItem(req, "tls")) ? "false" : "true");
 	}
 	if (!strcmp(c->op, "rollout-set") && strvec_find(&seen, "percent") < 0 &&
 	    strvec_find(&seen, "list") < 0 && strvec_find(&seen, "allowlist") < 0)

@@ -80,7 +80,7 @@ static void service_free(struct service *s)
 	free(s->client_ip_header);
 	free(s->health_path);
 	free(s->health_host);
-	free(s->error_pages);
+	error_pages_free(s->error_pages);
 	free(s->acme_cache);
 	free(s->od_url);
 	ondemand_free(s);
@@ -146,7 +146,7 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 	s->tls = jbool(args, "tls", 0);
 	s->tls_redirect = jbool(args, "tls_redirect", 1);
 	s->tls_staging = jbool(args, "tls_staging", 0);
-	s->forward_headers = jbool(args, "forward_headers", 0);
+	s->forward_headers = jbool(args, "forward_headers", !s->tls);
 	const char *v;
 	if ((v = jstr(args, "canonical_host", NULL)))
 		s->canonical_host = xstrdup(v);
@@ -172,14 +172,9 @@ static struct service *service_build(cJSON *args, struct strbuf *err)
 		strbuf_addstr(err, "a service name is required");
 		goto fail;
 	}
-	if ((v = jstr(args, "error_pages", NULL))) {
-		struct stat st;
-		if (stat(v, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			strbuf_addf(err, "error pages directory '%s' not found", v);
-			goto fail;
-		}
-		s->error_pages = xstrdup(v);
-	}
+	if ((v = jstr(args, "error_pages", NULL)) &&
+	    !(s->error_pages = error_pages_load(v, err)))
+		goto fail;
 	const char *cert = jstr(args, "tls_certificate_path", NULL);
 	const char *key = jstr(args, "tls_private_key_path", NULL);
 	if ((v = jstr(args, "tls_on_demand_url", NULL)) && *v &&

@@ -211,6 +211,40 @@ static int derive(struct http_head *h, int is_request)
 	return 0;
 }
 
+/* RFC 3986 authority characters, less "@": we take no userinfo. */
+static int authority_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:%[]", c);
+}
+
+/*
+ * An absolute-form target: 1, with *origin narrowed to what follows the
+ * authority and *authority set; 0 for any other form (left as it is);
+ * -400 for one we will not take.
+ */
+static int split_absolute(struct slice *origin, struct slice *authority)
+{
+	const char *p = origin->p, *end = p + origin->n;
+	if (origin->n >= 7 && !strncasecmp(p, "http://", 7))
+		p += 7;
+	else if (origin->n >= 8 && !strncasecmp(p, "https://", 8))
+		p += 8;
+	else
+		return 0;
+	const char *a = p;
+	while (p < end && *p != '/' && *p != '?') {
+		if (!authority_char(*p))
+			return -400;
+		p++;
+	}
+	if (p == a)
+		return -400;
+	*authority = (struct slice){ a, p - a };
+	*origin = (struct slice){ p, end - p };
+	return 1;
+}
+
 int http_parse_request(const char *buf, size_t len, size_t max_head,
 		       struct http_head *h)
 {
@@ -238,10 +272,18 @@ int http_parse_request(const char *buf, size_t len, size_t max_head,
 	int r = parse_version(p, le - p, &h->minor);
 	if (r)
 		return r;
-	const char *q = memchr(t, '?', h->target.n);
-	h->path = (struct slice){ t, q ? (size_t)(q - t) : h->target.n };
-	h->query = q ? (struct slice){ q + 1, h->target.n - (q + 1 - t) }
+	struct slice origin = h->target, authority = { "", 0 };
+	int absolute = split_absolute(&origin, &authority);
+	if (absolute < 0)
+		return absolute;
+	h->absolute = absolute;
+	const char *q = memchr(origin.p, '?', origin.n);
+	h->path = (struct slice){ origin.p, q ? (size_t)(q - origin.p) : origin.n };
+	h->rest = (struct slice){ origin.p + h->path.n, origin.n - h->path.n };
+	h->query = q ? (struct slice){ q + 1, origin.n - (q + 1 - origin.p) }
 		     : (struct slice){ "", 0 };
+	if (!h->path.n)
+		h->path = (struct slice){ "/", 1 };
 	h->status = 0;
 	r = parse_headers(buf, next, end, 1, h);
 	if (r == HTTP_INCOMPLETE)
@@ -249,6 +291,8 @@ int http_parse_request(const char *buf, size_t len, size_t max_head,
 	if (r < 0)
 		return r;
 	int d = derive(h, 1);
+	if (absolute)
+		h->host = authority;
 	return d ? d : r;
 }
 
@@ -272,7 +316,8 @@ int http_parse_response(const char *buf, size_t len, size_t max_head,
 	h->status = st;
 	h->reason = n > 13 ? (struct slice){ buf + 13, n - 13 }
 			   : (struct slice){ "", 0 };
-	h->method = h->target = h->path = h->query = (struct slice){ "", 0 };
+	h->method = h->target = h->path = h->query = h->rest = (struct slice){ "", 0 };
+	h->absolute = 0;
 	int r = parse_headers(buf, next, end, 0, h);
 	if (r == HTTP_INCOMPLETE)
 		return len >= max_head ? -431 : HTTP_INCOMPLETE;

@@ -19,7 +19,9 @@
  * Return values of the head parsers: the head's length in bytes (> 0),
  * HTTP_INCOMPLETE (0) when more bytes are needed, or a negative HTTP status
  * to answer with: -400 malformed, -431 head too large / too many headers,
- * -501 unsupported transfer coding, -505 unsupported version.
+ * -501 unsupported transfer coding, -505 unsupported version. An
+ * absolute-form target other than http:// or https:// with a host (and
+ * no userinfo) is malformed.
  */
 #ifndef BERTH_PROXY_HTTP1_H
 #define BERTH_PROXY_HTTP1_H
@@ -43,8 +45,16 @@ struct http_header {
 enum http_body { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_UNTIL_CLOSE };
 
 struct http_head {
-	/* request line, or status line for responses */
-	struct slice method, target, path, query; /* path/query split target */
+	/*
+	 * Request line, or status line for responses. target is the
+	 * request-target as sent; path and query split its origin-form, and
+	 * rest is what follows the path ("?query", or nothing). In
+	 * absolute-form (http://authority/path?query, RFC 9112 3.2.2) the
+	 * authority is the request's host, whatever the Host header says,
+	 * and an empty path is "/".
+	 */
+	struct slice method, target, path, query, rest;
+	unsigned absolute : 1;
 	int status;
 	struct slice reason;
 	int minor; /* HTTP/1.<minor> */

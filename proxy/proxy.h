@@ -110,7 +110,7 @@ struct service {
 	char *stop_message;
 	uint64_t pause_deadline_ms; /* max-pause */
 	SSL_CTX *ssl_ctx;
-	char *error_pages;
+	struct error_pages *error_pages; /* --error-pages, parsed (pages.c) */
 	char *acme_cache; /* automatic TLS: the certificate cache */
 	char *od_url;        /* --tls-on-demand-url (ondemand.c) */
 	struct od_table *od; /* its hosts and their certificates */

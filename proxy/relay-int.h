@@ -25,9 +25,11 @@ struct listener {
  * CS_BUFFER: a request body is read into req_spill before the target is
  * contacted (--buffer-requests). CS_REPLY: a response read whole into
  * resp_spill goes to the client; the target is already let go.
+ * CS_LINGER: answered and shut for writing, the rest of what the client
+ * sends is read and dropped before we close (see step_linger()).
  */
 enum conn_state { CS_PROXYHDR, CS_TLS, CS_HEAD, CS_LOCAL, CS_PROXY, CS_HELD, CS_TUNNEL,
-		  CS_H2, CS_BUFFER, CS_REPLY };
+		  CS_H2, CS_BUFFER, CS_REPLY, CS_LINGER };
 
 struct upstream {
 	struct ev ev;
@@ -61,6 +63,7 @@ struct conn {
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
 	uint64_t idle_since; /* when the last request ended */
+	uint64_t linger_end; /* CS_LINGER: closed by then at the latest */
 	struct conn *prev, *next;
 	struct conn *next_ready; /* on the run queue (queued), see relay_run() */
 	struct service *svc;
@@ -111,6 +114,14 @@ ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n, unsigned *writab
 void relay_drop_service(struct service *s);
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body);
+/* pages.c: the bodies of local responses, and --error-pages (see there). */
+const char *http_reason(int st);
+/* The page for status st of s (NULL: none); message: a stop's, or NULL. */
+void local_page(const struct service *s, int st, const char *message,
+		struct strbuf *out);
+/* Every *.html of dir, parsed; NULL with err filled when one cannot be. */
+struct error_pages *error_pages_load(const char *dir, struct strbuf *err);
+void error_pages_free(struct error_pages *p);
 int step_tls(struct conn *c);
 void listeners_close(void);
 
@@ -148,6 +159,12 @@ static inline void sb_add_hex(struct strbuf *sb, unsigned long long v, int digit
 		tmp[i] = "0123456789abcdef"[v & 15];
 	strbuf_add(sb, tmp, digits);
 }
+
+/* request.c: the head the target gets, into c->uhead (see there). */
+void build_upstream_head(struct conn *c, struct http_head *h,
+			 size_t prefix_len, int buffered);
+/* Connection, Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection. */
+int http_hop_by_hop(struct slice name);
 
 /* cookiescope.c: the request's scope ("prefix\nhost", malloc'd) and the
  * rewriting of one Set-Cookie value under it. */

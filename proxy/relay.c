@@ -25,7 +25,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <malloc.h>
@@ -428,55 +427,10 @@ void relay_reap(void)
 
 /* ---------- local responses ---------- */
 
-static const char *reason(int st)
-{
-	switch (st) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 301: return "Moved Permanently";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	}
-	return "Error";
-}
-
-static void html_escape(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': strbuf_addstr(sb, "&lt;"); break;
-		case '>': strbuf_addstr(sb, "&gt;"); break;
-		case '&': strbuf_addstr(sb, "&amp;"); break;
-		case '"': strbuf_addstr(sb, "&quot;"); break;
-		default: strbuf_addch(sb, *s);
-		}
-	}
-}
-
-static int custom_page(struct conn *c, int st, struct strbuf *body)
-{
-	if (!c->svc || !c->svc->error_pages)
-		return 0;
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/%d.html", c->svc->error_pages, st);
-	if (strbuf_read_file(body, path) < 0)
-		return 0;
-	return 1;
-}
-
 /*
  * Queues a complete response made here. extra: more header lines, each
- * ending in CRLF. msg: optional text shown on the page.
+ * ending in CRLF. msg: a stop's message, the data of its page (NULL for
+ * every other response).
  */
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body)
@@ -485,20 +439,10 @@ void send_local(struct conn *c, int st, const char *extra, const char *msg,
 	if (c->tgt) /* the log names the target that failed */
 		strbuf_addstr(&c->log_target, c->tgt->addr);
 	request_release(c, 0);
-	if (body) {
+	if (body)
 		strbuf_addstr(&page, body);
-	} else if (!custom_page(c, st, &page)) {
-		strbuf_addf(&page,
-			    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-			    "<title>%d %s</title></head>\n<body><h1>%d %s</h1>\n",
-			    st, reason(st), st, reason(st));
-		if (msg && *msg) {
-			strbuf_addstr(&page, "<p>");
-			html_escape(&page, msg);
-			strbuf_addstr(&page, "</p>\n");
-		}
-		strbuf_addstr(&page, "</body></html>\n");
-	}
+	else
+		local_page(c->svc, st, msg, &page);
 	/* A body we did not read would be taken for the next request. */
 	if (!c->req_done)
 		c->keep_alive = 0;
@@ -506,7 +450,7 @@ void send_local(struct conn *c, int st, const char *extra, const char *msg,
 	c->out_off = 0;
 	strbuf_addf(&c->out,
 		    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
-		    st, reason(st), ctype ? ctype : "text/html; charset=utf-8",
+		    st, http_reason(st), ctype ? ctype : "text/html; charset=utf-8",
 		    c->is_head ? 0 : page.len, extra ? extra : "",
 		    c->keep_alive ? "" : "Connection: close\r\n");
 	if (!c->is_head)
@@ -519,47 +463,6 @@ void send_local(struct conn *c, int st, const char *extra, const char *msg,
 }
 
 /* ---------- request start ---------- */
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	if (!rng_state) {
-		if (getrandom(&rng_state, sizeof(rng_state), 0) != sizeof(rng_state))
-			rng_state = wall_ms() ^ (uint64_t)getpid() << 32;
-		rng_state |= 1;
-	}
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static void add_request_id(struct strbuf *sb)
-{
-	uint64_t a = rng_next(), b = rng_next();
-	/* a version-4 UUID */
-	sb_add_hex(sb, a >> 32, 8);
-	strbuf_addch(sb, '-');
-	sb_add_hex(sb, a >> 16, 4);
-	strbuf_addstr(sb, "-4");
-	sb_add_hex(sb, a, 3);
-	strbuf_addch(sb, '-');
-	sb_add_hex(sb, ((b >> 48) & 0x3fff) | 0x8000, 4);
-	strbuf_addch(sb, '-');
-	sb_add_hex(sb, b, 12);
-}
-
-static int hop_by_hop(struct slice n)
-{
-	switch (n.n) {
-	case 2: return slice_caseeq(n, "te");
-	case 7: return slice_caseeq(n, "trailer") || slice_caseeq(n, "upgrade");
-	case 10: return slice_caseeq(n, "connection") || slice_caseeq(n, "keep-alive");
-	case 16: return slice_caseeq(n, "proxy-connection");
-	}
-	return 0;
-}
 
 static struct slice host_only(struct slice h)
 {
@@ -576,98 +479,6 @@ static struct slice host_only(struct slice h)
 	return h;
 }
 
-/* buffered: the body will be here already, so Expect goes (we answered it). */
-static void build_upstream_head(struct conn *c, struct http_head *h,
-				size_t prefix_len, int buffered)
-{
-	struct service *s = c->svc;
-	struct strbuf *sb = &c->uhead;
-	const struct slice *xff = NULL, *xfp = NULL, *xfh = NULL, *cip = NULL;
-	int have_id = 0, have_start = 0;
-	strbuf_reset(sb);
-	c->uhead_off = 0;
-	strbuf_add(sb, h->method.p, h->method.n);
-	strbuf_addch(sb, ' ');
-	if (prefix_len && s->strip_prefix) {
-		struct slice rest = { h->path.p + prefix_len, h->path.n - prefix_len };
-		if (!rest.n || rest.p[0] != '/')
-			strbuf_addch(sb, '/');
-		strbuf_add(sb, rest.p, rest.n);
-		if (h->path.n < h->target.n)
-			strbuf_add(sb, h->path.p + h->path.n,
-				   h->target.n - h->path.n);
-	} else {
-		strbuf_add(sb, h->target.p, h->target.n);
-	}
-	strbuf_addstr(sb, c->minor0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
-	for (size_t i = 0; i < h->nhdr; i++) {
-		struct slice n = h->hdr[i].name;
-		if (hop_by_hop(n))
-			continue;
-		if (buffered && n.n == 6 && slice_caseeq(n, "expect"))
-			continue;
-		if (n.n == 15 && slice_caseeq(n, "x-forwarded-for")) {
-			xff = &h->hdr[i].value;
-			continue;
-		}
-		if (n.n == 17 && slice_caseeq(n, "x-forwarded-proto")) {
-			xfp = &h->hdr[i].value;
-			continue;
-		}
-		if (n.n == 16 && slice_caseeq(n, "x-forwarded-host")) {
-			xfh = &h->hdr[i].value;
-			continue;
-		}
-		if (n.n == 12 && slice_caseeq(n, "x-request-id"))
-			have_id = 1;
-		if (n.n == 15 && slice_caseeq(n, "x-request-start"))
-			have_start = 1;
-		if (s->client_ip_header && slice_caseeq(n, s->client_ip_header))
-			cip = &h->hdr[i].value;
-		strbuf_add(sb, n.p, n.n);
-		strbuf_addstr(sb, ": ");
-		strbuf_add(sb, h->hdr[i].value.p, h->hdr[i].value.n);
-		strbuf_addstr(sb, "\r\n");
-	}
-	strbuf_addstr(sb, "X-Forwarded-For: ");
-	if (s->forward_headers && xff && xff->n) {
-		strbuf_add(sb, xff->p, xff->n);
-		strbuf_addstr(sb, ", ");
-	}
-	if (cip && cip->n)
-		strbuf_add(sb, cip->p, cip->n);
-	else
-		strbuf_addstr(sb, c->addr);
-	strbuf_addstr(sb, "\r\nX-Forwarded-Proto: ");
-	if (s->forward_headers && xfp && xfp->n)
-		strbuf_add(sb, xfp->p, xfp->n);
-	else
-		strbuf_addstr(sb, c->ln->tls ? "https" : "http");
-	strbuf_addstr(sb, "\r\nX-Forwarded-Host: ");
-	if (s->forward_headers && xfh && xfh->n)
-		strbuf_add(sb, xfh->p, xfh->n);
-	else
-		strbuf_add(sb, h->host.p, h->host.n);
-	strbuf_addstr(sb, "\r\n");
-	if (!have_id) {
-		strbuf_addstr(sb, "X-Request-ID: ");
-		size_t at = sb->len;
-		add_request_id(sb);
-		strbuf_setlen(&c->reqid, 0);
-		strbuf_add(&c->reqid, sb->buf + at, sb->len - at);
-		strbuf_addstr(sb, "\r\n");
-	}
-	if (!have_start)
-	{
-		strbuf_addstr(sb, "X-Request-Start: t=");
-		sb_add_u64(sb, wall_ms());
-		strbuf_addstr(sb, "\r\n");
-	}
-	if (h->upgrade && c->minor0 == 0)
-		strbuf_addstr(sb, "Connection: Upgrade\r\n");
-	strbuf_addstr(sb, "\r\n");
-}
-
 static int host_matches(struct slice host, const char *want)
 {
 	size_t n = strlen(want);
@@ -675,14 +486,15 @@ static int host_matches(struct slice host, const char *want)
 }
 
 static void redirect(struct conn *c, const char *scheme, struct slice host,
-		     struct slice target)
+		     struct http_head *h)
 {
 	struct strbuf loc = STRBUF_INIT;
 	strbuf_addf(&loc, "Location: %s://", scheme);
 	strbuf_add(&loc, host.p, host.n);
 	if (!strcmp(scheme, "https") && cfg.https_port != 443)
 		strbuf_addf(&loc, ":%d", cfg.https_port);
-	strbuf_add(&loc, target.p, target.n);
+	strbuf_add(&loc, h->path.p, h->path.n);
+	strbuf_add(&loc, h->rest.p, h->rest.n);
 	strbuf_addstr(&loc, "\r\n");
 	send_local(c, 301, loc.buf, NULL, NULL, "");
 	strbuf_release(&loc);
@@ -738,6 +550,28 @@ static int excluded_from_metrics(const struct service *s, struct slice path,
 	return 0;
 }
 
+/*
+ * A GET or HEAD of the health path as the target would see it (prefix
+ * stripped). While a service is paused or stopped on purpose kamal-proxy
+ * answers these itself, with 200: a load balancer in front that polls the
+ * path must not take the host out of its pool for a planned pause, and
+ * the target may well be down for the maintenance.
+ */
+static int is_health_request(const struct service *s, const struct http_head *h,
+			     size_t prefix_len)
+{
+	struct slice p = h->path;
+	if (!s->health_path || (!slice_eq(h->method, "GET") && !slice_eq(h->method, "HEAD")))
+		return 0;
+	if (prefix_len && s->strip_prefix) {
+		p.p += prefix_len;
+		p.n -= prefix_len;
+		if (!p.n)
+			p = (struct slice){ "/", 1 };
+	}
+	return slice_eq(p, s->health_path);
+}
+
 /* Handles a parsed request head of length hl at c->in.pos. */
 static void start_request(struct conn *c, struct http_head *h, int hl)
 {
@@ -788,26 +622,30 @@ static void start_request(struct conn *c, struct http_head *h, int hl)
 		send_local(c, 404, NULL, NULL, NULL, NULL);
 		return;
 	}
-	int is_health = s->health_path && slice_eq(h->path, s->health_path);
 	struct slice bare = host_only(h->host);
 	if (s->canonical_host && !host_matches(bare, s->canonical_host)) {
 		struct slice ch = { s->canonical_host, strlen(s->canonical_host) };
 		c->in.pos += hl;
 		redirect(c, s->tls && (s->tls_redirect || c->ln->tls) ? "https" : "http",
-			 ch, h->target);
+			 ch, h);
 		return;
 	}
 	if (s->tls && s->tls_redirect && !c->ln->tls) {
 		c->in.pos += hl;
-		redirect(c, "https", bare, h->target);
+		redirect(c, "https", bare, h);
 		return;
 	}
-	if (s->state == SVC_STOPPED && !is_health) {
+	if (s->state != SVC_RUNNING && is_health_request(s, h, prefix_len)) {
 		c->in.pos += hl;
-		send_local(c, 503, NULL, s->stop_message, NULL, NULL);
+		send_local(c, 200, NULL, NULL, "text/plain; charset=utf-8", "");
 		return;
 	}
-	if (s->state == SVC_PAUSED && !is_health) {
+	if (s->state == SVC_STOPPED) {
+		c->in.pos += hl;
+		send_local(c, 503, NULL, s->stop_message ? s->stop_message : "", NULL, NULL);
+		return;
+	}
+	if (s->state == SVC_PAUSED) {
 		/* The head stays in the buffer; it is parsed again on resume. */
 		c->state = CS_HELD;
 		c->deadline = now_ms() + s->pause_deadline_ms;
@@ -957,6 +795,46 @@ static int flush_client(struct conn *c, const char *body, size_t *pend)
 	return progress;
 }
 
+/*
+ * A connection we close while its client may still be sending (its
+ * request was not read to the end: a 431, a 413, an early answer). A
+ * close() with unread bytes makes the kernel send a reset, which throws
+ * away whatever of our answer is not yet delivered and fails the
+ * client's next send, so a client that sends all before it reads (most
+ * do) never sees the answer. As nginx's lingering close does, we shut
+ * our side, then read and drop what comes until the client closes, or
+ * is quiet for LINGER_QUIET_MS, or LINGER_MAX_MS have passed.
+ */
+#define LINGER_QUIET_MS 2000
+#define LINGER_MAX_MS 10000
+
+static void linger_begin(struct conn *c)
+{
+	buf_free(&c->in);
+	c->state = CS_LINGER;
+	c->linger_end = now_ms() + LINGER_MAX_MS;
+	c->deadline = now_ms() + LINGER_QUIET_MS;
+}
+
+static int step_linger(struct conn *c)
+{
+	char scratch[16384];
+	if (!c->readable)
+		return 0;
+	ssize_t n = read(c->ev.fd, scratch, sizeof(scratch));
+	if (n > 0) {
+		uint64_t quiet = now_ms() + LINGER_QUIET_MS;
+		c->deadline = quiet < c->linger_end ? quiet : c->linger_end;
+		return 1;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		c->readable = 0;
+		return 0;
+	}
+	relay_close(c); /* the client's EOF, or an error */
+	return 0;
+}
+
 static void finish_request(struct conn *c, int reuse)
 {
 	access_log(c);
@@ -978,7 +856,10 @@ static void finish_request(struct conn *c, int reuse)
 	if (!c->keep_alive) {
 		if (c->ev.fd >= 0)
 			shutdown(c->ev.fd, SHUT_WR);
-		relay_close(c);
+		if (c->ev.fd >= 0 && !c->req_done && !c->eof)
+			linger_begin(c);
+		else
+			relay_close(c);
 		return;
 	}
 	c->state = CS_HEAD;
@@ -1079,7 +960,7 @@ static void build_response_head(struct conn *c, struct http_head *h)
 	int affinity = s && s->nreaders && c->is_write && s->writer_affinity_ms;
 	for (size_t i = 0; i < h->nhdr; i++) {
 		struct slice n = h->hdr[i].name;
-		if (hop_by_hop(n) && !(upgrade && slice_caseeq(n, "upgrade")))
+		if (http_hop_by_hop(n) && !(upgrade && slice_caseeq(n, "upgrade")))
 			continue;
 		if (n.n == 17 && slice_caseeq(n, "x-writer-affinity")) {
 			if (slice_eq(h->hdr[i].value, "false"))
@@ -1686,6 +1567,9 @@ void relay_run(struct conn *c)
 		case CS_REPLY:
 			p = step_reply(c);
 			break;
+		case CS_LINGER:
+			p = step_linger(c);
+			break;
 		case CS_HELD:
 			if (c->hup || c->eof)
 				relay_close(c);
@@ -1988,7 +1872,7 @@ void relay_release_held(struct service *s)
 			if (r > 0)
 				c->in.pos += r;
 			c->keep_alive = 0;
-			send_local(c, 503, NULL, s->stop_message, NULL, NULL);
+			send_local(c, 503, NULL, s->stop_message ? s->stop_message : "", NULL, NULL);
 		} else {
 			c->state = CS_HEAD;
 		}

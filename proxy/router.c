@@ -2,7 +2,7 @@
  * router.c - services, their routes and targets, and the state file.
  *
  * Routing is a scan over the (few) services: an exact host beats a
- * wildcard (*.example.com), which beats a service without hosts; among
+ * wildcard (*.example.com: one label), which beats a service without hosts; among
  * those the longest matching path prefix wins. A prefix matches a whole
  * path segment: /app matches /app, /app/x and /app?q, never /appointment.
  */
@@ -31,14 +31,19 @@ struct service *service_find(const char *name)
 	return NULL;
 }
 
-/* 3: exact, 2: wildcard, 0: no match */
+/*
+ * 3: exact, 2: wildcard, 0: no match. *.example.com stands for one label,
+ * as in kamal-proxy (and TLS certificates): a.example.com, not
+ * a.b.example.com.
+ */
 static int host_rank(const char *want, struct slice host)
 {
 	size_t n = strlen(want);
 	if (want[0] == '*' && want[1] == '.') {
 		size_t sfx = n - 1; /* ".example.com" */
-		return host.n > sfx &&
-		       !strncasecmp(host.p + host.n - sfx, want + 1, sfx) ? 2 : 0;
+		if (host.n <= sfx || strncasecmp(host.p + host.n - sfx, want + 1, sfx))
+			return 0;
+		return memchr(host.p, '.', host.n - sfx) ? 0 : 2;
 	}
 	return host.n == n && !strncasecmp(host.p, want, n) ? 3 : 0;
 }

@@ -15,7 +15,8 @@ Routes:
   /allow-host     a --tls-on-demand-url endpoint: 200 for hosts in ./allowed-hosts
   /cookies        sets three cookies: a (Path=/), b (no Path), c (Path=/x,
                   Domain=other.example.com)
-  /ws             101 upgrade, then echoes bytes until EOF
+  /ws             101 for a valid RFC 6455 handshake (else 426 or 400),
+                  then echoes bytes until EOF
   /close          200 without a length: the body ends with the connection
                   (head, body and FIN leave together)
   /bytes?n=N      N bytes of a fixed pattern (&chunked=1: chunked, in
@@ -29,6 +30,7 @@ Routes:
                   line per request: the time its head arrived and the
                   time its body was complete (seconds, float)
 """
+import base64
 import hashlib
 import json
 import os
@@ -163,19 +165,7 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/status/"):
             return self.reply(int(path[8:]), "status", "text/plain")
         if path == "/ws":
-            self.send_response(101)
-            self.send_header("Upgrade", "websocket")
-            self.send_header("Connection", "Upgrade")
-            self.send_header("X-Backend", name)
-            self.end_headers()
-            self.wfile.flush()
-            while True:
-                data = self.connection.recv(4096)
-                if not data:
-                    break
-                self.connection.sendall(data)
-            self.close_connection = True
-            return
+            return self.websocket()
         arrived = time.time()
         time.sleep(int(args.get("read_delay_ms", "0")) / 1000.0)
         body = self.read_body()
@@ -187,6 +177,45 @@ class Handler(BaseHTTPRequestHandler):
                 "body_length": len(body),
                 "sha256": hashlib.sha256(body).hexdigest()}
         self.reply(200, json.dumps(info))
+
+    def websocket(self):
+        """Switches only for a handshake an RFC 6455 server accepts (4.2.1):
+        Upgrade: websocket, Connection listing upgrade, a Sec-WebSocket-Key
+        of 16 bytes in base64 and Sec-WebSocket-Version 13; otherwise it
+        answers 426 or 400, as the websockets library does."""
+        h = self.headers
+        conn = ",".join(h.get_all("Connection") or []).lower().split(",")
+        if (h.get("Upgrade", "").lower() != "websocket" or
+                "upgrade" not in [t.strip() for t in conn]):
+            return self.reply(426, "upgrade required", "text/plain",
+                              extra=[("Upgrade", "websocket")])
+        key = h.get("Sec-WebSocket-Key", "")
+        try:
+            good_key = len(base64.b64decode(key, validate=True)) == 16
+        except ValueError:
+            good_key = False
+        if not good_key:
+            return self.reply(400, "bad Sec-WebSocket-Key", "text/plain")
+        if h.get("Sec-WebSocket-Version") != "13":
+            return self.reply(426, "unsupported version", "text/plain",
+                              extra=[("Sec-WebSocket-Version", "13")])
+        guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+        accept = base64.b64encode(hashlib.sha1((key + guid).encode()).digest())
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept.decode())
+        self.send_header("X-Backend", name)
+        self.end_headers()
+        self.wfile.flush()
+        # Not a WebSocket server beyond the handshake: bytes come back as
+        # they went, which is all a relay test needs to see.
+        while True:
+            data = self.connection.recv(4096)
+            if not data:
+                break
+            self.connection.sendall(data)
+        self.close_connection = True
 
     def send_bytes(self, args):
         began = time.time()

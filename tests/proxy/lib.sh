@@ -13,6 +13,10 @@ PROXY_BIN=${PROXY_BIN:-$BUILD_DIR/berth-proxy}
 PYTHON=${PYTHON:-python3}
 HELPERS=$TOP/tests/proxy
 PIDS=""
+# The rest of an RFC 6455 handshake (the sample nonce of its section 1.3),
+# as header lines for raw requests that carry Upgrade: websocket.
+WS_KEY='Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
+
 PIDFILE=$TRASH.pids
 trap 'for p in $PIDS $(cat "$PIDFILE" 2>/dev/null); do kill $p 2>/dev/null; done; rm -f "$PIDFILE"; wait 2>/dev/null' EXIT
 
@@ -22,8 +26,24 @@ started() {
 	echo "$1" >>"$PIDFILE"
 }
 
+# free_port: a port free on 127.0.0.1, outside the kernel's ephemeral range
+# (ip_local_port_range), so that no outgoing connection can be holding it
+# when the server we pick it for binds it.
 free_port() {
-	$PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	$PYTHON -c '
+import random, socket
+lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+ports = [p for p in range(10240, 65536) if not lo <= p <= hi]
+while True:
+    p = random.choice(ports)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+'
 }
 
 wait_port() {

@@ -48,6 +48,13 @@ test_expect_success '4: hosts, wildcards and the catch-all' '
 	get / -H "Host: unknown.example.com" >out && test_grep "\"backend\": \"two\"" out
 '
 
+test_expect_success '4: a wildcard stands for one label, as in kamal-proxy and TLS certificates' '
+	get / -H "Host: A.First.Example.com:80" >out && test_grep "\"backend\": \"one\"" out &&
+	get / -H "Host: a.b.first.example.com" >out && test_grep "\"backend\": \"two\"" out &&
+	get / -H "Host: first.example.com" >out && test_grep "\"backend\": \"two\"" out &&
+	get / -H "Host: .first.example.com" >out && test_grep "\"backend\": \"two\"" out
+'
+
 test_expect_success '5: Host with a port matches the host' '
 	bp deploy named --target 127.0.0.1:$PORT_one --host name.example.com &&
 	get / -H "Host: name.example.com:80" >out && test_grep "\"backend\": \"one\"" out
@@ -73,17 +80,60 @@ test_expect_success '7: query and Host reach the backend verbatim' '
 	test_grep "\"Host\", \"Odd.Example.com\"" out
 '
 
-test_expect_success '20: X-Forwarded-* are replaced by default' '
-	get / -H "X-Forwarded-For: 6.6.6.6" -H "X-Forwarded-Proto: https" >out &&
+test_expect_success 'absolute-form: the URI'"'"'s authority routes; the target gets origin-form, Host set to it' '
+	get / --request-target "http://name.example.com/abs?q=1" -H "Host: other.example.com" >out &&
+	test_grep "\"backend\": \"one\"" out &&
+	test_grep "\"target\": \"/abs?q=1\"" out &&
+	test_grep "\"Host\", \"name.example.com\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"name.example.com\"" out &&
+	! grep -q other.example.com out &&
+	get / --request-target "HTTP://pre.example.com:80/app/show" -H "Host: name.example.com" >out &&
+	test_grep "\"target\": \"/show\"" out &&
+	get / --request-target "http://name.example.com" >out &&
+	test_grep "\"target\": \"/\"" out
+'
+
+test_expect_success 'absolute-form with userinfo or without a host is refused' '
+	test "$(status / --request-target "http://me@name.example.com/")" = 400 &&
+	test "$(status / --request-target "http:///x")" = 400
+'
+
+test_expect_success '20: without --tls, client X-Forwarded-* are kept and appended to (kamal-proxy'"'"'s default)' '
+	get / -H "X-Forwarded-For: 6.6.6.6" -H "X-Forwarded-For: 7.7.7.7" \
+		-H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: front.example.com" >out &&
+	test_grep "\"X-Forwarded-For\", \"6.6.6.6, 7.7.7.7, 127.0.0.1\"" out &&
+	test_grep "\"X-Forwarded-Proto\", \"https\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"front.example.com\"" out &&
+	get / -H "Host: plain.example.com" >out &&
 	test_grep "\"X-Forwarded-For\", \"127.0.0.1\"" out &&
 	test_grep "\"X-Forwarded-Proto\", \"http\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"plain.example.com\"" out
+'
+
+test_expect_success '20: --forward-headers=false replaces them' '
+	bp deploy strict --target 127.0.0.1:$PORT_one --host strict.example.com --forward-headers=false &&
+	get / -H "Host: strict.example.com" -H "X-Forwarded-For: 6.6.6.6" \
+		-H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: front.example.com" >out &&
+	test_grep "\"X-Forwarded-For\", \"127.0.0.1\"" out &&
+	test_grep "\"X-Forwarded-Proto\", \"http\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"strict.example.com\"" out &&
+	! grep -q -e 6.6.6.6 -e front.example.com out
+'
+
+test_expect_success '20: a client'"'"'s Forwarded header never reaches the target' '
+	get / -H "Forwarded: for=6.6.6.6;proto=https" >out &&
+	! grep -q "Forwarded\", \"for=" out &&
+	get / -H "Host: strict.example.com" -H "Forwarded: for=6.6.6.6" >out &&
 	! grep -q 6.6.6.6 out
 '
 
-test_expect_success '20: --forward-headers keeps and appends to them' '
-	bp deploy fwd --target 127.0.0.1:$PORT_one --host fwd.example.com --forward-headers &&
-	get / -H "Host: fwd.example.com" -H "X-Forwarded-For: 6.6.6.6" >out &&
-	test_grep "\"X-Forwarded-For\", \"6.6.6.6, 127.0.0.1\"" out
+test_expect_success '--client-ip-header: its value stands for the client'"'"'s X-Forwarded-For' '
+	bp deploy cip --target 127.0.0.1:$PORT_one --host cip.example.com --client-ip-header True-Client-IP &&
+	get / -H "Host: cip.example.com" -H "True-Client-IP: 203.0.113.9" -H "X-Forwarded-For: 6.6.6.6" >out &&
+	test_grep "\"X-Forwarded-For\", \"203.0.113.9, 127.0.0.1\"" out &&
+	get / -H "Host: cip.example.com" -H "X-Forwarded-For: 6.6.6.6" >out &&
+	test_grep "\"X-Forwarded-For\", \"6.6.6.6, 127.0.0.1\"" out &&
+	bp remove cip
 '
 
 test_expect_success '21: X-Request-ID and X-Request-Start are added only when absent' '
@@ -107,6 +157,26 @@ test_expect_success '15: the health path still answers while stopped' '
 	bp stop app &&
 	test "$(status /up)" = 200 &&
 	bp resume app
+'
+
+test_expect_success '14, 15: paused or stopped, the proxy itself answers GET and HEAD of the health path with 200, even with the target down' '
+	backend_start maint &&
+	bp deploy maint --target 127.0.0.1:$PORT_maint --host maint.example.com \
+		--path-prefix /m --health-check-path /health &&
+	bp stop maint --message "planned" &&
+	kill $PID_maint && { wait $PID_maint 2>/dev/null || :; } &&
+	curl -sS -i --max-time 5 -H "Host: maint.example.com" "http://127.0.0.1:$HTTP_PORT/m/health" >out &&
+	test_grep "^HTTP/1.1 200 " out &&
+	test_grep "^Content-Length: 0" out &&
+	test "$(status /m/health -I -H "Host: maint.example.com")" = 200 &&
+	test "$(status /m/health?probe=1 -H "Host: maint.example.com")" = 200 &&
+	test "$(status /m/health -X POST -H "Host: maint.example.com")" = 503 &&
+	test "$(status /m/other -H "Host: maint.example.com")" = 503 &&
+	bp pause maint --max-pause 5s &&
+	test "$(status /m/health -H "Host: maint.example.com" --max-time 2)" = 200 &&
+	bp resume maint &&
+	test "$(status /m/health -H "Host: maint.example.com")" = 502 &&
+	bp remove maint
 '
 
 test_expect_success '14: paused requests are held and proceed on resume' '
@@ -171,9 +241,10 @@ test_expect_success '23: chunked responses stream through' '
 '
 
 test_expect_success '23: WebSocket upgrade is passed through' '
-	printf "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nping-pong" >req &&
+	printf "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n$WS_KEY\r\nping-pong" >req &&
 	raw "$(cat req)" 1 >out &&
-	test_grep "101" out && test_grep "ping-pong" out
+	test_grep "^HTTP/1.1 101 " out && test_grep "ping-pong" out &&
+	test_grep "^Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" out
 '
 
 test_expect_success 'keep-alive and pipelining: two requests on one connection' '

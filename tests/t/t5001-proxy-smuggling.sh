@@ -69,6 +69,39 @@ test_expect_success 'oversized headers: 431' '
 	test "$(status / -H "X-Big: $big")" = 431
 '
 
+# send_all_then_read MB: a client that writes its whole request before it
+# reads (as Python's http.client, Ruby's Net::HTTP... do), here a 2 MB
+# header at a pace a real network would set (32 KiB every 5 ms), then
+# prints the status line it gets, or the error that ended it.
+send_all_then_read() {
+	$PYTHON -c "
+import socket, sys, time
+s = socket.create_connection(('127.0.0.1', $HTTP_PORT))
+data = b'GET / HTTP/1.1\r\nHost: x\r\nX-Big: ' + b'a' * ($1 << 20) + b'\r\n\r\n'
+try:
+    for i in range(0, len(data), 32768):
+        s.sendall(data[i:i + 32768])
+        time.sleep(0.005)
+    s.settimeout(5)
+    got = b''
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        got += d
+    print(got.split(b'\r\n')[0].decode())
+except OSError as e:
+    print('error:', e)
+"
+}
+
+test_expect_success 'a 2 MB header gets its 431, read and all, before the connection closes' '
+	send_all_then_read 2 >out &&
+	cat out &&
+	test "$(cat out)" = "HTTP/1.1 431 Request Header Fields Too Large" &&
+	test "$(status /)" = 200
+'
+
 test_expect_success 'too many headers: 431' '
 	set -- &&
 	for i in $(seq 1 120); do set -- "$@" -H "X-H$i: v"; done &&

@@ -34,6 +34,15 @@ test_expect_success '19: a static certificate serves HTTPS over HTTP/1.1' '
 	test_grep "\"X-Forwarded-Proto\", \"https\"" out
 '
 
+test_expect_success '20: with --tls, client X-Forwarded-* are replaced (kamal-proxy'"'"'s default then)' '
+	https a.example.com -H "X-Forwarded-For: 6.6.6.6" -H "X-Forwarded-Proto: http" \
+		-H "X-Forwarded-Host: front.example.com" >out &&
+	test_grep "\"X-Forwarded-For\", \"127.0.0.1\"" out &&
+	test_grep "\"X-Forwarded-Proto\", \"https\"" out &&
+	test_grep "\"X-Forwarded-Host\", \"a.example.com:$HTTPS_PORT\"" out &&
+	! grep -q -e 6.6.6.6 -e front.example.com out
+'
+
 # no_sni: a handshake by IP address, which carries no server name.
 no_sni() {
 	openssl s_client -connect 127.0.0.1:$HTTPS_PORT -noservername </dev/null 2>&1

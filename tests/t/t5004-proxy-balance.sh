@@ -22,11 +22,24 @@ test_expect_success '25: with --read-target, GET goes to readers and POST to wri
 	get / -X POST -d x=1 >out && test_grep "\"backend\": \"one\"" out
 '
 
-# ws_backend: which backend answered a WebSocket upgrade.
+test_expect_success 'X-Kamal-Target tells the target how it was picked, as kamal-proxy says it' '
+	get / >out && test_grep "\"X-Kamal-Target\", \"127.0.0.1:$PORT_two\"" out &&
+	get / -X POST -d x=1 >out && test_grep "\"X-Kamal-Target\", \"127.0.0.1:$PORT_one\"" out &&
+	get / -H "X-Kamal-Target: edge" >out &&
+	test_grep "\"X-Kamal-Target\", \"edge, 127.0.0.1:$PORT_two\"" out &&
+	bp deploy strict --target 127.0.0.1:$PORT_three --host strict.example.com --forward-headers=false &&
+	get / -H "Host: strict.example.com" -H "X-Kamal-Target: edge" >out &&
+	test_grep "\"X-Kamal-Target\", \"127.0.0.1:$PORT_three\"" out &&
+	! grep -q edge out &&
+	bp remove strict
+'
+
+# ws_backend: which backend switched to the WebSocket protocol.
 ws_backend() {
 	$PYTHON "$TOP/tests/proxy/raw.py" $HTTP_PORT \
-		"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" 1 |
-		sed -n "s/^X-Backend: \([a-z]*\).*/\1/p"
+		"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n$WS_KEY\r\n" 1 >ws.out &&
+	test_grep "^HTTP/1.1 101 " ws.out &&
+	sed -n "s/^X-Backend: \([a-z]*\).*/\1/p" ws.out
 }
 
 test_expect_success '25: WebSockets go to writers unless --read-target-websockets' '

@@ -24,7 +24,7 @@ ws_session() {
 	$PYTHON -c "
 import socket, time, sys
 s = socket.create_connection(('127.0.0.1', $HTTP_PORT))
-s.sendall(b'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n')
+s.sendall(b'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n$WS_KEY\r\n')
 s.settimeout(1)
 buf = s.recv(4096)
 open('ws.open', 'w').close()
@@ -46,7 +46,7 @@ print(n)
 
 test_expect_success '12 (beyond): a WebSocket lives on during a drain, until its timeout' '
 	rm -f ws.open &&
-	ws_session 6 >ws.count &
+	{ ws_session 6 >ws.count & } &&
 	ws=$! &&
 	for i in $(seq 1 50); do test -f ws.open && break; sleep 0.1; done &&
 	start=$(date +%s) &&
@@ -105,6 +105,50 @@ test_expect_success 'custom error pages are served' '
 	bp stop app &&
 	get / >out && test_grep "custom unavailable" out &&
 	bp resume app
+'
+
+# Kamal's maintenance page: kamal-proxy renders it as a Go template whose
+# data is the stop message.
+cat >maintenance.html <<'EOF'
+<!doctype html>
+<title>Down for maintenance</title>
+{{ if .Message -}}
+<p class="why">{{ .Message }}</p>
+{{- else -}}
+<p class="why">We will be back shortly.</p>
+{{- end }}
+<!-- not for the client -->
+EOF
+
+test_expect_success 'error pages are Go templates: {{.Message}} shows the stop message, escaped' '
+	mkdir tpl && cp maintenance.html tpl/503.html &&
+	echo "<h1>bad gateway{{.Message}}</h1>" >tpl/502.html &&
+	bp deploy tpl --target 127.0.0.1:$PORT_one --host tpl.example.com --error-pages "$TRASH/tpl" &&
+	bp stop tpl --message "Upgrading <db> & \"cache\" + more" &&
+	get / -H "Host: tpl.example.com" >out &&
+	test_grep "^<p class=\"why\">Upgrading &lt;db&gt; &amp; &#34;cache&#34; &#43; more</p>\$" out &&
+	! grep -q -e "{{" -e "not for the client" -e "back shortly" out &&
+	bp stop tpl &&
+	get / -H "Host: tpl.example.com" >out &&
+	test_grep "^<p class=\"why\">We will be back shortly.</p>\$" out &&
+	bp resume tpl &&
+	backend_start brief &&
+	bp deploy tpl --target 127.0.0.1:$PORT_brief --host tpl.example.com --error-pages "$TRASH/tpl" &&
+	kill $PID_brief && { wait $PID_brief 2>/dev/null || :; } &&
+	test "$(status / -H "Host: tpl.example.com")" = 502 &&
+	get / -H "Host: tpl.example.com" >out &&
+	test_grep "^<h1>bad gateway</h1>\$" out &&
+	bp remove tpl
+'
+
+test_expect_success '13: a deploy with error pages that are not templates we can render fails; nothing changes' '
+	mkdir badtpl && echo "{{ if .Message }}unclosed" >badtpl/503.html &&
+	test_must_fail bp deploy app --target 127.0.0.1:$PORT_two --error-pages "$TRASH/badtpl" 2>err &&
+	test_grep "unable to load error pages: 503.html:1: {{if}} or {{with}} without {{end}}" err &&
+	mkdir empty &&
+	test_must_fail bp deploy app --target 127.0.0.1:$PORT_two --error-pages "$TRASH/empty" 2>err &&
+	test_grep "unable to load error pages: no \*.html file" err &&
+	get / >out && test_grep "\"backend\": \"one\"" out
 '
 
 test_expect_success '22: with response buffering, an oversized response gets 500' '

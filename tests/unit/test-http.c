@@ -156,6 +156,34 @@ static void responses(void)
 	CHECK_INT(h.status, 100);
 }
 
+static void absolute_form(void)
+{
+	struct http_head h;
+	CHECK(req("GET http://Other.example:8080/a/b?x=1 HTTP/1.1\r\nHost: mine.example\r\n\r\n", &h) > 0);
+	CHECK_INT(h.absolute, 1);
+	CHECK(slice_eq(h.host, "Other.example:8080"));
+	CHECK(slice_eq(h.path, "/a/b"));
+	CHECK(slice_eq(h.rest, "?x=1"));
+	CHECK(slice_eq(h.query, "x=1"));
+	CHECK(req("GET HTTPS://other.example HTTP/1.1\r\nHost: x\r\n\r\n", &h) > 0);
+	CHECK(slice_eq(h.host, "other.example"));
+	CHECK(slice_eq(h.path, "/"));
+	CHECK(slice_eq(h.rest, ""));
+	CHECK(req("GET http://[::1]:81?q HTTP/1.0\r\n\r\n", &h) > 0);
+	CHECK(slice_eq(h.host, "[::1]:81"));
+	CHECK(slice_eq(h.path, "/"));
+	CHECK(slice_eq(h.rest, "?q"));
+	CHECK(req("GET /plain?y HTTP/1.1\r\nHost: x\r\n\r\n", &h) > 0);
+	CHECK_INT(h.absolute, 0);
+	CHECK(slice_eq(h.host, "x"));
+	CHECK(slice_eq(h.rest, "?y"));
+	/* userinfo, no host, no Host header in 1.1 */
+	CHECK_INT(req("GET http://user@other.example/ HTTP/1.1\r\nHost: x\r\n\r\n", &h), -400);
+	CHECK_INT(req("GET http:///a HTTP/1.1\r\nHost: x\r\n\r\n", &h), -400);
+	CHECK_INT(req("GET http:// HTTP/1.1\r\nHost: x\r\n\r\n", &h), -400);
+	CHECK_INT(req("GET http://other.example/ HTTP/1.1\r\n\r\n", &h), -400);
+}
+
 static void connection_tokens(void)
 {
 	CHECK(http_conn_has((struct slice){ "keep-alive, Upgrade", 19 }, "upgrade"));
@@ -171,6 +199,7 @@ int main(void)
 	RUN(too_many_headers);
 	RUN(chunked);
 	RUN(responses);
+	RUN(absolute_form);
 	RUN(connection_tokens);
 	return unit_done();
 }
