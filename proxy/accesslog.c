@@ -7,16 +7,70 @@
  * completed and written with a single write() when the request finishes.
  */
 #include "relay-int.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct strbuf pending = STRBUF_INIT;
+/* Lines waiting for a slow stdout, at most (then they are dropped). */
+#define LOG_PENDING_MAX (1u << 20)
 
+/*
+ * The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlongs, no surrogates, nothing above U+10FFFF), or 0.
+ */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * A JSON string of n bytes that came off the wire: well-formed UTF-8 goes
+ * through, each byte of anything else becomes U+FFFD (as Go's
+ * encoding/json does), so that every line stays valid JSON.
+ */
 void json_str(struct strbuf *sb, const char *p, size_t n)
 {
 	strbuf_addch(sb, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = p[i];
+		if (ch >= 0x80) {
+			size_t len = utf8_len((const unsigned char *)p + i, n - i);
+			if (len) {
+				i += len - 1;
+				continue;
+			}
+			strbuf_add(sb, p + run, i - run);
+			run = i + 1;
+			strbuf_addstr(sb, "\\ufffd");
+			continue;
+		}
 		if (ch >= 0x20 && ch != 0x7f && ch != '"' && ch != '\\')
 			continue;
 		strbuf_add(sb, p + run, i - run);
@@ -149,27 +203,82 @@ void access_log(struct conn *c)
 		if (c->status >= 100 && c->status < 600)
 			stats.responses[c->status / 100]++;
 	}
-	strbuf_addbuf(&pending, sb);
+	if (pending.len + sb->len > LOG_PENDING_MAX)
+		stats.log_dropped++;
+	else
+		strbuf_addbuf(&pending, sb);
 	strbuf_reset(sb);
 	if (pending.len >= 64 * 1024)
 		access_log_flush();
 }
 
 /*
- * Lines collect here and go out in one write() per tick (100 ms) or 64 KiB,
- * and at exit: a write per request was one syscall in six, and each one
- * also wakes whoever reads our stdout (docker's log driver).
+ * stdout in non-blocking mode, once: a reader that stalls (a full pipe, a
+ * stuck log driver) must never stop the traffic. A terminal is left as it
+ * is (its mode is shared with the shell); so is a regular file, which
+ * never blocks.
+ */
+static void stdout_nonblocking(void)
+{
+	static int done;
+	struct stat st;
+	int fl;
+	if (done)
+		return;
+	done = 1;
+	if (fstat(1, &st) || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return;
+	if ((fl = fcntl(1, F_GETFL)) >= 0)
+		fcntl(1, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* Writes what stdout takes now; 0 when all went, 1 when some waits. */
+static int flush_some(void)
+{
+	size_t off = 0;
+	int r = 0;
+	while (off < pending.len) {
+		ssize_t n = write(1, pending.buf + off, pending.len - off);
+		if (n > 0) {
+			off += n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			r = 1; /* keep the rest, whole lines, for the next tick */
+		else
+			off = pending.len; /* stdout is gone: nothing to keep it for */
+		break;
+	}
+	memmove(pending.buf, pending.buf + off, pending.len - off);
+	strbuf_setlen(&pending, pending.len - off);
+	return r;
+}
+
+/*
+ * Lines collect here and go out once per tick (100 ms) or 64 KiB, and at
+ * exit: a write per request was one syscall in six, and each one also
+ * woke whoever reads our stdout (docker's log driver). What a stalled
+ * reader has no room for waits, up to LOG_PENDING_MAX; lines beyond that
+ * are dropped and counted (berth_proxy_access_log_dropped_total).
  */
 void access_log_flush(void)
 {
-	size_t off = 0;
-	while (off < pending.len) {
-		ssize_t n = write(1, pending.buf + off, pending.len - off);
-		if (n <= 0)
-			break; /* stdout gone or full: drop rather than block */
-		off += n;
+	stdout_nonblocking();
+	flush_some();
+}
+
+/* At exit: up to a second for a slow reader to take the last lines. */
+void access_log_drain(void)
+{
+	long waited = 0;
+	stdout_nonblocking();
+	while (flush_some() && waited < 1000) {
+		struct pollfd p = { 1, POLLOUT, 0 };
+		poll(&p, 1, 100);
+		waited += 100;
 	}
-	strbuf_reset(&pending);
 }
 
 void metrics_render(struct strbuf *out)
@@ -189,6 +298,9 @@ void metrics_render(struct strbuf *out)
 	strbuf_addf(out, "# TYPE berth_proxy_connections_refused_total counter\n"
 		    "berth_proxy_connections_refused_total %llu\n",
 		    (unsigned long long)stats.conns_refused);
+	strbuf_addf(out, "# TYPE berth_proxy_access_log_dropped_total counter\n"
+		    "berth_proxy_access_log_dropped_total %llu\n",
+		    (unsigned long long)stats.log_dropped);
 	strbuf_addf(out, "# TYPE berth_proxy_bytes_received_total counter\n"
 		    "berth_proxy_bytes_received_total %llu\n"
 		    "# TYPE berth_proxy_bytes_sent_total counter\n"

@@ -84,7 +84,7 @@ int daemon_main(volatile int *stop, void (*on_signal)(int))
 	log_warn("berth-proxy %s listening: http %d, https %d, control %s",
 		 BERTH_PROXY_VERSION, cfg.http_port, cfg.https_port, cfg.socket_path);
 	loop_run(stop);
-	access_log_flush();
+	access_log_drain();
 	control_unlink(cfg.socket_path);
 	return 0;
 }

@@ -265,11 +265,13 @@ int ondemand_valid_url(const char *url, struct strbuf *err);
 struct proxy_stats {
 	uint64_t requests, responses[6], conns_accepted, conns_refused;
 	uint64_t bytes_in, bytes_out;
+	uint64_t log_dropped; /* access-log lines a stalled stdout had no room for */
 };
 extern struct proxy_stats stats;
 void metrics_render(struct strbuf *out);
 /* Writes the access-log lines collected during this loop iteration. */
-void access_log_flush(void);
+void access_log_flush(void); /* what stdout takes now, never blocking */
+void access_log_drain(void); /* at exit: up to 1 s for the rest */
 
 /* Duration "30s", "1m30s", "500ms" -> ms; -1 if malformed. */
 int64_t parse_duration_ms(const char *s);

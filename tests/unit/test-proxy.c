@@ -1,6 +1,7 @@
 /* test-proxy.c - routing, durations and PROXY-protocol trust (proxy/). */
 #include "unit.h"
 #include "proxy/proxy.h"
+#include "proxy/relay-int.h"
 
 
 static struct service *svc(const char *name, const char *hosts, const char *prefixes)
@@ -70,8 +71,32 @@ static void proxy_protocol_trust(void)
 	CHECK_INT(proxyproto_trust("10.0.0.0/33"), -1);
 }
 
+static const char *js(const char *in)
+{
+	static struct strbuf sb = STRBUF_INIT;
+	strbuf_reset(&sb);
+	json_str(&sb, in, strlen(in));
+	return sb.buf;
+}
+
+/* Every access-log line must parse as JSON, whatever bytes a client sent. */
+static void json_strings(void)
+{
+	CHECK_STR(js("plain"), "\"plain\"");
+	CHECK_STR(js("a\"b\\c\n\x7f"), "\"a\\\"b\\\\c\\u000a\\u007f\"");
+	CHECK_STR(js("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+		  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""); /* é € 😀 pass */
+	CHECK_STR(js("\xff"), "\"\\ufffd\"");
+	CHECK_STR(js("a\xc3"), "\"a\\ufffd\""); /* cut short */
+	CHECK_STR(js("\xc0\xaf"), "\"\\ufffd\\ufffd\""); /* overlong */
+	CHECK_STR(js("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\""); /* a surrogate */
+	CHECK_STR(js("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
+	CHECK_STR(js("\xe2\x82x"), "\"\\ufffd\\ufffdx\"");
+}
+
 int main(void)
 {
+	RUN(json_strings);
 	RUN(routing);
 	RUN(durations);
 	RUN(proxy_protocol_trust);
