@@ -82,6 +82,15 @@ static void accessory_info(struct shcmd *out, const struct kamal *k, const void 
 	kc_accessory_info(out, k, arg, 0, 0);
 }
 
+/* The hosts of selected (in its order) that run acc, into out. */
+static void accessory_selected(const struct config_accessory *acc,
+			       const struct strvec *selected, struct strvec *out)
+{
+	for (size_t j = 0; j < selected->nr; j++)
+		if (strvec_find(&acc->hosts, selected->v[j]) >= 0)
+			strvec_push(out, selected->v[j]);
+}
+
 /*
  * Kamal's `accessory details all`: each accessory in file order, on the
  * selected hosts that run it (in the selection's order).
@@ -99,9 +108,7 @@ int cli_accessory_details(struct cli_context *ctx, const struct config_accessory
 		struct strbuf type = STRBUF_INIT;
 		if (only && only != acc)
 			continue;
-		for (size_t j = 0; j < selected.nr; j++)
-			if (strvec_find(&acc->hosts, selected.v[j]) >= 0)
-				strvec_push(&hosts, selected.v[j]);
+		accessory_selected(acc, &selected, &hosts);
 		strbuf_addf(&type, "Accessory %s", acc->name);
 		if (hosts.nr)
 			r = cli_show_on(ctx, &hosts, type.buf, accessory_info, acc);
@@ -211,9 +218,7 @@ static int details(int argc, const char **argv, struct cli_context *ctx)
 	for (size_t i = 0; i < cfg->accessories_nr; i++) {
 		const struct config_accessory *acc = &cfg->accessories[i];
 		struct strvec hosts = STRVEC_INIT;
-		for (size_t j = 0; j < selected.nr; j++)
-			if (strvec_find(&acc->hosts, selected.v[j]) >= 0)
-				strvec_push(&hosts, selected.v[j]);
+		accessory_selected(acc, &selected, &hosts);
 		strbuf_init(&types[i], 0);
 		strbuf_addf(&types[i], "Accessory %s", acc->name);
 		add_part(&ps, types[i].buf, accessory_info, acc, &hosts);

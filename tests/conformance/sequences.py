@@ -227,6 +227,8 @@ def proxy_archive(root):
     import io
     import tarfile
     path = os.path.join(root, "berth-proxy.tar")
+    if os.path.exists(path):
+        return path
     manifest = b'[{"Config":"blobs/sha256/' + b"ab" * 32 + b'","RepoTags":["berth-proxy:v0.9.2"]}]'
     with tarfile.open(path, "w") as t:
         info = tarfile.TarInfo("manifest.json")
