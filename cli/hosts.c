@@ -14,6 +14,7 @@
  *    config's primary host.
  */
 #include "cli.h"
+#include "cli/app.h"
 #include "config/model.h"
 #include "log.h"
 
@@ -269,4 +270,24 @@ void cli_accessory_hosts(struct cli_context *ctx, struct strvec *out)
 int cli_role_selected(struct cli_context *ctx, const char *role)
 {
 	return selected(selection(ctx), role);
+}
+
+void cli_roles(struct cli_context *ctx, struct strvec *out)
+{
+	strvec_pushvec(out, &selection(ctx)->roles);
+}
+
+void cli_roles_on(struct cli_context *ctx, const char *host, struct strvec *out)
+{
+	struct config *cfg = cli_load_config(ctx);
+	const struct strvec *roles = &selection(ctx)->roles;
+
+	for (size_t i = 0; i < roles->nr; i++)
+		if (role_has(config_role(cfg, roles->v[i]), host))
+			strvec_push(out, roles->v[i]);
+}
+
+const char *cli_primary_role(struct cli_context *ctx)
+{
+	return selection(ctx)->primary_role;
 }
