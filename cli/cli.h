@@ -107,6 +107,14 @@ int cmd_config(int argc, const char **argv, struct cli_context *ctx);
 int cmd_secrets(int argc, const char **argv, struct cli_context *ctx);
 int cmd_audit(int argc, const char **argv, struct cli_context *ctx);
 int cmd_details(int argc, const char **argv, struct cli_context *ctx);
+int cmd_deploy(int argc, const char **argv, struct cli_context *ctx);
+int cmd_redeploy(int argc, const char **argv, struct cli_context *ctx);
+int cmd_rollback(int argc, const char **argv, struct cli_context *ctx);
+int cmd_setup(int argc, const char **argv, struct cli_context *ctx);
+int cmd_remove(int argc, const char **argv, struct cli_context *ctx);
+/* deploy, redeploy and setup's options; remove's. */
+extern const struct cli_option cli_deploy_options[];
+extern const struct cli_option cli_remove_options[];
 
 /* `accessory details`: each accessory's container (only: just that one); 0/-1. */
 int cli_accessory_details(struct cli_context *ctx, const struct config_accessory *only);

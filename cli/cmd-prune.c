@@ -4,6 +4,7 @@
  * rollback (retain_containers, or --retain).
  */
 #include "cli.h"
+#include "cli/deploy.h"
 #include "cli/exec.h"
 #include "cli/hooks.h"
 #include "commands/auditor.h"
@@ -88,12 +89,17 @@ static int prune_images(int argc, const char **argv, struct cli_context *ctx)
 	return prune_on_hosts(ctx, 1, 0) ? 1 : 0;
 }
 
-static int prune_all(int argc, const char **argv, struct cli_context *ctx)
+int cli_prune_all(struct cli_context *ctx)
 {
 	long retain = kamal_retain_containers(cli_load_config(ctx));
 	if (prune_on_hosts(ctx, 0, retain) < 0)
-		return 1;
-	return prune_on_hosts(ctx, 1, 0) ? 1 : 0;
+		return -1;
+	return prune_on_hosts(ctx, 1, 0);
+}
+
+static int prune_all(int argc, const char **argv, struct cli_context *ctx)
+{
+	return cli_prune_all(ctx) ? 1 : 0;
 }
 
 static const struct cli_option containers_options[] = {

@@ -8,6 +8,7 @@
  * /proc/PID/cmdline shows it to every user of the machine.
  */
 #include "cli.h"
+#include "cli/deploy.h"
 #include "cli/build.h"
 #include "cli/exec.h"
 #include "cli/hooks.h"
@@ -116,7 +117,7 @@ static int registry_setup(int argc, const char **argv, struct cli_context *ctx)
 	return r ? 1 : 0;
 }
 
-static int registry_remove(int argc, const char **argv, struct cli_context *ctx)
+int cli_registry_remove(struct cli_context *ctx, int skip_local, int skip_remote)
 {
 	struct login l = { 0 };
 	struct shcmd c = SHCMD_INIT;
@@ -126,24 +127,29 @@ static int registry_remove(int argc, const char **argv, struct cli_context *ctx)
 
 	credentials(ctx, &l);
 	if (l.reg.local) {
-		if (!skip(ctx, "skip-local")) {
+		if (!skip_local) {
 			kc_registry_remove(&c);
 			kx_local(&c, REMOTE_NO_RAISE);
 		}
 		shcmd_clear(&c);
 		return 0;
 	}
-	if (!skip(ctx, "skip-local")) {
+	if (!skip_local) {
 		kc_registry_logout(&c, &l.reg);
 		r = kx_local(&c, 0);
 		shcmd_clear(&c);
 	}
-	if (!r && !skip(ctx, "skip-remote")) {
+	if (!r && !skip_remote) {
 		cli_hosts(ctx, &hosts);
 		r = cli_pre_connect(ctx) < 0 ? -1 : on_hosts(&hosts, logout_host, &l, &o);
 	}
 	strvec_clear(&hosts);
-	return r ? 1 : 0;
+	return r ? -1 : 0;
+}
+
+static int registry_remove(int argc, const char **argv, struct cli_context *ctx)
+{
+	return cli_registry_remove(ctx, skip(ctx, "skip-local"), skip(ctx, "skip-remote")) ? 1 : 0;
 }
 
 static int registry_login(int argc, const char **argv, struct cli_context *ctx)

@@ -3,6 +3,7 @@
  * a command on every selected host.
  */
 #include "cli.h"
+#include "cli/deploy.h"
 
 #include <pthread.h>
 #include "cli/exec.h"
@@ -68,7 +69,7 @@ static int bootstrap_host(struct host_session *h, void *data)
 	return 0;
 }
 
-static int server_bootstrap(int argc, const char **argv, struct cli_context *ctx)
+int cli_server_bootstrap(struct cli_context *ctx)
 {
 	struct bootstrap b = { cli_kamal(ctx), STRVEC_INIT, PTHREAD_MUTEX_INITIALIZER };
 	struct strvec hosts = STRVEC_INIT;
@@ -89,7 +90,12 @@ static int server_bootstrap(int argc, const char **argv, struct cli_context *ctx
 	strvec_clear(&b.missing);
 	if (!r)
 		r = cli_run_hook(ctx, "docker-setup", NULL);
-	return r ? 1 : 0;
+	return r ? -1 : 0;
+}
+
+static int server_bootstrap(int argc, const char **argv, struct cli_context *ctx)
+{
+	return cli_server_bootstrap(ctx) ? 1 : 0;
 }
 
 struct exec_run {

@@ -29,21 +29,6 @@ static int git_output(const char *const *argv, struct strbuf *out)
 	return ret;
 }
 
-static void random_hex(struct strbuf *sb, size_t bytes)
-{
-	unsigned char buf[32];
-	size_t i;
-	int fd = open("/dev/urandom", O_RDONLY);
-
-	if (fd < 0 || read(fd, buf, bytes) != (ssize_t)bytes)
-		for (i = 0; i < bytes; i++)
-			buf[i] = (unsigned char)rand();
-	if (fd >= 0)
-		close(fd);
-	for (i = 0; i < bytes; i++)
-		strbuf_addf(sb, "%02x", buf[i]);
-}
-
 const char *config_version(struct config *cfg, struct strbuf *err)
 {
 	static const char *rev[] = { "git", "rev-parse", "HEAD", NULL };
@@ -74,7 +59,7 @@ const char *config_version(struct config *cfg, struct strbuf *err)
 	if (ynode_get(ynode_get(cfg->raw, "builder"), "context") &&
 	    git_output(status, &dirty) == 0 && dirty.len) {
 		strbuf_addstr(&out, "_uncommitted_");
-		random_hex(&out, 8);
+		strbuf_add_random_hex(&out, 8);
 	}
 	strbuf_release(&dirty);
 	cfg->version = strbuf_detach(&out, NULL);

@@ -1,4 +1,5 @@
 #include "strbuf.h"
+#include <sys/random.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -253,4 +254,18 @@ fail:
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+void strbuf_add_random_hex(struct strbuf *sb, size_t bytes)
+{
+	unsigned char buf[32];
+
+	if (bytes > sizeof(buf))
+		bytes = sizeof(buf);
+	/* getrandom only fails before the pool is ready, at early boot. */
+	if (getrandom(buf, bytes, 0) != (ssize_t)bytes)
+		for (size_t i = 0; i < bytes; i++)
+			buf[i] = (unsigned char)rand();
+	for (size_t i = 0; i < bytes; i++)
+		strbuf_addf(sb, "%02x", buf[i]);
 }

@@ -87,4 +87,7 @@ int strbuf_read_fd(struct strbuf *sb, int fd);
  * the file open. */
 int strbuf_write_file(const struct strbuf *sb, const char *path);
 
+/* bytes random bytes (at most 32) as hex: the suffixes Kamal draws with SecureRandom.hex. */
+void strbuf_add_random_hex(struct strbuf *sb, size_t bytes);
+
 #endif

@@ -12,14 +12,20 @@
 #include "remote/remote-int.h"
 
 #include <errno.h>
+#include <pthread.h>
 
 struct answer {
 	char *kind, *match, *out;
+	char *after; /* NULL, or the RUN that must have come before on the host */
 	int status;
 };
 
 static struct answer *answers;
 static size_t answers_nr, answers_alloc;
+
+/* "HOST\tLINE" of every RUN so far (hosts may run in threads). */
+static struct strvec history = STRVEC_INIT;
+static pthread_mutex_t history_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static char *unescape(const char *s)
 {
@@ -37,10 +43,10 @@ static char *unescape(const char *s)
 
 static int parse_line(const char *path, unsigned lineno, char *line, struct strbuf *err)
 {
-	char *f[4] = { line, NULL, NULL, NULL };
+	char *f[5] = { line, NULL, NULL, NULL, NULL };
 	struct answer *a;
 
-	for (int i = 1; i < 4; i++) {
+	for (int i = 1; i < 5; i++) {
 		char *tab = f[i - 1] ? strchr(f[i - 1], '\t') : NULL;
 		if (!tab)
 			break;
@@ -58,6 +64,7 @@ static int parse_line(const char *path, unsigned lineno, char *line, struct strb
 	a->match = unescape(f[1]);
 	a->status = atoi(f[2]);
 	a->out = unescape(f[3] ? f[3] : "");
+	a->after = f[4] && *f[4] ? unescape(f[4]) : NULL;
 	return 0;
 }
 
@@ -85,19 +92,82 @@ int dryrun_load_answers(const char *path, struct strbuf *err)
 	return r;
 }
 
-int dryrun_answer(const char *kind, const char *line, struct strbuf *out)
+/*
+ * Whether line holds pattern; a "*" in it matches a run of characters
+ * without blanks or quotes, copied into star.
+ */
+static int matches(const char *line, const char *pattern, struct strbuf *star)
 {
+	const char *wild = strchr(pattern, '*');
+	size_t plen;
+
+	if (!wild)
+		return strstr(line, pattern) != NULL;
+	plen = (size_t)(wild - pattern);
+	for (const char *p = line; *p; p++) {
+		const char *q;
+		if (strncmp(p, pattern, plen))
+			continue;
+		q = p + plen;
+		strbuf_reset(star);
+		while (*q && !strchr(" \t'\"", *q)) {
+			strbuf_addch(star, *q);
+			q++;
+			if (star->len && !strncmp(q, wild + 1, strlen(wild + 1)))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int happened(const char *host, const char *after, const char *star)
+{
+	struct strbuf want = STRBUF_INIT;
+	const char *wild = strchr(after, '*');
+	size_t hlen = strlen(host);
+	int found = 0;
+
+	if (wild)
+		strbuf_addf(&want, "%.*s%s%s", (int)(wild - after), after, star, wild + 1);
+	else
+		strbuf_addstr(&want, after);
+	pthread_mutex_lock(&history_lock);
+	for (size_t i = 0; i < history.nr && !found; i++)
+		found = !strncmp(history.v[i], host, hlen) && history.v[i][hlen] == '\t' &&
+			strstr(history.v[i] + hlen + 1, want.buf);
+	pthread_mutex_unlock(&history_lock);
+	strbuf_release(&want);
+	return found;
+}
+
+int dryrun_answer(const char *kind, const char *host, const char *line, struct strbuf *out)
+{
+	struct strbuf star = STRBUF_INIT;
+	int status = -1;
+
+	if (!strcmp(kind, "RUN")) {
+		struct strbuf entry = STRBUF_INIT;
+		strbuf_addf(&entry, "%s\t%s", host, line);
+		pthread_mutex_lock(&history_lock);
+		strvec_push(&history, entry.buf);
+		pthread_mutex_unlock(&history_lock);
+		strbuf_release(&entry);
+	}
 	for (size_t i = 0; i < answers_nr; i++) {
 		const struct answer *a = &answers[i];
 		if (strcmp(a->kind, "*") && strcmp(a->kind, kind))
 			continue;
-		if (!strstr(line, a->match))
+		if (!matches(line, a->match, &star))
+			continue;
+		if (a->after && !happened(host, a->after, star.buf))
 			continue;
 		if (out)
 			strbuf_addstr(out, a->out);
-		return a->status;
+		status = a->status;
+		break;
 	}
-	return -1;
+	strbuf_release(&star);
+	return status;
 }
 
 void dryrun_free_answers(void)
@@ -106,7 +176,9 @@ void dryrun_free_answers(void)
 		free(answers[i].kind);
 		free(answers[i].match);
 		free(answers[i].out);
+		free(answers[i].after);
 	}
+	strvec_clear(&history);
 	free(answers);
 	answers = NULL;
 	answers_nr = answers_alloc = 0;

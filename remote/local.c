@@ -13,6 +13,8 @@
 #include "quote.h"
 #include "run-command.h"
 
+#include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 static void local_argv(const struct shcmd *c, struct strvec *argv)
@@ -105,7 +107,7 @@ int local_exec(const struct shcmd *c, const struct local_opts *o)
 	if (planned(c, "RUN", flags, &shown)) {
 		if (env && env->nr && (flags & REMOTE_SHOW_ENV))
 			plan_env(env);
-		status = remote.mode.answers ? dryrun_answer("RUN", shown, NULL) : 0;
+		status = remote.mode.answers ? dryrun_answer("RUN", "local", shown, NULL) : 0;
 		free(shown);
 		return (flags & REMOTE_NO_RAISE) ? (status < 0 ? 0 : status) : 0;
 	}
@@ -152,7 +154,7 @@ int local_capture(const struct shcmd *c, struct strbuf *out, unsigned flags)
 	int status;
 
 	if (planned(c, "CAPTURE", flags | REMOTE_QUERY, &shown)) {
-		status = dryrun_answer("CAPTURE", shown, out);
+		status = dryrun_answer("CAPTURE", "local", shown, out);
 		free(shown);
 		return status < 0 ? 0 : status;
 	}
@@ -209,4 +211,20 @@ int remote_exec_interactive(const char *host, const struct shcmd *c)
 		strbuf_release(&shown);
 		return status;
 	}
+}
+
+int remote_sleep(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	if (remote.mode.dry_run || remote.mode.answers) {
+		/* Kamal's plan shows whole seconds of boot.wait and poll sleeps. */
+		printf("[local] SLEEP %u\n", (ms + 999) / 1000);
+		return 0;
+	}
+	/* A signal (Ctrl-C) cuts the sleep short; the caller then stops. */
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		if (remote_interrupted())
+			return -1;
+	return remote_interrupted() ? -1 : 0;
 }

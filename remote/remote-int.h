@@ -48,7 +48,7 @@ void remote_child_env(struct strvec *env);
 /* dryrun.c: BERTH_DRY_RUN_ANSWERS */
 int dryrun_load_answers(const char *path, struct strbuf *err);
 /* The canned answer for kind ("CAPTURE", "RUN", "TEST") and line: status, or -1 if none. */
-int dryrun_answer(const char *kind, const char *line, struct strbuf *out);
+int dryrun_answer(const char *kind, const char *host, const char *line, struct strbuf *out);
 void dryrun_free_answers(void);
 
 /* output.c: one line at a time, the progress line kept out of the way. */

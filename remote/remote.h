@@ -28,7 +28,7 @@
  *
  * Dry run (mode.dry_run): commands that change a host are printed in the
  * format of ../shared/conformance/kamal-commands ("[HOST] RUN ...",
- * "[HOST] UPLOAD path from=io mode=0600" plus "  | " content lines,
+ * "[HOST] UPLOAD path from=<io> mode=0600" plus "  | " content lines,
  * "[local] RUN ...") and not run; queries (host_capture, and host_run with
  * REMOTE_QUERY) still run, so the plan fits the hosts as they are. With
  * BERTH_DRY_RUN_ANSWERS=FILE nothing connects at all: queries are
@@ -181,6 +181,12 @@ int remote_stream(const struct strvec *hosts, const struct shcmd *c);
  */
 int remote_forward_port(const char *host, int port, struct strbuf *why);
 void remote_cancel_forwards(void);
+
+/*
+ * Waits ms milliseconds (boot.wait, health polls), or less when Ctrl-C
+ * comes: -1 then. A dry run prints "[local] SLEEP N" and does not wait.
+ */
+int remote_sleep(unsigned ms);
 
 /* The same contract on the machine berth runs on ("[local]" in a dry run). */
 struct local_opts {

@@ -247,7 +247,7 @@ static int run(struct host_session *h, const struct shcmd *c, const char *kind,
 	if (remote.mode.dry_run || remote.mode.answers)
 		plan(h->shown, kind, clean);
 	if (dry(flags)) {
-		status = remote.mode.answers ? dryrun_answer(kind, line.buf, out) : 0;
+		status = remote.mode.answers ? dryrun_answer(kind, h->shown, line.buf, out) : 0;
 		if (status < 0)
 			status = 0;
 		if (status && !(flags & REMOTE_NO_RAISE))
@@ -302,7 +302,7 @@ static void plan_upload(struct host_session *h, const char *path, const char *da
 	struct strbuf head = STRBUF_INIT;
 	const char *p = data, *end = data + len;
 
-	strbuf_addf(&head, "%s from=io mode=%04o", path, mode);
+	strbuf_addf(&head, "%s from=<io> mode=%04o", path, mode);
 	plan(h->shown, "UPLOAD", head.buf);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -35,8 +35,24 @@ ANSWERS = [
     ("CAPTURE", "status --porcelain", 0, ""),
     ("CAPTURE", "ls .kamal/apps", 0, "0"),
     ("CAPTURE", "docker image inspect berth-proxy", 0, ""),
-    ("*", "", 0, "stub-output"),
 ]
+
+# The app's containers (the README's table): health, the running version,
+# the versions there are, and which containers exist. A container exists
+# for v40, v41 and the running version, and for any version a `docker run
+# --name` went to that host for earlier in the run (the fifth field).
+def app_answers(running):
+    return [
+        ("CAPTURE", "{{if .State.Health}}", 0, "healthy"),
+        ("CAPTURE", "| head -1 | while read line; do echo ${line#", 0, running),
+        ("CAPTURE", "while read line; do echo ${line#", 0, "v41\\nv40"),
+        ("CAPTURE", f"-{running}$' --quiet", 0, "0123456789ab"),
+        ("CAPTURE", "-v41$' --quiet", 0, "0123456789ab"),
+        ("CAPTURE", "-v40$' --quiet", 0, "0123456789ab"),
+        ("CAPTURE", "name=^*$' --quiet", 0, "0123456789ab", "--name *"),
+        ("CAPTURE", "$' --quiet", 0, ""),
+        ("*", "", 0, "stub-output"),
+    ]
 
 
 def load_diffs():
@@ -176,6 +192,12 @@ def mask(line, app, tmp, sha):
     line = line.replace("[deployer@example.com]", "[<PERFORMER>]")
     line = line.replace(tmp, "<TMPDIR>").replace(app, "<APP_DIR>").replace(sha, "<GIT_SHA>")
     line = re.sub(r"(kamal-clones/[^/ ]+-)[0-9a-f]{13}", r"\1<HEX13>", line)
+    line = re.sub(r"(--hostname \S+-)[0-9a-f]{12}\b", r"\1<HEX12>", line)
+    line = re.sub(r"(_replaced_)[0-9a-f]{16}\b", r"\1<HEX16>", line)
+    line = re.sub(r"(-exec-\S+-)[0-9a-f]{6}\b", r"\1<HEX6>", line)
+    # berth's plan never shows a secret: an uploaded env line's value is
+    # redacted, which the goldens write as the secret it came from.
+    line = re.sub(r"^(  \| ([A-Za-z_][A-Za-z0-9_]*)=)\[REDACTED\]$", r"\1[SECRET:\2]", line)
     return clone_basename(line)
 
 
@@ -283,16 +305,20 @@ def main():
             with open(path, "w") as f:
                 f.write("#!/bin/sh\necho stub-secret\n")
             os.chmod(path, 0o755)
+        def write_answers(path, running, first=""):
+            with open(path, "w") as f:
+                f.write(first)
+                # The clone's revision is the scratch commit.
+                f.write(f"CAPTURE\trev-parse HEAD\t0\t{sha}\n")
+                for a in ANSWERS + app_answers(running):
+                    f.write("\t".join(str(x) for x in a) + "\n")
         answers = os.path.join(root, "answers")
-        with open(answers, "w") as f:
-            # The clone's revision is the scratch commit.
-            f.write(f"CAPTURE\trev-parse HEAD\t0\t{sha}\n")
-            for kind, match, status, out in ANSWERS:
-                f.write(f"{kind}\t{match}\t{status}\t{out}\n")
+        write_answers(answers, "v41")
         answers_nodocker = os.path.join(root, "answers-nodocker")
-        with open(answers_nodocker, "w") as f:
-            f.write("RUN\tdocker -v\t1\t\n")
-            f.write(open(answers).read())
+        write_answers(answers_nodocker, "v41", "RUN\tdocker -v\t1\t\n")
+        # rollback v41 was recorded with v42 running.
+        answers_rollback = os.path.join(root, "answers-rollback")
+        write_answers(answers_rollback, "v42")
         for n, name in enumerate(files, 1):
             head, kamal = golden_lines(os.path.join(case_dir, "commands", name))
             kamal = [clone_basename(l) for l in kamal]
@@ -300,6 +326,8 @@ def main():
             cmdline = cmdline.split("   (")[0]
             command = shlex.split(cmdline)
             ans = answers_nodocker if name == "server_bootstrap_no-docker.txt" else answers
+            if name.startswith("rollback_"):
+                ans = answers_rollback
             rc, mine, err = berth_plan(berth, app, tmp, command, ans, filled)
             mine = [mask(l, app, tmp, sha) for l in mine]
             for rule in rules:
