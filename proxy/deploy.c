@@ -22,6 +22,7 @@ struct deploy_op {
 	struct health_check **hc;
 	int *healthy;
 	uint64_t *retry_at;
+	char last_why[200]; /* the last failed check's answer, for the timeout error */
 	uint64_t deadline, interval, hc_timeout, drain_ms, deploy_ms;
 	const char *hc_path, *hc_host;
 	int hc_port;
@@ -362,6 +363,8 @@ static void health_done(void *data, int ok, const char *why)
 			op->nhealthy++;
 		} else {
 			op->retry_at[i] = now_ms() + op->interval;
+			if (why)
+				snprintf(op->last_why, sizeof(op->last_why), "%s", why);
 		}
 	}
 }
@@ -404,8 +407,11 @@ void deploy_tick(void)
 			if (op->nhealthy == op->n) {
 				go_live(op);
 			} else if (now >= op->deadline) {
-				ctl_reply_error(op->ctl, "target failed to become healthy within configured timeout (%llus)",
-						(unsigned long long)(op->deploy_ms / 1000));
+				/* kamal-proxy's words, then what the check last got. */
+				ctl_reply_error(op->ctl, "target failed to become healthy within configured timeout (%llus)%s%s",
+						(unsigned long long)(op->deploy_ms / 1000),
+						op->last_why[0] ? ": last health check: " : "",
+						op->last_why);
 				op->ctl = NULL;
 				service_free(op->ns);
 				op->ns = NULL;

@@ -132,10 +132,13 @@ void health_event(struct ev *ev, uint32_t events)
 		return;
 	}
 	int st = atoi(hc->resp + 9);
-	if (st >= 200 && st < 300)
+	if (st >= 200 && st < 300) {
 		finish(hc, 1, NULL);
-	else
-		finish(hc, 0, "unexpected status");
+	} else {
+		char why[48];
+		snprintf(why, sizeof(why), "unexpected status %d", st);
+		finish(hc, 0, why);
+	}
 }
 
 void health_tick(void)

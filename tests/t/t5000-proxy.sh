@@ -27,13 +27,15 @@ test_expect_success '2: redeploying sends the next request to the new target' '
 test_expect_success '8: a target failing its health check is not deployed' '
 	test_must_fail bp deploy app --target 127.0.0.1:$PORT_sick --deploy-timeout 1s 2>err &&
 	test_grep "failed to become healthy" err &&
+	test_grep "last health check: unexpected status 5[0-9][0-9]" err &&
 	get /hello >out && test_grep "\"backend\": \"two\"" out
 '
 
 test_expect_success '8: a target that refuses connections is not deployed' '
 	port=$(free_port) &&
 	test_must_fail bp deploy app --target 127.0.0.1:$port --deploy-timeout 1s 2>err &&
-	test_grep "failed to become healthy" err
+	test_grep "failed to become healthy" err &&
+	test_grep "last health check: Connection refused" err
 '
 
 test_expect_success '3: a second service cannot take a host another service owns' '
