@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "cli/hooks.h"
+#include "commands/sshkit.h"
 #include "commands/hook.h"
 #include "config/model.h"
 #include "log.h"
@@ -72,7 +73,13 @@ int cli_run_hook(struct cli_context *ctx, const char *name, const struct hook_ex
 		goto out;
 	}
 	kc_hook_env(&env, k, &d, &secrets);
-	kc_hook_run(&c, k, name);
+	/* As SSHKit runs it: /usr/bin/env HOOK, so the plan shows Kamal's line. */
+	{
+		struct shcmd hook = SHCMD_INIT;
+		kc_hook_run(&hook, k, name);
+		kc_sshkit_command(&c, &hook);
+		shcmd_clear(&hook);
+	}
 	level = hooks_output(ctx, name);
 	if (ctx->quiet || (!ctx->verbose && level && !strcmp(level, "quiet")))
 		flags |= REMOTE_QUIET;

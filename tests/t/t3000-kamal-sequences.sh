@@ -11,7 +11,8 @@ COMMANDS="lock_status.txt lock_release.txt lock_acquire_-m_Maintenance-window.tx
 audit.txt prune_all.txt server_bootstrap.txt server_bootstrap_no-docker.txt
 server_exec_uptime.txt registry_login.txt registry_logout.txt proxy_boot.txt
 proxy_reboot_-y.txt proxy_details.txt proxy_logs.txt proxy_remove.txt
-build_push.txt build_pull.txt build_deliver.txt app_boot.txt"
+build_push.txt build_pull.txt build_deliver.txt app_boot.txt
+deploy.txt deploy_--skip-push.txt redeploy.txt rollback_v41.txt"
 
 # Under make check the corpus must be there: a missing one is a failure.
 if [ ! -d "$CASES" ]; then

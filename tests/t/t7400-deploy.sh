@@ -1,0 +1,183 @@
+#!/bin/sh
+# berth's main job on the lab: deploy an app to 3 hosts with 2 roles (web
+# behind berth-proxy on two hosts, a worker without proxy on the third),
+# deploy the next version under load with no failed request, roll back,
+# and the failures a user meets: a new version that never becomes
+# healthy (the old one keeps serving, its log and health answer shown), a
+# failing pre-deploy hook, a held lock, berth killed in the middle.
+# Checked on the hosts (docker ps, the proxy's answers) and with requests.
+. "$TOP/tests/lib/test-lib.sh"
+. "$TOP/tests/lab/lib.sh"
+. "$TOP/tests/lib/lab-project.sh"
+
+lab_require 3
+H1=$(lab_host 1) H2=$(lab_host 2) H3=$(lab_host 3)
+BERTH_PROXY_IMAGE=$(berth_proxy_image)
+export BERTH_PROXY_IMAGE
+DOCKER_HOST=$LAB_DOCKER_HOST
+export DOCKER_HOST
+PYTHON_LOAD="python3 $TOP/tests/proxy/load.py"
+
+lab_project app "servers:
+  web:
+    - $H1
+    - $H2
+  job:
+    hosts:
+      - $H3
+    cmd: sh -c 'trap exit TERM; sleep 600 & wait'"
+cd app
+cat >>config/deploy.yml <<EOF
+proxy:
+  app_port: 3000
+  healthcheck:
+    path: /up
+    interval: 1
+readiness_delay: 0
+deploy_timeout: 6
+drain_timeout: 2
+EOF
+# busybox's httpd, as PID 1 behind a shell that stops on TERM (docker stop).
+mkdir -p www
+cat >Dockerfile <<'EOF'
+FROM busybox
+COPY www /www
+CMD ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 3000 -h /www & wait"]
+EOF
+release() { # NAME: a commit serving NAME, healthy
+	echo "$1" >www/index.html && echo ok >www/up &&
+	git add -A && git commit -qm "$1" && git rev-parse HEAD
+}
+
+# Hosts as a new server has them.
+for n in 1 2 3; do
+	for c in $(lab_docker $n ps -aq); do lab_docker $n rm -f $c >/dev/null; done
+	lab_docker $n volume rm kamal-proxy-config >/dev/null 2>&1
+	lab_ssh $n rm -rf .kamal .docker
+done
+
+serves() { # HOST TEXT: the host's proxy answers / with TEXT
+	curl -s --max-time 5 "http://$1/" >got.$1 && test "$(cat got.$1)" = "$2"
+}
+running() { # N NAME: host N runs container NAME
+	lab_docker $1 ps --format '{{.Names}}' >ps.$1 && grep -qx "$2" ps.$1
+}
+locked() {
+	lab_ssh 1 test -d .kamal/lock-shop
+}
+
+V1=$(release one)
+
+test_expect_success 'deploy builds, pushes, boots web behind the proxy on 2 hosts and the worker on the third' '
+	berth deploy >out 2>err &&
+	serves $H1 one && serves $H2 one &&
+	running 1 shop-web-$V1 && running 2 shop-web-$V1 && running 3 shop-job-$V1 &&
+	! running 3 kamal-proxy &&
+	test_grep "Finished all in" out &&
+	! locked &&
+	lab_ssh 1 cat .kamal/shop-audit.log >audit &&
+	test_grep "\[web\] Booted app version $V1" audit &&
+	lab_ssh 3 stat -c %a .kamal/apps/shop/env/roles/job.env >mode &&
+	test "$(cat mode)" = 600
+'
+
+V2=$(release two)
+
+test_expect_success 'the next version deploys under load on both web hosts with no failed request' '
+	berth build push >push.out 2>&1 &&
+	rm -f stop &&
+	LOAD_HOST=$H1 $PYTHON_LOAD 80 60 stop --retry-reused >load1.out &
+	p1=$! &&
+	LOAD_HOST=$H2 $PYTHON_LOAD 80 60 stop --retry-reused >load2.out &
+	p2=$! &&
+	sleep 1 &&
+	berth deploy -P >out 2>err; rc=$?; touch stop &&
+	wait $p1; r1=$? && wait $p2; r2=$? &&
+	cat load1.out load2.out &&
+	test "$rc" = 0 && test "$r1" = 0 && test "$r2" = 0 &&
+	grep -q "fail=0" load1.out && grep -q "fail=0" load2.out &&
+	serves $H1 two && serves $H2 two &&
+	running 3 shop-job-$V2 && ! running 3 shop-job-$V1 &&
+	! running 1 shop-web-$V1
+'
+
+test_expect_success 'rollback to the first version: its containers come back on every host' '
+	berth rollback $V1 >out 2>err &&
+	serves $H1 one && serves $H2 one &&
+	running 1 shop-web-$V1 && running 3 shop-job-$V1 && ! running 1 shop-web-$V2
+'
+
+test_expect_success 'rollback to a version with no containers changes nothing and says so' '
+	test_expect_code 1 berth rollback v-none >out 2>err &&
+	test_grep "not available as a container" err &&
+	serves $H1 one && ! locked
+'
+
+test_expect_success 'a version that never becomes healthy: the old one keeps serving, the user sees why' '
+	rm www/up && echo three >www/index.html && git add -A && git commit -qm sick &&
+	V3=$(git rev-parse HEAD) &&
+	test_expect_code 1 berth deploy >out 2>err &&
+	cat out err >all &&
+	test_grep "failed to become healthy" all &&
+	test_grep "last health check: unexpected status 404" all &&
+	test_grep "The last lines of its log" all &&
+	serves $H1 one && serves $H2 one &&
+	! running 1 shop-web-$V3 &&
+	! running 3 shop-job-$V3 &&
+	! locked
+'
+
+test_expect_success 'a failing pre-deploy hook stops the deploy before any host changes, with its output' '
+	V4=$(release four) &&
+	mkdir -p .kamal/hooks &&
+	printf "#!/bin/sh\necho migrations are pending >&2\nexit 3\n" >.kamal/hooks/pre-deploy &&
+	chmod +x .kamal/hooks/pre-deploy &&
+	test_expect_code 1 berth deploy >out 2>err &&
+	cat out err >all &&
+	test_grep "migrations are pending" all &&
+	test_grep "pre-deploy" all &&
+	! running 1 shop-web-$V4 && serves $H1 one && ! locked &&
+	rm .kamal/hooks/pre-deploy
+'
+
+test_expect_success 'a held lock: deploy refuses and names who holds it' '
+	berth lock acquire -m "db maintenance" >/dev/null &&
+	test_expect_code 1 berth deploy -P >out 2>err &&
+	cat out err >all &&
+	test_grep "db maintenance" all &&
+	berth lock release >/dev/null &&
+	serves $H1 one
+'
+
+test_expect_success 'berth killed in the middle of a deploy: every host still serves, the next deploy cleans up' '
+	for delay in 1 3; do
+		berth deploy -P >kill.out 2>&1 &
+		pid=$! &&
+		sleep $delay &&
+		kill -9 $pid; wait $pid
+		serves $H1 one || serves $H1 four || return 1
+		serves $H2 one || serves $H2 four || return 1
+		berth lock release >/dev/null 2>&1
+	done &&
+	berth deploy -P >out 2>err &&
+	serves $H1 four && serves $H2 four && running 3 shop-job-$V4 &&
+	lab_docker 1 ps --filter label=service=shop --filter status=running --format "{{.Names}}" >live &&
+	test "$(grep -c . live)" = 1
+'
+
+test_expect_success 'a host Kamal deployed: berth stops the container Kamal left and serves the new one' '
+	# What Kamal 2.12 sends for a boot (the goldens): its names and labels.
+	lab_docker 1 stop shop-web-$V4 >/dev/null &&
+	lab_docker 1 run --detach --restart unless-stopped --name shop-web-kamal4 --network kamal \
+		--env KAMAL_CONTAINER_NAME=shop-web-kamal4 --label service=shop --label role=web \
+		--label destination= $LAB_REGISTRY/shop/app:$V4 >/dev/null &&
+	id=$(lab_docker 1 container ls --all --filter name=^shop-web-kamal4$ --quiet) &&
+	lab_docker 1 exec kamal-proxy kamal-proxy deploy shop-web --target="$id:3000" \
+		--health-check-path=/up --health-check-interval=1s >/dev/null &&
+	serves $H1 four &&
+	V5=$(release five) &&
+	berth deploy >out 2>err &&
+	serves $H1 five && serves $H2 five && ! running 1 shop-web-kamal4
+'
+
+test_done
