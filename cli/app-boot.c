@@ -400,9 +400,9 @@ static void explain_failure(struct role_boot *rb)
 	o.container_cmd = &id;
 	o.lines = "30";
 	kc_app_logs(&c, rb->b->k, rb->role, &o);
-	if (capture_built(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0 &&
-	    out.len)
-		host_print(rb->h, "The last lines of its log", out.buf, 0);
+	if (capture_built(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0)
+		host_print(rb->h, "The last lines of its log",
+			   out.len ? out.buf : "(the container printed nothing)", 0);
 	strbuf_reset(&out);
 	kc_app_container_health_log(&c, rb->b->k, rb->role, rb->version);
 	if (capture_built(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0 &&

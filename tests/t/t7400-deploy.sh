@@ -37,6 +37,8 @@ readiness_delay: 0
 deploy_timeout: 6
 drain_timeout: 2
 EOF
+# The test's own files stay out of the app's commits (and clean clones).
+printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live >.gitignore
 # busybox's httpd, as PID 1 behind a shell that stops on TERM (docker stop).
 mkdir -p www
 cat >Dockerfile <<'EOF'
@@ -86,9 +88,9 @@ V2=$(release two)
 test_expect_success 'the next version deploys under load on both web hosts with no failed request' '
 	berth build push >push.out 2>&1 &&
 	rm -f stop &&
-	LOAD_HOST=$H1 $PYTHON_LOAD 80 60 stop --retry-reused >load1.out &
+	LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 stop --retry-reused >load1.out &
 	p1=$! &&
-	LOAD_HOST=$H2 $PYTHON_LOAD 80 60 stop --retry-reused >load2.out &
+	LOAD_HOST=$H2 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 stop --retry-reused >load2.out &
 	p2=$! &&
 	sleep 1 &&
 	berth deploy -P >out 2>err; rc=$?; touch stop &&
@@ -127,8 +129,9 @@ test_expect_success 'a version that never becomes healthy: the old one keeps ser
 	! locked
 '
 
+V4=$(release four)
+
 test_expect_success 'a failing pre-deploy hook stops the deploy before any host changes, with its output' '
-	V4=$(release four) &&
 	mkdir -p .kamal/hooks &&
 	printf "#!/bin/sh\necho migrations are pending >&2\nexit 3\n" >.kamal/hooks/pre-deploy &&
 	chmod +x .kamal/hooks/pre-deploy &&
@@ -150,7 +153,7 @@ test_expect_success 'a held lock: deploy refuses and names who holds it' '
 '
 
 test_expect_success 'berth killed in the middle of a deploy: every host still serves, the next deploy cleans up' '
-	for delay in 1 3; do
+	for delay in 0.3 1 2; do
 		berth deploy -P >kill.out 2>&1 &
 		pid=$! &&
 		sleep $delay &&
@@ -165,6 +168,7 @@ test_expect_success 'berth killed in the middle of a deploy: every host still se
 	test "$(grep -c . live)" = 1
 '
 
+
 test_expect_success 'a host Kamal deployed: berth stops the container Kamal left and serves the new one' '
 	# What Kamal 2.12 sends for a boot (the goldens): its names and labels.
 	lab_docker 1 stop shop-web-$V4 >/dev/null &&
@@ -177,6 +181,7 @@ test_expect_success 'a host Kamal deployed: berth stops the container Kamal left
 	serves $H1 four &&
 	V5=$(release five) &&
 	berth deploy >out 2>err &&
+	running 1 shop-web-$V5 &&
 	serves $H1 five && serves $H2 five && ! running 1 shop-web-kamal4
 '
 

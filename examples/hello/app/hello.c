@@ -18,6 +18,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static void on_term(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
 static void answer(int fd, const char *version, const char *host)
 {
 	char req[4096], body[512], head[256];
@@ -44,12 +50,15 @@ static void answer(int fd, const char *version, const char *host)
 int main(void)
 {
 	const char *port = getenv("PORT") ? getenv("PORT") : "80";
-	const char *version = getenv("APP_VERSION") ? getenv("APP_VERSION") : "dev";
+	const char *version = getenv("APP_VERSION") ? getenv("APP_VERSION") :
+			      getenv("KAMAL_VERSION") ? getenv("KAMAL_VERSION") : "dev";
 	char host[256] = "unknown";
 	struct sockaddr_in addr = { 0 };
 	int one = 1, s;
 
 	signal(SIGPIPE, SIG_IGN);
+	/* As a container's PID 1, SIGTERM (docker stop) only acts if handled. */
+	signal(SIGTERM, on_term);
 	gethostname(host, sizeof(host) - 1);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
