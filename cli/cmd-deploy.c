@@ -157,14 +157,11 @@ static int setup_step(struct cli_context *ctx, const void *data)
 int cmd_setup(int argc, const char **argv, struct cli_context *ctx)
 {
 	struct release rel = { 0, 0, 1, 1 };
-	double started = now_seconds();
-	int r;
 
 	release_options(ctx, &rel);
 	cli_kamal(ctx);
-	r = with_lock(ctx, setup_step, &rel);
-	finished(ctx, started);
-	return r ? 1 : 0;
+	/* One "Finished all in" line, the deploy's (Kamal prints a second). */
+	return with_lock(ctx, setup_step, &rel) ? 1 : 0;
 }
 
 /* ---- rollback ------------------------------------------------------- */
