@@ -204,7 +204,10 @@ wait_for() {
 	shift 2
 	until "$@"; do
 		[ $SECONDS -lt $end ] || { say "$what: not ready after ${LAB_TIMEOUT}s"; return 1; }
-		if [ -n "$pidfile" ]; then
+		# A process's cmdline reads empty for a moment while it execs
+		# (the host's PID 1 becoming tini): look twice before giving up.
+		if [ -n "$pidfile" ] && ! { p=$(cat "$pidfile" 2>/dev/null) && ours "$p"; }; then
+			sleep 0.2
 			p=$(cat "$pidfile" 2>/dev/null) && ours "$p" || { say "$what: exited"; return 1; }
 		fi
 		sleep 0.05

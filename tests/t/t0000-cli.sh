@@ -6,7 +6,8 @@ test_expect_success 'help lists the implemented commands and global options' '
 	berth help >out &&
 	test_grep "berth config" out &&
 	test_grep "berth init" out &&
-	test_grep "Not implemented yet:.*deploy" out &&
+	test_grep "Not implemented yet:.*upgrade" out &&
+	test_grep "berth deploy" out &&
 	test_grep "\-d, \[--destination=DESTINATION\]" out
 '
 
@@ -35,7 +36,7 @@ test_expect_success 'an unknown command is an error with a hint' '
 '
 
 test_expect_success 'a command not implemented yet says so and exits 2' '
-	test_expect_code 2 berth deploy 2>err &&
+	test_expect_code 2 berth upgrade 2>err &&
 	test_grep "not implemented in this version of berth yet" err
 '
 

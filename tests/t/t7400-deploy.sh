@@ -36,6 +36,9 @@ proxy:
 readiness_delay: 0
 deploy_timeout: 6
 drain_timeout: 2
+x-berth:
+  ssh:
+    connect_timeout: 3
 EOF
 # The test's own files stay out of the app's commits (and clean clones).
 printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live >.gitignore
@@ -183,6 +186,18 @@ test_expect_success 'a host Kamal deployed: berth stops the container Kamal left
 	berth deploy >out 2>err &&
 	running 1 shop-web-$V5 &&
 	serves $H1 five && serves $H2 five && ! running 1 shop-web-kamal4
+'
+
+test_expect_success 'a host down: the deploy stops naming it, before any host changes; once it is back, the deploy goes through' '
+	V6=$(release six) &&
+	lab host-down 2 &&
+	test_expect_code 1 berth deploy >out 2>err; rc=$?
+	lab host-up 2 >/dev/null 2>&1 || return 1
+	test "$rc" = 0 &&
+	test_grep "$H2" err &&
+	serves $H1 five && ! running 1 shop-web-$V6 && ! locked &&
+	berth deploy -P >out 2>err &&
+	serves $H1 six && serves $H2 six && running 3 shop-job-$V6
 '
 
 test_done
