@@ -16,7 +16,7 @@ static const struct cli_option config_options[] = {
 /* Summaries are berth's own words; the names and options are Kamal 2.12's. */
 const struct cli_command cli_commands[] = {
 	{ "accessory", NULL, unimplemented_verbs, "VERB [NAME]", "Run the services the app needs beside it: databases, caches, mail", NULL, 0 },
-	{ "app", NULL, unimplemented_verbs, "VERB", "Run, inspect and control the app's containers", NULL, 0 },
+	{ "app", NULL, app_verbs, "VERB", "Run, inspect and control the app's containers", NULL, 0 },
 	{ "audit", cmd_audit, NULL, "", "Show the end of each host's audit log", NULL, CLI_REMOTE },
 	{ "build", NULL, build_verbs, "VERB", "Build the app's image, push it, pull it onto the hosts", NULL, 0 },
 	{ "config", cmd_config, NULL, "[--json]", "Show the configuration as Kamal resolves it (secrets included)", config_options, 0 },
@@ -131,7 +131,7 @@ int cli_run_group(const char *group, const struct cli_verb *verbs, int argc,
 	if (!strcmp(verb, "help") || !strcmp(verb, "--help")) {
 		printf("Commands:\n");
 		for (const struct cli_verb *v = verbs; v->name; v++)
-			if (v->fn)
+			if (v->fn && !(v->flags & CLI_HIDDEN))
 				printf("  %s %s %-28s # %s\n", ctx->program, group,
 				       v->usage, v->summary);
 		return 0;

@@ -37,8 +37,8 @@ test_expect_success 'global options before an alias still apply' '
 '
 
 test_expect_success 'an alias expanding to an unimplemented command says so' '
-	write_config "  console: app exec --interactive --reuse \"bin/rails console\"" &&
-	test_expect_code 2 berth console 2>err &&
+	write_config "  ship: redeploy" &&
+	test_expect_code 2 berth ship 2>err &&
 	test_grep "not implemented" err
 '
 
