@@ -67,6 +67,7 @@ struct cli_verb {
 #define CLI_OWN_ARGS 1u  /* the function parses argv and answers --help itself */
 #define CLI_REMOTE 2u    /* talks to hosts: config loaded, ssh set up, hosts selected */
 #define CLI_LOCK 4u      /* runs holding the deploy lock (Kamal's modify(lock: true)) */
+#define CLI_HIDDEN 8u    /* left out of the group's help, as Thor's hide: true */
 
 /* Dispatches argv[1] through verbs; prints group help for none or "help". */
 int cli_run_group(const char *group, const struct cli_verb *verbs, int argc,

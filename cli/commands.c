@@ -131,7 +131,7 @@ int cli_run_group(const char *group, const struct cli_verb *verbs, int argc,
 	if (!strcmp(verb, "help") || !strcmp(verb, "--help")) {
 		printf("Commands:\n");
 		for (const struct cli_verb *v = verbs; v->name; v++)
-			if (v->fn)
+			if (v->fn && !(v->flags & CLI_HIDDEN))
 				printf("  %s %s %-28s # %s\n", ctx->program, group,
 				       v->usage, v->summary);
 		return 0;

@@ -59,6 +59,19 @@ static int take(struct cli_args *out, int idx, const char *inline_value, int arg
 		out->values[idx] = "";
 		return 0;
 	}
+	if (o->type == CLI_OPT_HASH) {
+		if (inline_value && !strchr(inline_value, ':')) {
+			strbuf_addf(err, "option '%s' takes KEY:VALUE, not '%s'", spelled,
+				    inline_value);
+			return -1;
+		}
+		if (inline_value)
+			strvec_push(&out->lists[idx], inline_value);
+		while (*i + 1 < argc && argv[*i + 1][0] != '-' && strchr(argv[*i + 1], ':'))
+			strvec_push(&out->lists[idx], argv[++*i]);
+		out->values[idx] = "";
+		return 0;
+	}
 	if (!inline_value) {
 		if (*i + 1 >= argc) {
 			strbuf_addf(err, "no value provided for option '%s'", spelled);
@@ -197,6 +210,8 @@ void cli_print_options(FILE *fp, const struct cli_option *t)
 			strbuf_addf(&sb, "[--%s], [--no-%s]", t[i].name, t[i].name);
 		} else if (t[i].type == CLI_OPT_ARRAY) {
 			strbuf_addf(&sb, "[--%s=one two three]", t[i].name);
+		} else if (t[i].type == CLI_OPT_HASH) {
+			strbuf_addf(&sb, "[--%s=key:value]", t[i].name);
 		} else {
 			strbuf_addf(&sb, "[--%s=", t[i].name);
 			for (; *upper; upper++)

@@ -16,9 +16,13 @@
 
 /*
  * CLI_OPT_LIST: repeatable, one value each time (Thor's repeatable: true);
- * CLI_OPT_ARRAY: the words after it up to the next option (Thor's array).
+ * CLI_OPT_ARRAY: the words after it up to the next option (Thor's array);
+ * CLI_OPT_HASH: the words after it that read KEY:VALUE (Thor's hash, so
+ * `-e A:1 B:2 bin/rails c` leaves "bin/rails c" positional); repeating the
+ * option adds to the list, which keeps the words as given.
  */
-enum cli_opt_type { CLI_OPT_BOOL, CLI_OPT_STRING, CLI_OPT_NUMBER, CLI_OPT_LIST, CLI_OPT_ARRAY };
+enum cli_opt_type { CLI_OPT_BOOL, CLI_OPT_STRING, CLI_OPT_NUMBER, CLI_OPT_LIST, CLI_OPT_ARRAY,
+		    CLI_OPT_HASH };
 
 struct cli_option {
 	const char *name;     /* long name without dashes: "message" */
@@ -47,7 +51,7 @@ void cli_args_clear(struct cli_args *a);
 /* Lookups by long name (a name not in the table is a bug: it dies). */
 int cli_opt_bool(const struct cli_args *a, const char *name);
 const char *cli_opt_str(const struct cli_args *a, const char *name);
-/* A LIST or ARRAY option's values (empty when not given). */
+/* A LIST, ARRAY or HASH option's values (empty when not given). */
 const struct strvec *cli_opt_list(const struct cli_args *a, const char *name);
 /* The number, dflt when unset; -1 with err when not a number. */
 int cli_opt_num(const struct cli_args *a, const char *name, long dflt, long *out,

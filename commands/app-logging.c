@@ -83,3 +83,16 @@ void kc_app_follow_logs(struct shcmd *out, const struct kamal *k,
 	kc_run_over_ssh(out, k, host, &inner);
 	shcmd_clear(&inner);
 }
+
+void kc_app_stream_logs(struct shcmd *out, const struct kamal *k,
+			const struct config_role *role, const struct kc_logs *o)
+{
+	container_id_command(out, k, role, o);
+	pipe_docker_logs(out, o, 1);
+	if (o->grep) {
+		shcmd_add_shell(out, "|");
+		shcmd_addl(out, "grep", "--line-buffered", o->grep, NULL);
+		if (o->grep_options)
+			shcmd_add_shell(out, o->grep_options);
+	}
+}

@@ -134,6 +134,14 @@ void kc_app_follow_logs(struct shcmd *out, const struct kamal *k,
 			const struct kc_logs *o);
 
 /*
+ * logs --follow as berth runs it on each host itself (many hosts at once,
+ * no terminal): as kc_app_follow_logs without the ssh around it, and grep
+ * --line-buffered, so that no line waits in grep's buffer.
+ */
+void kc_app_stream_logs(struct shcmd *out, const struct kamal *k,
+			const struct config_role *role, const struct kc_logs *o);
+
+/*
  * "| grep PATTERN [OPTIONS]": the pattern single-quoted, or double-quoted
  * when dquote (follow_logs), as Kamal writes it (shared with accessories).
  */

@@ -172,11 +172,24 @@ int local_capture(const struct shcmd *c, struct strbuf *out, unsigned flags)
 
 int remote_exec_interactive(const char *host, const struct shcmd *c)
 {
+	return remote_exec_interactive_shown(host, c, NULL);
+}
+
+int remote_exec_interactive_shown(const char *host, const struct shcmd *c,
+				  const struct shcmd *kamal_line)
+{
 	struct strvec argv = STRVEC_INIT;
 	struct strbuf line = STRBUF_INIT, shown = STRBUF_INIT;
 	static const char *extra[] = { "-t", "-oControlMaster=no", NULL };
 
 	shcmd_to_shell(c, &line, 0);
+	if ((remote.mode.dry_run || remote.mode.answers) && kamal_line) {
+		shcmd_to_shell(kamal_line, &shown, 1);
+		out_line(stdout, "[local] EXEC ", shown.buf);
+		strbuf_release(&line);
+		strbuf_release(&shown);
+		return 0;
+	}
 	if (remote.mode.dry_run || remote.mode.answers) {
 		struct strbuf u = STRBUF_INIT, h = STRBUF_INIT, p = STRBUF_INIT;
 		ssh_parse_host(host, &u, &h, &p);

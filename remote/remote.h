@@ -136,6 +136,7 @@ const char *host_shown(const struct host_session *h);
 #define REMOTE_QUIET 4u        /* not traced with -v (lock polls and the like) */
 #define REMOTE_SHOW_ENV 8u     /* local: a dry run shows the env it adds (hooks) */
 #define REMOTE_STREAM 16u      /* local: output streams as with -v (build dev) */
+#define REMOTE_CHANGES 32u     /* a capture that changes the host (app exec): not run in a dry run */
 
 /* 0 on success; -1 (recorded) on failure. With REMOTE_NO_RAISE: the exit status. */
 int host_run(struct host_session *h, const struct shcmd *c);
@@ -143,7 +144,10 @@ int host_run_flags(struct host_session *h, const struct shcmd *c, unsigned flags
 /* Runs c with stdin_data on its stdin (never argv): for docker login and the like. */
 int host_run_stdin(struct host_session *h, const struct shcmd *c, const char *stdin_data,
 		   size_t len, unsigned flags);
-/* Stdout into out (trailing newlines kept), a query. 0, or -1 recorded. */
+/*
+ * Stdout into out (trailing newlines kept), a query unless flags has
+ * REMOTE_CHANGES. 0, or -1 recorded.
+ */
 int host_capture(struct host_session *h, const struct shcmd *c, struct strbuf *out);
 int host_capture_flags(struct host_session *h, const struct shcmd *c, struct strbuf *out,
 		       unsigned flags);
@@ -172,6 +176,18 @@ void host_print(struct host_session *h, const char *type, const char *output, in
  * logs --follow. A dry run prints "[HOST] STREAM line" for each host.
  */
 int remote_stream(const struct strvec *hosts, const struct shcmd *c);
+
+/*
+ * The same with a command of its own per stream (app logs --follow: one
+ * per role on a host): each line printed after the stream's label (its
+ * host, or "host role"); a dry run prints "[HOST] STREAM line".
+ */
+struct remote_stream_task {
+	const char *host;
+	const char *label;
+	const struct shcmd *c;
+};
+int remote_stream_each(const struct remote_stream_task *tasks, size_t nr);
 
 /*
  * Kamal's local registry (registry/server: localhost:PORT): the host's
@@ -210,5 +226,12 @@ int local_capture(const struct shcmd *c, struct strbuf *out, unsigned flags);
  * dry run prints "[local] EXEC ..." (Kamal's form) and returns 0.
  */
 int remote_exec_interactive(const char *host, const struct shcmd *c);
+/*
+ * The same, with the line a dry run prints as "[local] EXEC ..." given:
+ * Kamal's own ssh command for the session (its run_over_ssh, with the
+ * config's keys and proxy), which berth's session amounts to.
+ */
+int remote_exec_interactive_shown(const char *host, const struct shcmd *c,
+				  const struct shcmd *shown);
 
 #endif

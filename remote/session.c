@@ -287,7 +287,10 @@ int host_capture(struct host_session *h, const struct shcmd *c, struct strbuf *o
 int host_capture_flags(struct host_session *h, const struct shcmd *c, struct strbuf *out,
 		       unsigned flags)
 {
-	return run(h, c, "CAPTURE", NULL, 0, out, flags | REMOTE_QUERY);
+	/* Output wanted is not enough to make a command harmless: app exec runs anything. */
+	if (!(flags & REMOTE_CHANGES))
+		flags |= REMOTE_QUERY;
+	return run(h, c, "CAPTURE", NULL, 0, out, flags);
 }
 
 int host_test(struct host_session *h, const struct shcmd *c)

@@ -1,36 +1,37 @@
 /*
- * stream.c - remote_stream(): one long-running command on many hosts at
+ * stream.c - remote_stream(): long-running commands on many hosts at
  * once (logs --follow), every line printed as it arrives, whole, after
- * its host's name, until the commands end or Ctrl-C stops them all. This
- * is run_processes_parallel()'s streaming mode, one ssh per host.
+ * its stream's label, until the commands end or Ctrl-C stops them all.
+ * This is run_processes_parallel()'s streaming mode, one ssh per stream.
  */
 #include "remote/remote-int.h"
 #include "log.h"
 #include "run-command.h"
 
 struct stream {
-	const struct strvec *hosts;
-	const char *line;
-	size_t next;
+	const struct remote_stream_task *tasks;
+	size_t nr, next;
+	struct strbuf *lines; /* per task: its command line, as sent */
 	int width;
 };
 
-static int next_host(struct child_process *cp, void *data, void **task_cb)
+static int next_task(struct child_process *cp, void *data, void **task_cb)
 {
 	struct stream *s = data;
 	struct strbuf why = STRBUF_INIT;
 
-	while (s->next < s->hosts->nr) {
-		const char *host = s->hosts->v[s->next++];
+	while (s->next < s->nr) {
+		size_t i = s->next++;
+		const char *host = s->tasks[i].host;
 		if (remote_connect(host, &why) < 0) {
 			strbuf_trim(&why);
 			error("%s: cannot connect: %s", host, why.buf);
 			strbuf_reset(&why);
 			continue;
 		}
-		remote_command_argv(host, s->line, &cp->args);
+		remote_command_argv(host, s->lines[i].buf, &cp->args);
 		remote_child_env(&cp->env);
-		*task_cb = (void *)host;
+		*task_cb = (void *)&s->tasks[i];
 		strbuf_release(&why);
 		return 1;
 	}
@@ -41,53 +42,75 @@ static int next_host(struct child_process *cp, void *data, void **task_cb)
 static void on_line(const char *line, int is_err, void *data, void *task_cb)
 {
 	struct stream *s = data;
+	const struct remote_stream_task *t = task_cb;
 	struct strbuf prefix = STRBUF_INIT;
-	strbuf_addf(&prefix, "%-*s  ", s->width, (const char *)task_cb);
+	strbuf_addf(&prefix, "%-*s  ", s->width, t->label);
 	out_line(stdout, prefix.buf, line);
 	strbuf_release(&prefix);
 }
 
 static int finished(struct child_output *res, void *data, void *task_cb)
 {
+	const struct remote_stream_task *t = task_cb;
 	if (res->status && res->status != 128 + SIGTERM && !remote_signal)
-		return error("%s: the command ended with status %d", (const char *)task_cb,
-			     res->status);
+		return error("%s: the command ended with status %d", t->label, res->status);
 	return 0;
 }
 
-int remote_stream(const struct strvec *hosts, const struct shcmd *c)
+static void print_plan(const struct remote_stream_task *tasks, size_t nr)
 {
-	struct strbuf line = STRBUF_INIT, shown = STRBUF_INIT;
-	struct stream s = { hosts, NULL, 0, 0 };
+	for (size_t i = 0; i < nr; i++) {
+		struct strbuf prefix = STRBUF_INIT, shown = STRBUF_INIT;
+		shcmd_to_shell(tasks[i].c, &shown, 1);
+		strbuf_addf(&prefix, "[%s] STREAM ", tasks[i].host);
+		out_line(stdout, prefix.buf, shown.buf);
+		strbuf_release(&prefix);
+		strbuf_release(&shown);
+	}
+}
+
+int remote_stream_each(const struct remote_stream_task *tasks, size_t nr)
+{
+	struct stream s = { tasks, nr, 0, NULL, 0 };
 	struct run_parallel_opts o = { 0 };
 	int sig = 0, r;
 
-	shcmd_to_shell(c, &line, 0);
-	shcmd_to_shell(c, &shown, 1);
 	if (remote.mode.dry_run || remote.mode.answers) {
-		for (size_t i = 0; i < hosts->nr; i++) {
-			struct strbuf prefix = STRBUF_INIT;
-			strbuf_addf(&prefix, "[%s] STREAM ", hosts->v[i]);
-			out_line(stdout, prefix.buf, shown.buf);
-			strbuf_release(&prefix);
-		}
-		strbuf_release(&line);
-		strbuf_release(&shown);
+		print_plan(tasks, nr);
 		return 0;
 	}
-	for (size_t i = 0; i < hosts->nr; i++)
-		if ((int)strlen(hosts->v[i]) > s.width)
-			s.width = (int)strlen(hosts->v[i]);
-	s.line = line.buf;
+	s.lines = xcalloc(nr ? nr : 1, sizeof(*s.lines));
+	for (size_t i = 0; i < nr; i++) {
+		strbuf_init(&s.lines[i], 0);
+		shcmd_to_shell(tasks[i].c, &s.lines[i], 0);
+		if ((int)strlen(tasks[i].label) > s.width)
+			s.width = (int)strlen(tasks[i].label);
+	}
 	o.stream = 1;
-	o.get_next_task = next_host;
+	o.get_next_task = next_task;
 	o.task_finished = finished;
 	o.on_line = on_line;
 	o.data = &s;
 	o.interrupted = &sig;
 	r = run_processes_parallel(&o);
-	strbuf_release(&line);
-	strbuf_release(&shown);
+	for (size_t i = 0; i < nr; i++)
+		strbuf_release(&s.lines[i]);
+	free(s.lines);
 	/* Ctrl-C is how a follow ends: that is success. */
 	return sig ? 0 : r;
+}
+
+int remote_stream(const struct strvec *hosts, const struct shcmd *c)
+{
+	struct remote_stream_task *tasks = xcalloc(hosts->nr ? hosts->nr : 1, sizeof(*tasks));
+	int r;
+
+	for (size_t i = 0; i < hosts->nr; i++) {
+		tasks[i].host = hosts->v[i];
+		tasks[i].label = hosts->v[i];
+		tasks[i].c = c;
+	}
+	r = remote_stream_each(tasks, hosts->nr);
+	free(tasks);
+	return r;
 }

@@ -3,7 +3,8 @@
 # ../shared/conformance/kamal-commands): berth's --dry-run plan of each
 # host-level command, with the goldens' canned answers, is Kamal's line for
 # line, host by host, but where tests/conformance/kamal-sequences-differences.tsv
-# says why berth differs. (The app commands join this list as they land.)
+# says why berth differs. (app boot and the commands built on it join this
+# list as they land.)
 . "$TOP/tests/lib/test-lib.sh"
 
 CASES=$SHARED/conformance/kamal-commands
@@ -12,7 +13,16 @@ audit.txt prune_all.txt server_bootstrap.txt server_bootstrap_no-docker.txt
 server_exec_uptime.txt registry_login.txt registry_logout.txt proxy_boot.txt
 proxy_reboot_-y.txt proxy_details.txt proxy_logs.txt proxy_remove.txt
 build_push.txt build_pull.txt build_deliver.txt app_boot.txt
-deploy.txt deploy_--skip-push.txt redeploy.txt rollback_v41.txt"
+deploy.txt deploy_--skip-push.txt redeploy.txt rollback_v41.txt
+app_start.txt app_stop.txt app_details.txt app_version.txt app_containers.txt
+app_images.txt app_stale_containers.txt app_stale_containers_--stop.txt app_remove.txt
+app_exec_bin-rails-db-migrate.txt app_exec_--reuse_bin-rails-db-migrate.txt
+app_exec_--interactive_bin-rails-db-migrate.txt app_exec_--primary_bin-rails-db-migrate.txt
+app_exec_--version=v40_bin-rails-db-migrate.txt app_logs.txt app_logs_-f.txt
+app_logs_--lines=5.txt app_logs_--grep=ERROR.txt
+console.txt shell.txt dbc.txt migrate.txt seed.txt logs.txt rake.txt"
+# Each case's --roles=ROLE goldens (ROLE: its first role but web).
+ROLE_FILES="app_exec_--roles=*_bin-rails-db-migrate.txt app_logs_--roles=*.txt"
 
 # Under make check the corpus must be there: a missing one is a failure.
 if [ ! -d "$CASES" ]; then
@@ -25,7 +35,7 @@ fi
 for case in "$CASES"/*/; do
 	name=$(basename "$case")
 	files=""
-	for f in $COMMANDS; do
+	for f in $COMMANDS $(cd "$case/commands" && echo $ROLE_FILES); do
 		[ -f "$case/commands/$f" ] && files="$files $f"
 	done
 	test_expect_success "$name: every host-level command's plan is Kamal's" "
@@ -38,7 +48,7 @@ test_expect_success 'every difference is used by some case, so none goes stale' 
 	: >used &&
 	for case in "$CASES"/*/; do
 		files=""
-		for f in $COMMANDS; do
+		for f in $COMMANDS $(cd "$case/commands" && echo $ROLE_FILES); do
 			[ -f "$case/commands/$f" ] && files="$files $f"
 		done
 		SEQUENCES_USED=used python3 "$TOP/tests/conformance/sequences.py" "$BUILD_DIR/berth" "$case" $files >/dev/null || exit 1

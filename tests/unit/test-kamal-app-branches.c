@@ -152,6 +152,17 @@ static void follow_logs(void)
 		  "head -1 | xargs docker logs --timestamps --tail 7 --follow 2>&1 | grep \"a b\" -i'");
 }
 
+/* berth's follow of every host: the same pipe, run on the host, grep line-buffered. */
+static void stream_logs(void)
+{
+	struct shcmd c = SHCMD_INIT;
+	struct kc_logs grep = { .lines = "10", .since = "1h", .grep = "it's", .grep_options = "-i" };
+
+	kc_app_stream_logs(&c, &k, role("web"), &grep);
+	CHECK_CMD(&c, 0, RUNNING_ID " | xargs docker logs --timestamps --tail 10 --follow 2>&1 | "
+		  "grep --line-buffered 'it'\\''s' -i");
+}
+
 static void proxy_maintenance_and_container_removal(void)
 {
 	struct shcmd c = SHCMD_INIT;
@@ -333,6 +344,7 @@ int main(void)
 	RUN(interactive_exec_goes_through_ssh);
 	RUN(logs_options);
 	RUN(follow_logs);
+	RUN(stream_logs);
 	RUN(proxy_maintenance_and_container_removal);
 	RUN(accessory_exec);
 	RUN(accessory_logs);
