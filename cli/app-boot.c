@@ -546,19 +546,25 @@ static size_t boot_limit(struct config *cfg, size_t nhosts)
 	return n > 0 ? (size_t)n : nhosts;
 }
 
-static int primary_role_boots(struct cli_context *ctx, const char *primary,
-			      const struct strvec *hosts)
+/* Whether the barrier is needed: the primary role and another one boot in this run. */
+static int barrier_needed(struct cli_context *ctx, const char *primary,
+			  const struct strvec *hosts)
 {
 	struct strvec roles = STRVEC_INIT;
-	int found = 0;
+	int found = 0, others = 0;
 
-	for (size_t i = 0; i < hosts->nr && !found; i++) {
+	for (size_t i = 0; i < hosts->nr; i++) {
 		strvec_clear(&roles);
 		cli_roles_on(ctx, hosts->v[i], &roles);
-		found = primary && strvec_find(&roles, primary) >= 0;
+		for (size_t j = 0; j < roles.nr; j++) {
+			if (primary && !strcmp(roles.v[j], primary))
+				found = 1;
+			else
+				others = 1;
+		}
 	}
 	strvec_clear(&roles);
-	return found;
+	return found && others;
 }
 
 static int boot_group(struct boot_run *b, const struct strvec *group)
@@ -591,7 +597,7 @@ static int boot_version(struct cli_context *ctx, struct boot_run *b)
 		log_info("Start container with version %s (or reboot if already running)...",
 			 b->k->version);
 	find_error_pages(b->k->cfg, &b->error_pages);
-	b->barrier.active = primary_role_boots(ctx, b->primary_role, &hosts);
+	b->barrier.active = barrier_needed(ctx, b->primary_role, &hosts);
 	r = on_hosts(&hosts, prepare_host, b, &prep);
 	limit = boot_limit(b->k->cfg, hosts.nr);
 	for (size_t i = 0; i < hosts.nr && !r; i += limit) {

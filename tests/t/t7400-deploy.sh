@@ -25,7 +25,7 @@ lab_project app "servers:
   job:
     hosts:
       - $H3
-    cmd: sh -c 'trap exit TERM; sleep 600 & wait'"
+    cmd: sh -c 'echo job booted; trap exit TERM; sleep 600 & wait'"
 cd app
 cat >>config/deploy.yml <<EOF
 proxy:
@@ -41,13 +41,13 @@ x-berth:
     connect_timeout: 3
 EOF
 # The test's own files stay out of the app's commits (and clean clones).
-printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live >.gitignore
+printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out >.gitignore
 # busybox's httpd, as PID 1 behind a shell that stops on TERM (docker stop).
 mkdir -p www
 cat >Dockerfile <<'EOF'
 FROM busybox
 COPY www /www
-CMD ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 3000 -h /www & wait"]
+CMD ["sh", "-c", "echo web booted; trap 'exit 0' TERM; httpd -f -p 3000 -h /www & wait"]
 EOF
 release() { # NAME: a commit serving NAME, healthy
 	echo "$1" >www/index.html && echo ok >www/up &&
@@ -116,6 +116,32 @@ test_expect_success 'rollback to a version with no containers changes nothing an
 	test_expect_code 1 berth rollback v-none >out 2>err &&
 	test_grep "not available as a container" err &&
 	serves $H1 one && ! locked
+'
+
+test_expect_success 'app exec runs in a new container on every host, and with --reuse in the running one' '
+	berth app exec "cat /www/index.html" >out 2>err &&
+	test "$(grep -c "^one$" out)" = 3 &&
+	test_grep "$H1" out && test_grep "$H3" out &&
+	berth app exec --reuse --roles=web "cat /www/index.html" >out 2>err &&
+	test "$(grep -c "^one$" out)" = 2 &&
+	! lab_docker 1 ps -a --format "{{.Names}}" | grep -q exec
+'
+
+test_expect_success 'app exec -i --reuse: a terminal session in the primary host'"'"'s running container' '
+	script -qec "$BUILD_DIR/berth app exec -i --reuse \"sh -c \\\"tty; cat /www/index.html\\\"\"" /dev/null </dev/null >out 2>&1 &&
+	tr -d "\r" <out >clean &&
+	test_grep "^/dev/pts/" clean &&
+	test_grep "^one$" clean
+'
+
+test_expect_success 'app logs -f follows every host at once, each line marked with its host, until Ctrl-C' '
+	berth app logs -f >follow.out 2>&1 &
+	pid=$! &&
+	sleep 3 &&
+	kill -INT $pid && wait $pid &&
+	test_grep "$H1.*web booted" follow.out &&
+	test_grep "$H2.*web booted" follow.out &&
+	test_grep "$H3.*job booted" follow.out
 '
 
 test_expect_success 'a version that never becomes healthy: the old one keeps serving, the user sees why' '
