@@ -4,6 +4,8 @@
  * the app commands).
  */
 #include "cli.h"
+#include "cli/app.h"
+#include "commands/app.h"
 #include "cli/exec.h"
 #include "cli/hooks.h"
 #include "commands/accessory.h"
@@ -203,6 +205,32 @@ static void print_parts(const struct parts *ps)
 		}
 }
 
+static void app_info(struct shcmd *out, const struct kamal *k, const void *arg)
+{
+	kc_app_info(out, k, arg);
+}
+
+/* Kamal's app details: each selected role's containers on its selected app hosts. */
+static void add_app_parts(struct cli_context *ctx, struct parts *ps)
+{
+	struct config *cfg = cli_load_config(ctx);
+	struct strvec roles = STRVEC_INIT, app = STRVEC_INIT;
+
+	cli_roles(ctx, &roles);
+	cli_app_hosts(ctx, &app);
+	for (size_t i = 0; i < roles.nr; i++) {
+		const struct config_role *role = config_role(cfg, roles.v[i]);
+		struct strvec hosts = STRVEC_INIT;
+		for (size_t j = 0; j < app.nr; j++)
+			if (strvec_find(&role->hosts, app.v[j]) >= 0)
+				strvec_push(&hosts, app.v[j]);
+		add_part(ps, "App", app_info, role, &hosts);
+		strvec_clear(&hosts);
+	}
+	strvec_clear(&roles);
+	strvec_clear(&app);
+}
+
 static int details(int argc, const char **argv, struct cli_context *ctx)
 {
 	struct config *cfg = cli_load_config(ctx);
@@ -214,6 +242,7 @@ static int details(int argc, const char **argv, struct cli_context *ctx)
 
 	cli_proxy_hosts(ctx, &proxy);
 	add_part(&ps, "Proxy", proxy_info, NULL, &proxy);
+	add_app_parts(ctx, &ps);
 	cli_accessory_hosts(ctx, &selected);
 	for (size_t i = 0; i < cfg->accessories_nr; i++) {
 		const struct config_accessory *acc = &cfg->accessories[i];

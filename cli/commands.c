@@ -5,8 +5,6 @@
 #include "log.h"
 #include "strbuf.h"
 
-/* Groups whose verbs are not implemented yet still list them for help. */
-static const struct cli_verb unimplemented_verbs[] = { { NULL, NULL, NULL, NULL, NULL, 0 } };
 
 static const struct cli_option config_options[] = {
 	{ "json", 0, CLI_OPT_BOOL, "Print it as JSON, for tools", "false" },
@@ -15,7 +13,7 @@ static const struct cli_option config_options[] = {
 
 /* Summaries are berth's own words; the names and options are Kamal 2.12's. */
 const struct cli_command cli_commands[] = {
-	{ "accessory", NULL, unimplemented_verbs, "VERB [NAME]", "Run the services the app needs beside it: databases, caches, mail", NULL, 0 },
+	{ "accessory", NULL, accessory_verbs, "VERB [NAME]", "Run the services the app needs beside it: databases, caches, mail", NULL, 0 },
 	{ "app", NULL, app_verbs, "VERB", "Run, inspect and control the app's containers", NULL, 0 },
 	{ "audit", cmd_audit, NULL, "", "Show the end of each host's audit log", NULL, CLI_REMOTE },
 	{ "build", NULL, build_verbs, "VERB", "Build the app's image, push it, pull it onto the hosts", NULL, 0 },

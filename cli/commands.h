@@ -33,6 +33,7 @@ extern const struct cli_verb registry_verbs[];
 extern const struct cli_verb build_verbs[];
 extern const struct cli_verb proxy_verbs[];
 extern const struct cli_verb app_verbs[];
+extern const struct cli_verb accessory_verbs[];
 
 #define BERTH_VERSION "0.1.0"
 /* The Kamal release whose behaviour berth follows. */

@@ -314,6 +314,12 @@ void cli_proxy_start_or_run(struct cli_context *ctx, struct host_session *h, str
 
 int cli_proxy_registry_login(struct cli_context *ctx, struct host_session *h)
 {
+	return cli_registry_login_on(ctx, h, config_get(cli_load_config(ctx), "registry"));
+}
+
+int cli_registry_login_on(struct cli_context *ctx, struct host_session *h,
+			  const struct ynode *registry)
+{
 	struct kamal_registry reg;
 	const char *user = NULL, *password = NULL;
 	struct strbuf err = STRBUF_INIT;
@@ -321,7 +327,7 @@ int cli_proxy_registry_login(struct cli_context *ctx, struct host_session *h)
 	struct config *cfg = cli_load_config(ctx);
 	int r;
 
-	kamal_registry(cfg, config_get(cfg, "registry"), &reg);
+	kamal_registry(cfg, registry, &reg);
 	/* Kamal sends an empty command (a bare /usr/bin/env) for a local registry. */
 	if (reg.local)
 		return 0;

@@ -21,6 +21,9 @@ int cli_proxy_is_berth(struct cli_context *ctx, const char *host);
 int cli_proxy_ensure_image(struct cli_context *ctx, struct host_session *h);
 /* docker login on the host for the proxy's image (nothing for a local registry). */
 int cli_proxy_registry_login(struct cli_context *ctx, struct host_session *h);
+/* docker login on h to the registry of that "registry:" map (an accessory's). */
+int cli_registry_login_on(struct cli_context *ctx, struct host_session *h,
+			  const struct ynode *registry);
 /* start the existing container, or run a new one. */
 void cli_proxy_start_or_run(struct cli_context *ctx, struct host_session *h, struct shcmd *out);
 /* proxy-holder.c: boot and reboot on a host, in berth's port holder where it can. */

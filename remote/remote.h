@@ -160,6 +160,9 @@ int host_test(struct host_session *h, const struct shcmd *c);
  */
 int host_upload(struct host_session *h, const char *path, const char *data, size_t len,
 		int mode);
+/* The same for a local file's content: a dry run names it ("from=PATH", Kamal's form). */
+int host_upload_from(struct host_session *h, const char *path, const char *data, size_t len,
+		     int mode, const char *from);
 /* Records a failure of this host's step in berth's own words. Returns -1. */
 int host_fail(struct host_session *h, const char *fmt, ...) BERTH_PRINTF(2, 3);
 /* A line of output about this host ("HOST  text"), whole, never interleaved. */

@@ -300,12 +300,15 @@ int host_test(struct host_session *h, const struct shcmd *c)
 }
 
 static void plan_upload(struct host_session *h, const char *path, const char *data,
-			size_t len, int mode)
+			size_t len, int mode, const char *from)
 {
 	struct strbuf head = STRBUF_INIT;
 	const char *p = data, *end = data + len;
 
-	strbuf_addf(&head, "%s from=<io> mode=%04o", path, mode);
+	if (from)
+		strbuf_addf(&head, "%s from=%s", path, from);
+	else
+		strbuf_addf(&head, "%s from=<io> mode=%04o", path, mode);
 	plan(h->shown, "UPLOAD", head.buf);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -324,13 +327,19 @@ static void plan_upload(struct host_session *h, const char *path, const char *da
 int host_upload(struct host_session *h, const char *path, const char *data, size_t len,
 		int mode)
 {
+	return host_upload_from(h, path, data, len, mode, NULL);
+}
+
+int host_upload_from(struct host_session *h, const char *path, const char *data, size_t len,
+		     int mode, const char *from)
+{
 	struct shcmd c = SHCMD_INIT;
 	struct strbuf tmp = STRBUF_INIT, dir = STRBUF_INIT, m = STRBUF_INIT;
 	const char *slash = strrchr(path, '/');
 	int r;
 
 	if (remote.mode.dry_run || remote.mode.answers) {
-		plan_upload(h, path, data, len, mode);
+		plan_upload(h, path, data, len, mode, from);
 		return 0;
 	}
 	/* Same directory, so the rename is atomic; the name is ours alone. */

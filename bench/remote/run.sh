@@ -3,7 +3,7 @@
 # plain ssh, measured in the same run.
 #
 # The workload is one `berth details` on a project whose hosts each run
-# the proxy and 19 accessories: 20 `docker ps --filter ...` commands per
+# the proxy, the app and 19 accessories: 21 `docker ps --filter ...` commands per
 # host, sent as Kamal sends them (per host one after another, hosts at
 # once). Its peers send the very same command lines, taken from berth -v:
 #
@@ -13,11 +13,11 @@
 #                (ssh -S), the hosts at once: the floor for these commands
 #                over ssh on this machine
 #
-# and a one-command project (no accessories) on 1 host, so berth's cost
+# and a two-command project (proxy and app, no accessories) on 1 host, so berth's cost
 # per command comes from the difference, free of what it pays once per run
 # (start, config, the master's handshake):
 #
-#   per command = (T(20 commands) - T(1 command)) / 19
+#   per command = (T(21 commands) - T(2 commands)) / 19
 #
 # Targets: 8 hosts within 1.5x the time of 1 host; per command, under 5 ms
 # over the warm master. The lab's hosts share this machine's cores, and
@@ -100,7 +100,7 @@ project "$work/one" 1 0
 (cd "$work/p1" && "$BERTH" -v details) >"$work/v.out" 2>&1 || { cat "$work/v.out"; die "berth details failed"; }
 grep -F "  [${hosts[0]}] \$ " "$work/v.out" | sed 's/^  \[[^]]*\] \$ //' >"$work/cmds"
 ncmd=$(wc -l <"$work/cmds")
-[ "$ncmd" = $((ACCESSORIES + 1)) ] || { cat "$work/v.out"; die "expected $((ACCESSORIES + 1)) commands per host, berth -v shows $ncmd"; }
+[ "$ncmd" = $((ACCESSORIES + 2)) ] || { cat "$work/v.out"; die "expected $((ACCESSORIES + 2)) commands per host, berth -v shows $ncmd"; }
 
 ssh_plain() { ssh -F "$LAB_SSH_CONFIG" -o ControlMaster=no -o ControlPath=none "$@"; }
 ssh_loop() { # N: every command on the first N hosts, one connection each
@@ -154,7 +154,7 @@ done
 med() { sort -n "$work/t.$1" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-echo "berth details: $ncmd commands per host (proxy + $ACCESSORIES accessories), median of $ROUNDS runs"
+echo "berth details: $ncmd commands per host (proxy, app + $ACCESSORIES accessories), median of $ROUNDS runs"
 printf '%-6s %10s %12s %10s %12s %12s\n' hosts "berth ms" "ssh loop ms" "loop/berth" "warm ms" "berth/warm"
 for n in $COUNTS; do
 	b=$(med "berth$n") l=$(med "loop$n") w=$(med "warm$n")
@@ -168,4 +168,4 @@ per=$(awk -v a="$b1" -v b="$one" -v n="$ACCESSORIES" 'BEGIN { printf "%.2f", (a 
 wper=$(awk -v w="$warm" -v n="$ncmd" 'BEGIN { printf "%.2f", w / n }')
 over=$(awk -v p="$per" -v w="$wper" 'BEGIN { printf "%.2f", p - w }')
 echo "per command on 1 host: berth $per ms ((${b1} - ${one}) / $ACCESSORIES), warm ControlMaster $wper ms: berth's overhead $over ms (target < 5 ms), $(ratio "$per" "$wper")x the warm master"
-echo "once per run: berth with one command $one ms; a fresh ssh connection and command $(ratio "$l1" "$ncmd") ms"
+echo "once per run: berth with two commands (proxy, app) $one ms; a fresh ssh connection and command $(ratio "$l1" "$ncmd") ms"

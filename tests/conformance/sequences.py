@@ -44,6 +44,8 @@ ANSWERS = [
 # --name` went to that host for earlier in the run (the fifth field).
 def app_answers(running):
     return [
+        # No accessory's container is there yet (so boot boots it).
+        ("CAPTURE", "docker ps -a -q --filter label=service=", 0, ""),
         ("CAPTURE", "{{if .State.Health}}", 0, "healthy"),
         ("CAPTURE", "| head -1 | while read line; do echo ${line#", 0, running),
         ("CAPTURE", "while read line; do echo ${line#", 0, "v41\\nv40"),
@@ -321,6 +323,18 @@ def placeholders(app):
                         out.write("placeholder\n")
 
 
+def upload_placeholders(app, golden):
+    """The accessory files the goldens' run uploaded were placeholders made
+    for the recording (their README); the same here."""
+    for line in golden:
+        m = re.match(r"^\[[^]]+\] UPLOAD \S+ from=<APP_DIR>/(\S+)$", line)
+        if m and not os.path.exists(os.path.join(app, m.group(1))):
+            p = os.path.join(app, m.group(1))
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f:
+                f.write(f"# placeholder for {m.group(1)}\n")
+
+
 def proxy_archive(root):
     """A stand-in for build/proxy-image/berth-proxy.tar: the plan reads only
     its image ID, and a fixed one keeps the plan the same whether or not
@@ -463,6 +477,7 @@ def main():
         write_answers(answers_rollback, "v42")
         for n, name in enumerate(files, 1):
             head, kamal = golden_lines(os.path.join(case_dir, "commands", name))
+            upload_placeholders(app, kamal)
             kamal = [clone_basename(l) for l in kamal]
             cmdline = head[0][len("# kamal "):]
             cmdline = cmdline.split("   (")[0]

@@ -20,9 +20,11 @@ app_exec_bin-rails-db-migrate.txt app_exec_--reuse_bin-rails-db-migrate.txt
 app_exec_--interactive_bin-rails-db-migrate.txt app_exec_--primary_bin-rails-db-migrate.txt
 app_exec_--version=v40_bin-rails-db-migrate.txt app_logs.txt app_logs_-f.txt
 app_logs_--lines=5.txt app_logs_--grep=ERROR.txt
-console.txt shell.txt dbc.txt migrate.txt seed.txt logs.txt rake.txt"
+console.txt shell.txt dbc.txt migrate.txt seed.txt logs.txt rake.txt
+setup.txt remove_-y.txt details.txt"
 # Each case's --roles=ROLE goldens (ROLE: its first role but web).
-ROLE_FILES="app_exec_--roles=*_bin-rails-db-migrate.txt app_logs_--roles=*.txt"
+ROLE_FILES="app_exec_--roles=*_bin-rails-db-migrate.txt app_logs_--roles=*.txt
+accessory_*.txt"
 
 # Under make check the corpus must be there: a missing one is a failure.
 if [ ! -d "$CASES" ]; then

@@ -90,7 +90,7 @@ test_expect_success 'details shows each accessory container on the hosts that ru
 	test_grep "^Proxy Host: $H1" out &&
 	test_grep "^Accessory db Host: $H2" out && test_grep "^Accessory db Host: $H3" out &&
 	grep "Host: " out | sed "s/ Host: .*//" | uniq >order &&
-	printf "Proxy\nAccessory db\n" >expect && test_cmp expect order &&
+	printf "Proxy\nApp\nAccessory db\n" >expect && test_cmp expect order &&
 	! grep -q "^Accessory db Host: $H1" out &&
 	sed -n "/^Accessory db Host: $H2/,/^\$/p" out >db2 &&
 	test_grep "shop-db" db2 &&
