@@ -39,9 +39,17 @@ drain_timeout: 2
 x-berth:
   ssh:
     connect_timeout: 3
+accessories:
+  cache:
+    image: busybox
+    host: $H3
+    cmd: sh -c 'echo cache up; cat /etc/cache.conf; trap exit TERM; sleep 600 & wait'
+    files:
+      - config/cache.conf:/etc/cache.conf
 EOF
+echo "maxmemory 64mb" >config/cache.conf
 # The test's own files stay out of the app's commits (and clean clones).
-printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out >.gitignore
+printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out conf 'id.*' >.gitignore
 # busybox's httpd, as PID 1 behind a shell that stops on TERM (docker stop).
 mkdir -p www
 cat >Dockerfile <<'EOF'
@@ -73,8 +81,11 @@ locked() {
 
 V1=$(release one)
 
-test_expect_success 'deploy builds, pushes, boots web behind the proxy on 2 hosts and the worker on the third' '
-	berth deploy >out 2>err &&
+test_expect_success 'setup builds, pushes, boots the accessory, web behind the proxy on 2 hosts and the worker on the third' '
+	berth setup >out 2>err &&
+	running 3 shop-cache &&
+	lab_ssh 3 cat shop-cache/etc/cache.conf >conf &&
+	test "$(cat conf)" = "maxmemory 64mb" &&
 	serves $H1 one && serves $H2 one &&
 	running 1 shop-web-$V1 && running 2 shop-web-$V1 && running 3 shop-job-$V1 &&
 	! running 3 kamal-proxy &&
@@ -129,7 +140,7 @@ test_expect_success 'app exec runs in a new container on every host, and with --
 
 test_expect_success 'app exec -i --reuse: a terminal session in the primary host'"'"'s running container' '
 	script -qec "$BUILD_DIR/berth app exec -i --reuse \"sh -c \\\"tty; cat /www/index.html\\\"\"" /dev/null </dev/null >out 2>&1 &&
-	tr -d "\r" <out >clean &&
+	tr -d "\r\000" <out >clean &&
 	test_grep "^/dev/pts/" clean &&
 	test_grep "^one$" clean
 '
@@ -142,6 +153,19 @@ test_expect_success 'app logs -f follows every host at once, each line marked wi
 	test_grep "$H1.*web booted" follow.out &&
 	test_grep "$H2.*web booted" follow.out &&
 	test_grep "$H3.*job booted" follow.out
+'
+
+test_expect_success 'accessory logs, reboot and remove act on the accessory'"'"'s host' '
+	berth accessory logs cache >out 2>err &&
+	test_grep "cache up" out && test_grep "maxmemory 64mb" out &&
+	lab_docker 3 inspect -f "{{.Id}}" shop-cache >id.before &&
+	berth accessory reboot cache >out 2>err &&
+	lab_docker 3 inspect -f "{{.Id}}" shop-cache >id.after &&
+	! cmp -s id.before id.after &&
+	running 3 shop-cache &&
+	berth accessory remove cache -y >out 2>err &&
+	! running 3 shop-cache &&
+	! lab_ssh 3 test -e shop-cache
 '
 
 test_expect_success 'a version that never becomes healthy: the old one keeps serving, the user sees why' '
