@@ -49,7 +49,7 @@ accessories:
 EOF
 echo "maxmemory 64mb" >config/cache.conf
 # The test's own files stay out of the app's commits (and clean clones).
-printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out conf 'id.*' >.gitignore
+printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out conf 'id.*' 'loop*' >.gitignore
 # busybox's httpd, as PID 1 behind a shell that stops on TERM (docker stop).
 mkdir -p www
 cat >Dockerfile <<'EOF'
@@ -123,6 +123,25 @@ test_expect_success 'rollback to the first version: its containers come back on 
 	running 1 shop-web-$V1 && running 3 shop-job-$V1 && ! running 1 shop-web-$V2
 '
 
+test_expect_success '20 deploys and rollbacks in a row under load on both web hosts: no failed request' '
+	rm -f stop &&
+	LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 300 stop --retry-reused >loop1.out &
+	p1=$! &&
+	LOAD_HOST=$H2 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 300 stop --retry-reused >loop2.out &
+	p2=$! &&
+	sleep 1 && rc=0 &&
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		berth -q deploy -P >>loop.log 2>&1 || { rc=1; break; }
+		berth -q rollback $V1 >>loop.log 2>&1 || { rc=1; break; }
+	done
+	touch stop &&
+	wait $p1; r1=$? && wait $p2; r2=$? &&
+	cat loop1.out loop2.out &&
+	test "$rc" = 0 && test "$r1" = 0 && test "$r2" = 0 &&
+	grep -q "fail=0" loop1.out && grep -q "fail=0" loop2.out &&
+	serves $H1 one && serves $H2 one
+'
+
 test_expect_success 'rollback to a version with no containers changes nothing and says so' '
 	test_expect_code 1 berth rollback v-none >out 2>err &&
 	test_grep "not available as a container" err &&
@@ -141,7 +160,7 @@ test_expect_success 'app exec runs in a new container on every host, and with --
 test_expect_success 'app exec -i --reuse: a terminal session in the primary host'"'"'s running container' '
 	script -qec "$BUILD_DIR/berth app exec -i --reuse \"sh -c \\\"tty; cat /www/index.html\\\"\"" /dev/null </dev/null >out 2>&1 &&
 	tr -d "\r\000" <out >clean &&
-	test_grep "^/dev/pts/" clean &&
+	test_grep "/dev/pts/[0-9]" clean &&
 	test_grep "^one$" clean
 '
 
