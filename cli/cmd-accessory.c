@@ -30,6 +30,7 @@ struct acc_run {
 	struct cli_context *ctx;
 	struct kamal *k;
 	const struct config_accessory *acc;
+	const void *data; /* the verb's own (single) */
 };
 
 typedef int (*acc_fn)(struct host_session *h, struct acc_run *a);
@@ -431,25 +432,41 @@ static int remove_one(struct acc_run *a)
 	return on_acc(a, remove_dir_host, "remove directory", 0);
 }
 
+/*
+ * fn under the deploy lock (unless the run holds it already: setup), the
+ * accessory named first, so that a wrong name changes nothing anywhere.
+ */
+static int locked(struct cli_context *ctx, int (*fn)(struct acc_run *a, int arg),
+		  struct acc_run *a, int arg, int all)
+{
+	struct config *cfg = cli_load_config(ctx);
+	int took = !ctx->holding_lock, r = 0;
+
+	if (cli_pre_connect(ctx) < 0 || (took && cli_acquire_lock(ctx, NULL) < 0))
+		return -1;
+	if (all) {
+		for (size_t i = 0; i < cfg->accessories_nr && !r; i++) {
+			a->acc = &cfg->accessories[i];
+			r = fn(a, arg);
+		}
+	} else {
+		r = fn(a, arg);
+	}
+	if (took && cli_release_lock(ctx) < 0)
+		r = -1;
+	return r;
+}
+
 /* fn for NAME, or for each accessory in file order with "all" (if all_ok). */
 static int each(struct cli_context *ctx, const char *name, int all_ok,
 		int (*fn)(struct acc_run *a, int arg), int arg)
 {
-	struct config *cfg = cli_load_config(ctx);
-	struct acc_run a = { ctx, cli_kamal(ctx), NULL };
+	struct acc_run a = { ctx, cli_kamal(ctx), NULL, NULL };
+	int all = all_ok && !strcmp(name, "all");
 
-	if (cli_pre_connect(ctx) < 0)
-		return -1;
-	if (all_ok && !strcmp(name, "all")) {
-		for (size_t i = 0; i < cfg->accessories_nr; i++) {
-			a.acc = &cfg->accessories[i];
-			if (fn(&a, arg) < 0)
-				return -1;
-		}
-		return 0;
-	}
-	a.acc = find(ctx, name);
-	return fn(&a, arg);
+	if (!all)
+		a.acc = find(ctx, name);
+	return locked(ctx, fn, &a, arg, all);
 }
 
 static int boot_fn(struct acc_run *a, int prepare)
@@ -497,12 +514,23 @@ static int acc_reboot(int argc, const char **argv, struct cli_context *ctx)
 	return each(ctx, name_arg(ctx, "reboot"), 1, reboot_fn, 0) ? 1 : 0;
 }
 
+struct single {
+	acc_fn fn;
+	const char *label;
+};
+
+static int single_fn(struct acc_run *a, int arg)
+{
+	const struct single *sg = a->data;
+	return on_acc(a, sg->fn, sg->label, 0);
+}
+
+/* One step on NAME's hosts, under the lock (NAME checked first). */
 static int single(struct cli_context *ctx, const char *verb, acc_fn fn, const char *label)
 {
-	struct acc_run a = { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, verb)) };
-	if (cli_pre_connect(ctx) < 0)
-		return 1;
-	return on_acc(&a, fn, label, 0) ? 1 : 0;
+	struct single sg = { fn, label };
+	struct acc_run a = { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, verb)), &sg };
+	return locked(ctx, single_fn, &a, 0, 0) ? 1 : 0;
 }
 
 static int acc_start(int argc, const char **argv, struct cli_context *ctx)
@@ -567,11 +595,7 @@ static int acc_remove(int argc, const char **argv, struct cli_context *ctx)
 		return 0;
 	}
 	strbuf_release(&q);
-	if (cli_acquire_lock(ctx, NULL) < 0)
-		return 1;
 	r = cli_accessory_remove(ctx, name);
-	if (cli_release_lock(ctx) < 0)
-		r = -1;
 	return r ? 1 : 0;
 }
 
@@ -616,7 +640,7 @@ static int logs_host(struct host_session *h, void *data)
 
 static int acc_logs(int argc, const char **argv, struct cli_context *ctx)
 {
-	struct acc_logs l = { { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, "logs")) }, { 0 } };
+	struct acc_logs l = { { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, "logs")), NULL }, { 0 } };
 	struct strvec hosts = STRVEC_INIT;
 	struct on_hosts_opts o = { NULL, 0, 1 };
 	int r;
@@ -676,7 +700,7 @@ static int exec_host(struct host_session *h, void *data)
 static int acc_exec(int argc, const char **argv, struct cli_context *ctx)
 {
 	const struct strvec *w = &ctx->args.positional;
-	struct acc_exec x = { { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, "exec")) }, { 0 }, 0 };
+	struct acc_exec x = { { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, "exec")), NULL }, { 0 }, 0 };
 	struct strvec words = STRVEC_INIT, hosts = STRVEC_INIT;
 	struct on_hosts_opts o = { NULL, 0, 1 };
 	char *cmd;
@@ -731,7 +755,8 @@ static const struct cli_option remove_opts[] = {
 	CLI_OPTIONS_END
 };
 
-#define LOCKED (CLI_REMOTE | CLI_LOCK)
+/* These take the lock themselves, once the name is known good. */
+#define LOCKED CLI_REMOTE
 const struct cli_verb accessory_verbs[] = {
 	{ "boot", acc_boot, "boot NAME", "Boot an accessory on its hosts (NAME all: every accessory)", NULL, LOCKED },
 	{ "details", acc_details, "details NAME", "Show an accessory's container on each host (NAME all: every accessory)", NULL, CLI_REMOTE },
