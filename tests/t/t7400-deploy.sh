@@ -49,7 +49,7 @@ accessories:
 EOF
 echo "maxmemory 64mb" >config/cache.conf
 # The test's own files stay out of the app's commits (and clean clones).
-printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out conf 'id.*' 'loop*' >.gitignore
+printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out conf 'id.*' 'loop*' body >.gitignore
 # busybox's httpd, as PID 1 behind a shell that stops on TERM (docker stop).
 mkdir -p www
 cat >Dockerfile <<'EOF'
@@ -140,6 +140,23 @@ test_expect_success '20 deploys and rollbacks in a row under load on both web ho
 	test "$rc" = 0 && test "$r1" = 0 && test "$r2" = 0 &&
 	grep -q "fail=0" loop1.out && grep -q "fail=0" loop2.out &&
 	serves $H1 one && serves $H2 one
+'
+
+test_expect_success 'app maintenance: the proxy answers 503 with the message; app live serves again' '
+	berth app maintenance --message "back soon" >out 2>err &&
+	code=$(curl -s -o body --max-time 5 -w "%{http_code}" "http://$H1/") &&
+	test "$code" = 503 && test_grep "back soon" body &&
+	berth app live >out 2>err &&
+	serves $H1 one && serves $H2 one
+'
+
+test_expect_success 'redeploy -P boots the version again, without booting the proxy or pruning' '
+	berth redeploy -P >out 2>err &&
+	! grep -q "Ensure kamal-proxy is running" out &&
+	! grep -q "Prune old containers" out &&
+	serves $H1 two && serves $H2 two &&
+	berth -q rollback $V1 >out 2>err &&
+	serves $H1 one
 '
 
 test_expect_success 'rollback to a version with no containers changes nothing and says so' '
