@@ -18,10 +18,10 @@
  * wait for a web container that will never come.
  */
 #include "cli/app.h"
+#include "cli/app-verbs.h"
 #include "cli/exec.h"
 #include "cli/hooks.h"
 #include "commands/app.h"
-#include "commands/auditor.h"
 #include "commands/env-file.h"
 #include "config/kamal-app.h"
 #include "log.h"
@@ -94,13 +94,6 @@ static int capture_built(struct host_session *h, struct shcmd *c, struct strbuf 
 	shcmd_clear(c);
 	strbuf_trim(out);
 	return r;
-}
-
-static int audit(struct host_session *h, struct kamal *k, const char *role, const char *line)
-{
-	struct shcmd c = SHCMD_INIT;
-	kc_auditor_record(&c, k, role, line);
-	return run_built(h, &c, REMOTE_QUIET);
 }
 
 /* ---- before any container starts ---------------------------------- */
@@ -247,7 +240,7 @@ static int old_version_renamed_if_clashing(struct role_boot *rb, struct strbuf *
 			host_say(rb->h, "Renaming container %s to %s as already deployed",
 				 rb->version, renamed.buf);
 		strbuf_addf(&line, "Renaming container %s to %s", rb->version, renamed.buf);
-		r = audit(rb->h, rb->b->k, rb->role->name, line.buf);
+		r = app_record(rb->h, rb->b->k, rb->role->name, line.buf);
 		if (!r) {
 			kc_app_rename_container(&c, rb->b->k, rb->role, rb->version, renamed.buf);
 			r = run_built(rb->h, &c, 0);
@@ -349,7 +342,7 @@ static int start_new_version(struct role_boot *rb)
 	int r;
 
 	strbuf_addf(&line, "Booted app version %s", rb->version);
-	r = audit(rb->h, k, rb->role->name, line.buf);
+	r = app_record(rb->h, k, rb->role->name, line.buf);
 	if (!r) {
 		kc_app_ensure_env_directory(&c, k);
 		r = run_built(rb->h, &c, 0);
@@ -517,7 +510,7 @@ static int tag_host(struct host_session *h, void *data)
 
 	config_image_ref(b->k->cfg, b->k->version, &image);
 	strbuf_addf(&line, "Tagging %s as the latest image", image.buf);
-	r = audit(h, b->k, NULL, line.buf);
+	r = app_record(h, b->k, NULL, line.buf);
 	if (!r) {
 		kc_app_tag_latest_image(&c, b->k);
 		r = run_built(h, &c, 0);

@@ -99,6 +99,12 @@ void cli_remote(struct cli_context *ctx);
 /* Kamal's with_lock: acquire (unless held), then release; 0/-1. */
 int cli_acquire_lock(struct cli_context *ctx, const char *message);
 int cli_release_lock(struct cli_context *ctx);
+/*
+ * fn(ctx, data) under the deploy lock: taken and released here, unless the
+ * run holds it already (setup around deploy, deploy around accessory boot),
+ * whose holder releases it. fn's result, or -1 when the lock failed.
+ */
+int cli_with_lock(struct cli_context *ctx, int (*fn)(struct cli_context *, void *), void *data);
 
 /* The commands, one per file cli/cmd-<name>.c. */
 int cmd_help(int argc, const char **argv, struct cli_context *ctx);

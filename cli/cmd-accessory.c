@@ -10,12 +10,12 @@
  * hosts are its own within the -h/-r selection.
  */
 #include "cli/app.h"
+#include "cli/app-verbs.h"
 #include "cli/commands.h"
 #include "cli/exec.h"
 #include "cli/hooks.h"
 #include "cli/proxy.h"
 #include "commands/accessory.h"
-#include "commands/auditor.h"
 #include "commands/docker.h"
 #include "commands/env-file.h"
 #include "config/erb.h"
@@ -46,12 +46,12 @@ static int run_built(struct host_session *h, struct shcmd *c, unsigned flags)
 static int audit(struct host_session *h, struct acc_run *a, const char *before,
 		 const char *after)
 {
-	struct shcmd c = SHCMD_INIT;
 	struct strbuf line = STRBUF_INIT;
+	int r;
 	strbuf_addf(&line, "%s%s%s", before, a->acc->name, after);
-	kc_auditor_record(&c, a->k, NULL, line.buf);
+	r = app_record(h, a->k, NULL, line.buf);
 	strbuf_release(&line);
-	return run_built(h, &c, REMOTE_QUIET);
+	return r;
 }
 
 /* Kamal's with_accessory: the accessory, or its error naming the choices. */
@@ -432,29 +432,36 @@ static int remove_one(struct acc_run *a)
 	return on_acc(a, remove_dir_host, "remove directory", 0);
 }
 
-/*
- * fn under the deploy lock (unless the run holds it already: setup), the
- * accessory named first, so that a wrong name changes nothing anywhere.
- */
+struct locked_run {
+	int (*fn)(struct acc_run *a, int arg);
+	struct acc_run *a;
+	int arg, all;
+};
+
+static int locked_step(struct cli_context *ctx, void *data)
+{
+	struct locked_run *l = data;
+	struct config *cfg = cli_load_config(ctx);
+	int r = 0;
+
+	if (!l->all)
+		return l->fn(l->a, l->arg);
+	for (size_t i = 0; i < cfg->accessories_nr && !r; i++) {
+		l->a->acc = &cfg->accessories[i];
+		r = l->fn(l->a, l->arg);
+	}
+	return r;
+}
+
+/* fn under the deploy lock, the accessory named first, so that a wrong name changes nothing. */
 static int locked(struct cli_context *ctx, int (*fn)(struct acc_run *a, int arg),
 		  struct acc_run *a, int arg, int all)
 {
-	struct config *cfg = cli_load_config(ctx);
-	int took = !ctx->holding_lock, r = 0;
+	struct locked_run l = { fn, a, arg, all };
 
-	if (cli_pre_connect(ctx) < 0 || (took && cli_acquire_lock(ctx, NULL) < 0))
+	if (cli_pre_connect(ctx) < 0)
 		return -1;
-	if (all) {
-		for (size_t i = 0; i < cfg->accessories_nr && !r; i++) {
-			a->acc = &cfg->accessories[i];
-			r = fn(a, arg);
-		}
-	} else {
-		r = fn(a, arg);
-	}
-	if (took && cli_release_lock(ctx) < 0)
-		r = -1;
-	return r;
+	return cli_with_lock(ctx, locked_step, &l);
 }
 
 /* fn for NAME, or for each accessory in file order with "all" (if all_ok). */
@@ -680,8 +687,7 @@ static int exec_host(struct host_session *h, void *data)
 	int r;
 
 	strbuf_addf(&line, "Executed cmd '%s' on %s accessory", x->e.cmd, x->a.acc->name);
-	kc_auditor_record(&c, x->a.k, NULL, line.buf);
-	r = run_built(h, &c, REMOTE_QUIET);
+	r = app_record(h, x->a.k, NULL, line.buf);
 	if (!r) {
 		if (x->reuse)
 			kc_accessory_execute_in_existing_container(&c, x->a.k, x->a.acc, &x->e);

@@ -91,21 +91,7 @@ static int release_locked(struct cli_context *ctx, const struct release *rel)
 	return 0;
 }
 
-/* Runs fn under the deploy lock, unless the run holds it already (setup). */
-static int with_lock(struct cli_context *ctx, int (*fn)(struct cli_context *, const void *),
-		     const void *data)
-{
-	int took = !ctx->holding_lock, r;
-
-	if (took && cli_acquire_lock(ctx, NULL) < 0)
-		return -1;
-	r = fn(ctx, data);
-	if (took && cli_release_lock(ctx) < 0)
-		r = -1;
-	return r;
-}
-
-static int release_step(struct cli_context *ctx, const void *data)
+static int release_step(struct cli_context *ctx, void *data)
 {
 	return release_locked(ctx, data);
 }
@@ -118,7 +104,7 @@ static int run_release(struct cli_context *ctx, const struct release *rel)
 	cli_kamal(ctx); /* the version, from git, before anything else */
 	r = deliver(ctx, rel);
 	if (!r)
-		r = with_lock(ctx, release_step, rel);
+		r = cli_with_lock(ctx, release_step, (void *)rel);
 	finished(ctx, started);
 	if (!r)
 		r = post_deploy(ctx, started);
@@ -145,7 +131,7 @@ int cmd_redeploy(int argc, const char **argv, struct cli_context *ctx)
 	return run_release(ctx, &rel) ? 1 : 0;
 }
 
-static int setup_step(struct cli_context *ctx, const void *data)
+static int setup_step(struct cli_context *ctx, void *data)
 {
 	if (!ctx->quiet)
 		log_info("Ensure Docker is installed...");
@@ -161,7 +147,7 @@ int cmd_setup(int argc, const char **argv, struct cli_context *ctx)
 	release_options(ctx, &rel);
 	cli_kamal(ctx);
 	/* One "Finished all in" line, the deploy's (Kamal prints a second). */
-	return with_lock(ctx, setup_step, &rel) ? 1 : 0;
+	return cli_with_lock(ctx, setup_step, &rel) ? 1 : 0;
 }
 
 /* ---- rollback ------------------------------------------------------- */
@@ -171,9 +157,9 @@ struct rollback {
 	int rolled_back;
 };
 
-static int rollback_step(struct cli_context *ctx, const void *data)
+static int rollback_step(struct cli_context *ctx, void *data)
 {
-	struct rollback *rb = (struct rollback *)data;
+	struct rollback *rb = data;
 	struct hook_extra secrets = { 1, NULL, NULL };
 	int available;
 
@@ -209,7 +195,7 @@ int cmd_rollback(int argc, const char **argv, struct cli_context *ctx)
 	}
 	rb.version = words->v[0];
 	cli_kamal(ctx);
-	r = with_lock(ctx, rollback_step, &rb);
+	r = cli_with_lock(ctx, rollback_step, &rb);
 	finished(ctx, started);
 	if (!r && rb.rolled_back)
 		r = post_deploy(ctx, started);
@@ -218,7 +204,7 @@ int cmd_rollback(int argc, const char **argv, struct cli_context *ctx)
 
 /* ---- remove --------------------------------------------------------- */
 
-static int remove_step(struct cli_context *ctx, const void *data)
+static int remove_step(struct cli_context *ctx, void *data)
 {
 	if (cli_app_remove(ctx) < 0 || cli_proxy_remove(ctx, 0) < 0 ||
 	    cli_accessory_remove(ctx, "all") < 0)
@@ -230,7 +216,7 @@ int cmd_remove(int argc, const char **argv, struct cli_context *ctx)
 {
 	if (!cli_confirm(ctx, "This will remove all containers and images. Are you sure?"))
 		return 0;
-	return with_lock(ctx, remove_step, NULL) ? 1 : 0;
+	return cli_with_lock(ctx, remove_step, NULL) ? 1 : 0;
 }
 
 const struct cli_option cli_deploy_options[] = {

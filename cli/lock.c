@@ -268,3 +268,15 @@ int cli_release_lock(struct cli_context *ctx)
 		exit(128 + sig);
 	return r < 0 ? -1 : 0;
 }
+
+int cli_with_lock(struct cli_context *ctx, int (*fn)(struct cli_context *, void *), void *data)
+{
+	int took = !ctx->holding_lock, r;
+
+	if (took && cli_acquire_lock(ctx, NULL) < 0)
+		return -1;
+	r = fn(ctx, data);
+	if (took && cli_release_lock(ctx) < 0)
+		r = -1;
+	return r;
+}
