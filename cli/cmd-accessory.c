@@ -9,6 +9,7 @@
  * unknown one is an error before any host is reached. An accessory's
  * hosts are its own within the -h/-r selection.
  */
+#include "cli/accessory-verbs.h"
 #include "cli/app.h"
 #include "cli/app-verbs.h"
 #include "cli/commands.h"
@@ -25,13 +26,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
-
-struct acc_run {
-	struct cli_context *ctx;
-	struct kamal *k;
-	const struct config_accessory *acc;
-	const void *data; /* the verb's own (single) */
-};
 
 typedef int (*acc_fn)(struct host_session *h, struct acc_run *a);
 
@@ -54,8 +48,7 @@ static int audit(struct host_session *h, struct acc_run *a, const char *before,
 	return r;
 }
 
-/* Kamal's with_accessory: the accessory, or its error naming the choices. */
-static const struct config_accessory *find(struct cli_context *ctx, const char *name)
+const struct config_accessory *acc_find(struct cli_context *ctx, const char *name)
 {
 	struct config *cfg = cli_load_config(ctx);
 	const struct config_accessory *acc = config_accessory(cfg, name);
@@ -74,14 +67,13 @@ static const struct config_accessory *find(struct cli_context *ctx, const char *
 	die("No accessory by the name of '%s'", name);
 }
 
-/* The accessory's hosts within the selection, in the selection's order. */
-static void acc_hosts(struct cli_context *ctx, const struct config_accessory *acc,
-		      struct strvec *out)
+void acc_hosts(const struct acc_run *a, struct strvec *out)
 {
 	struct strvec selected = STRVEC_INIT;
-	cli_accessory_hosts(ctx, &selected);
+	cli_accessory_hosts(a->ctx, &selected);
 	for (size_t i = 0; i < selected.nr; i++)
-		if (strvec_find(&acc->hosts, selected.v[i]) >= 0)
+		if (strvec_find(&a->acc->hosts, selected.v[i]) >= 0 &&
+		    (!a->only || strvec_find(a->only, selected.v[i]) >= 0))
 			strvec_push(out, selected.v[i]);
 	strvec_clear(&selected);
 }
@@ -119,7 +111,7 @@ static int on_acc(struct acc_run *a, acc_fn fn, const char *label, int quiet_ste
 {
 	struct strvec hosts = STRVEC_INIT;
 	int r;
-	acc_hosts(a->ctx, a->acc, &hosts);
+	acc_hosts(a, &hosts);
 	r = on_acc_hosts(a, &hosts, fn, label, quiet_step);
 	strvec_clear(&hosts);
 	return r;
@@ -332,7 +324,7 @@ static int boot_one(struct acc_run *a, int prepare)
 
 	if (prepare && on_acc(a, prepare_host, "prepare", 1) < 0)
 		return -1;
-	acc_hosts(a->ctx, a->acc, &hosts);
+	acc_hosts(a, &hosts);
 	if (hosts.nr)
 		r = on_hosts(&hosts, existing_host, &e, &q);
 	if (!r && booted.nr) {
@@ -468,11 +460,11 @@ static int locked(struct cli_context *ctx, int (*fn)(struct acc_run *a, int arg)
 static int each(struct cli_context *ctx, const char *name, int all_ok,
 		int (*fn)(struct acc_run *a, int arg), int arg)
 {
-	struct acc_run a = { ctx, cli_kamal(ctx), NULL, NULL };
+	struct acc_run a = { ctx, cli_kamal(ctx), NULL, NULL, NULL };
 	int all = all_ok && !strcmp(name, "all");
 
 	if (!all)
-		a.acc = find(ctx, name);
+		a.acc = acc_find(ctx, name);
 	return locked(ctx, fn, &a, arg, all);
 }
 
@@ -503,7 +495,7 @@ int cli_accessory_remove(struct cli_context *ctx, const char *name)
 
 /* ---- the verbs ------------------------------------------------------ */
 
-static const char *name_arg(struct cli_context *ctx, const char *verb)
+const char *acc_name_arg(struct cli_context *ctx, const char *verb)
 {
 	const struct strvec *w = &ctx->args.positional;
 	if (!w->nr)
@@ -513,12 +505,12 @@ static const char *name_arg(struct cli_context *ctx, const char *verb)
 
 static int acc_boot(int argc, const char **argv, struct cli_context *ctx)
 {
-	return cli_accessory_boot(ctx, name_arg(ctx, "boot")) ? 1 : 0;
+	return cli_accessory_boot(ctx, acc_name_arg(ctx, "boot")) ? 1 : 0;
 }
 
 static int acc_reboot(int argc, const char **argv, struct cli_context *ctx)
 {
-	return each(ctx, name_arg(ctx, "reboot"), 1, reboot_fn, 0) ? 1 : 0;
+	return each(ctx, acc_name_arg(ctx, "reboot"), 1, reboot_fn, 0) ? 1 : 0;
 }
 
 struct single {
@@ -536,7 +528,7 @@ static int single_fn(struct acc_run *a, int arg)
 static int single(struct cli_context *ctx, const char *verb, acc_fn fn, const char *label)
 {
 	struct single sg = { fn, label };
-	struct acc_run a = { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, verb)), &sg };
+	struct acc_run a = { ctx, cli_kamal(ctx), acc_find(ctx, acc_name_arg(ctx, verb)), &sg, NULL };
 	return locked(ctx, single_fn, &a, 0, 0) ? 1 : 0;
 }
 
@@ -550,11 +542,18 @@ static int acc_stop(int argc, const char **argv, struct cli_context *ctx)
 	return single(ctx, "stop", stop_host, "stop");
 }
 
+static int restart_fn(struct acc_run *a, int unused)
+{
+	if (on_acc(a, stop_host, "stop", 0) < 0)
+		return -1;
+	return on_acc(a, start_host, "start", 0);
+}
+
+/* Stop and start under one hold of the lock, as Kamal does. */
 static int acc_restart(int argc, const char **argv, struct cli_context *ctx)
 {
-	if (single(ctx, "restart", stop_host, "stop"))
-		return 1;
-	return single(ctx, "restart", start_host, "start");
+	struct acc_run a = { ctx, cli_kamal(ctx), acc_find(ctx, acc_name_arg(ctx, "restart")), NULL, NULL };
+	return locked(ctx, restart_fn, &a, 0, 0) ? 1 : 0;
 }
 
 static int acc_upload(int argc, const char **argv, struct cli_context *ctx)
@@ -589,12 +588,12 @@ static int acc_remove_service_directory(int argc, const char **argv, struct cli_
 
 static int acc_remove(int argc, const char **argv, struct cli_context *ctx)
 {
-	const char *name = name_arg(ctx, "remove");
+	const char *name = acc_name_arg(ctx, "remove");
 	struct strbuf q = STRBUF_INIT;
 	int r;
 
 	if (strcmp(name, "all"))
-		find(ctx, name);
+		acc_find(ctx, name);
 	strbuf_addf(&q, "This will remove all containers, images and data directories for %s. "
 		    "Are you sure?", name);
 	if (!cli_confirm(ctx, q.buf)) {
@@ -606,157 +605,81 @@ static int acc_remove(int argc, const char **argv, struct cli_context *ctx)
 	return r ? 1 : 0;
 }
 
+/* Reboots NAME (or every accessory) on the hosts of a->only. */
+static int reboot_named(struct acc_run *a, const char *name)
+{
+	struct config *cfg = cli_load_config(a->ctx);
+	int r = 0;
+
+	if (strcmp(name, "all"))
+		return reboot_one(a);
+	for (size_t i = 0; i < cfg->accessories_nr && !r; i++) {
+		a->acc = &cfg->accessories[i];
+		r = reboot_one(a);
+	}
+	return r;
+}
+
+/*
+ * Kamal 1 to 2: every accessory host at once, or one after another with
+ * --rolling, each rebooting NAME's containers (which puts them in the
+ * kamal network).
+ */
+static int upgrade_fn(struct acc_run *a, int rolling)
+{
+	const char *name = a->data;
+	struct strvec all = STRVEC_INIT, group = STRVEC_INIT;
+	size_t groups;
+	int r = 0;
+
+	cli_accessory_hosts(a->ctx, &all);
+	groups = rolling ? all.nr : 1;
+	for (size_t i = 0; i < groups && !r; i++) {
+		char *list;
+		strvec_clear(&group);
+		if (rolling)
+			strvec_push(&group, all.v[i]);
+		else
+			strvec_pushvec(&group, &all);
+		list = strvec_join(&group, ",");
+		log_info("Upgrading %s accessories on %s...", name, list);
+		a->only = &group;
+		r = reboot_named(a, name);
+		if (!r)
+			log_info("Upgraded %s accessories on %s...", name, list);
+		free(list);
+	}
+	a->only = NULL;
+	strvec_clear(&group);
+	strvec_clear(&all);
+	return r;
+}
+
+static int acc_upgrade(int argc, const char **argv, struct cli_context *ctx)
+{
+	const char *name = acc_name_arg(ctx, "upgrade");
+	struct acc_run a = { ctx, cli_kamal(ctx), NULL, name, NULL };
+
+	if (strcmp(name, "all"))
+		a.acc = acc_find(ctx, name);
+	if (!cli_confirm(ctx, "This will restart all accessories"))
+		return 0;
+	return locked(ctx, upgrade_fn, &a, cli_opt_bool(&ctx->args, "rolling"), 0) ? 1 : 0;
+}
+
 static int acc_details(int argc, const char **argv, struct cli_context *ctx)
 {
-	const char *name = name_arg(ctx, "details");
-	return cli_accessory_details(ctx, strcmp(name, "all") ? find(ctx, name) : NULL) ? 1 : 0;
+	const char *name = acc_name_arg(ctx, "details");
+	return cli_accessory_details(ctx, strcmp(name, "all") ? acc_find(ctx, name) : NULL) ? 1 : 0;
 }
-
-/* ---- logs and exec ---- */
-
-static void logs_options(struct cli_context *ctx, struct kc_logs *o)
-{
-	const char *lines = cli_opt_str(&ctx->args, "lines");
-	o->skip_timestamps = cli_opt_bool(&ctx->args, "skip-timestamps");
-	o->since = cli_opt_str(&ctx->args, "since");
-	o->grep = cli_opt_str(&ctx->args, "grep");
-	o->grep_options = cli_opt_str(&ctx->args, "grep-options");
-	o->lines = lines ? lines : (o->since || o->grep) ? NULL : "100";
-}
-
-struct acc_logs {
-	struct acc_run a;
-	struct kc_logs o;
-};
-
-static int logs_host(struct host_session *h, void *data)
-{
-	struct acc_logs *l = data;
-	struct shcmd c = SHCMD_INIT;
-	struct strbuf out = STRBUF_INIT;
-	int r;
-
-	kc_accessory_logs(&c, l->a.k, l->a.acc, &l->o);
-	r = kx_capture(h, &c, &out, 0);
-	shcmd_clear(&c);
-	if (!r)
-		host_print(h, "Accessory", out.buf, l->a.ctx->quiet);
-	strbuf_release(&out);
-	return r;
-}
-
-static int acc_logs(int argc, const char **argv, struct cli_context *ctx)
-{
-	struct acc_logs l = { { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, "logs")), NULL }, { 0 } };
-	struct strvec hosts = STRVEC_INIT;
-	struct on_hosts_opts o = { NULL, 0, 1 };
-	int r;
-
-	logs_options(ctx, &l.o);
-	if (cli_pre_connect(ctx) < 0)
-		return 1;
-	acc_hosts(ctx, l.a.acc, &hosts);
-	if (cli_opt_bool(&ctx->args, "follow")) {
-		/* Kamal follows the first host; berth every host of the accessory. */
-		struct shcmd c = SHCMD_INIT;
-		if (!cli_opt_str(&ctx->args, "lines"))
-			l.o.lines = "10";
-		l.o.since = NULL;
-		kc_accessory_logs(&c, l.a.k, l.a.acc, &l.o);
-		shcmd_add(&c, "--follow");
-		r = remote_stream(&hosts, &c);
-		shcmd_clear(&c);
-	} else {
-		r = on_hosts(&hosts, logs_host, &l, &o);
-	}
-	strvec_clear(&hosts);
-	return r ? 1 : 0;
-}
-
-struct acc_exec {
-	struct acc_run a;
-	struct kc_exec e;
-	int reuse;
-};
-
-static int exec_host(struct host_session *h, void *data)
-{
-	struct acc_exec *x = data;
-	struct shcmd c = SHCMD_INIT;
-	struct strbuf out = STRBUF_INIT, line = STRBUF_INIT;
-	int r;
-
-	strbuf_addf(&line, "Executed cmd '%s' on %s accessory", x->e.cmd, x->a.acc->name);
-	r = app_record(h, x->a.k, NULL, line.buf);
-	if (!r) {
-		if (x->reuse)
-			kc_accessory_execute_in_existing_container(&c, x->a.k, x->a.acc, &x->e);
-		else
-			kc_accessory_execute_in_new_container(&c, x->a.k, x->a.acc, &x->e);
-		r = kx_capture(h, &c, &out, REMOTE_CHANGES);
-		shcmd_clear(&c);
-	}
-	if (!r)
-		host_print(h, "Accessory", out.buf, x->a.ctx->quiet);
-	strbuf_release(&out);
-	strbuf_release(&line);
-	return r;
-}
-
-static int acc_exec(int argc, const char **argv, struct cli_context *ctx)
-{
-	const struct strvec *w = &ctx->args.positional;
-	struct acc_exec x = { { ctx, cli_kamal(ctx), find(ctx, name_arg(ctx, "exec")), NULL }, { 0 }, 0 };
-	struct strvec words = STRVEC_INIT, hosts = STRVEC_INIT;
-	struct on_hosts_opts o = { NULL, 0, 1 };
-	char *cmd;
-	int r;
-
-	if (w->nr < 2)
-		die("No command provided. You must specify a command to execute.");
-	for (size_t i = 1; i < w->nr; i++)
-		strvec_push(&words, w->v[i]);
-	cmd = strvec_join(&words, " ");
-	x.e.cmd = cmd;
-	x.e.interactive = cli_opt_bool(&ctx->args, "interactive");
-	x.reuse = cli_opt_bool(&ctx->args, "reuse");
-	if (cli_pre_connect(ctx) < 0)
-		return 1;
-	acc_hosts(ctx, x.a.acc, &hosts);
-	if (x.e.interactive) {
-		struct shcmd c = SHCMD_INIT;
-		if (x.reuse)
-			kc_accessory_execute_in_existing_container_over_ssh(&c, x.a.k, x.a.acc, &x.e);
-		else
-			kc_accessory_execute_in_new_container_over_ssh(&c, x.a.k, x.a.acc, &x.e);
-		r = hosts.nr ? remote_exec_interactive(hosts.v[0], &c) : 1;
-		shcmd_clear(&c);
-	} else {
-		r = on_hosts(&hosts, exec_host, &x, &o) ? 1 : 0;
-	}
-	free(cmd);
-	strvec_clear(&words);
-	strvec_clear(&hosts);
-	return r;
-}
-
-static const struct cli_option logs_opts[] = {
-	{ "since", 's', CLI_OPT_STRING, "Only lines since a time (2013-01-02T13:23:37Z) or a span (42m)", NULL },
-	{ "lines", 'n', CLI_OPT_NUMBER, "How many lines from each host (default 100, unless --since or --grep)", NULL },
-	{ "grep", 'g', CLI_OPT_STRING, "Only lines matching this", NULL },
-	{ "grep-options", 0, CLI_OPT_STRING, "More options for grep", NULL },
-	{ "follow", 'f', CLI_OPT_BOOL, "Keep printing new lines from every host of the accessory, each marked with its host, until Ctrl-C", "false" },
-	{ "skip-timestamps", 'T', CLI_OPT_BOOL, "Leave out Docker's timestamps", "false" },
-	CLI_OPTIONS_END
-};
-
-static const struct cli_option exec_opts[] = {
-	{ "interactive", 'i', CLI_OPT_BOOL, "Over ssh with a terminal (for a shell or a console), on the accessory's first host", "false" },
-	{ "reuse", 0, CLI_OPT_BOOL, "In the running container instead of a new one", "false" },
-	CLI_OPTIONS_END
-};
 
 static const struct cli_option remove_opts[] = {
+	{ "confirmed", 'y', CLI_OPT_BOOL, "Go ahead without asking", "false" },
+	CLI_OPTIONS_END
+};
+
+static const struct cli_option upgrade_opts[] = {
+	{ "rolling", 0, CLI_OPT_BOOL, "One host at a time", "false" },
 	{ "confirmed", 'y', CLI_OPT_BOOL, "Go ahead without asking", "false" },
 	CLI_OPTIONS_END
 };
@@ -767,8 +690,8 @@ const struct cli_verb accessory_verbs[] = {
 	{ "boot", acc_boot, "boot NAME", "Boot an accessory on its hosts (NAME all: every accessory)", NULL, LOCKED },
 	{ "details", acc_details, "details NAME", "Show an accessory's container on each host (NAME all: every accessory)", NULL, CLI_REMOTE },
 	{ "directories", acc_directories, "directories NAME", "Make an accessory's directories on its hosts", NULL, LOCKED | CLI_HIDDEN },
-	{ "exec", acc_exec, "exec NAME CMD...", "Run a command in an accessory's container on its hosts", exec_opts, CLI_REMOTE },
-	{ "logs", acc_logs, "logs NAME", "Show an accessory's log lines from each of its hosts", logs_opts, CLI_REMOTE },
+	{ "exec", acc_exec, "exec NAME CMD...", "Run a command in an accessory's container on its hosts", acc_exec_options, CLI_REMOTE },
+	{ "logs", acc_logs, "logs NAME", "Show an accessory's log lines from each of its hosts", acc_logs_options, CLI_REMOTE },
 	{ "pull_image", acc_pull_image, "pull_image NAME", "Pull an accessory's image on its hosts", NULL, LOCKED | CLI_HIDDEN },
 	{ "reboot", acc_reboot, "reboot NAME", "Replace an accessory's container with a new one (NAME all: every accessory)", NULL, LOCKED },
 	{ "remove", acc_remove, "remove NAME", "Remove an accessory's container, image and data directory (NAME all: every accessory)", remove_opts, CLI_REMOTE },
@@ -778,6 +701,7 @@ const struct cli_verb accessory_verbs[] = {
 	{ "restart", acc_restart, "restart NAME", "Stop and start an accessory's container", NULL, LOCKED },
 	{ "start", acc_start, "start NAME", "Start an accessory's existing container", NULL, LOCKED },
 	{ "stop", acc_stop, "stop NAME", "Stop an accessory's container", NULL, LOCKED },
+	{ "upgrade", acc_upgrade, "upgrade NAME", "Reboot accessories from Kamal 1 into the kamal network (NAME all: every accessory)", upgrade_opts, CLI_REMOTE },
 	{ "upload", acc_upload, "upload NAME", "Upload an accessory's files to its hosts", NULL, LOCKED | CLI_HIDDEN },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
 };

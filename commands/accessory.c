@@ -190,6 +190,31 @@ void kc_accessory_follow_logs(struct shcmd *out, const struct kamal *k,
 	shcmd_clear(&inner);
 }
 
+/*
+ * berth's follow of every host: run on the host itself (no ssh line), and
+ * grep line-buffered so that lines come through as they are written.
+ */
+void kc_accessory_stream_logs(struct shcmd *out, const struct kamal *k,
+			      const struct config_accessory *acc, const struct kc_logs *o)
+{
+	shcmd_addl(out, "docker", "logs", NULL);
+	add_service_name(out, k, acc);
+	if (!o->skip_timestamps)
+		shcmd_add(out, "--timestamps");
+	if (o->since)
+		shcmd_addl(out, "--since", o->since, NULL);
+	if (o->lines)
+		shcmd_addl(out, "--tail", o->lines, NULL);
+	shcmd_add(out, "--follow");
+	shcmd_add_shell(out, "2>&1");
+	if (o->grep) {
+		shcmd_add_shell(out, "|");
+		shcmd_addl(out, "grep", "--line-buffered", o->grep, NULL);
+		if (o->grep_options)
+			shcmd_add_shell(out, o->grep_options);
+	}
+}
+
 void kc_accessory_execute_in_existing_container(struct shcmd *out, const struct kamal *k,
 						const struct config_accessory *acc,
 						const struct kc_exec *e)

@@ -28,6 +28,9 @@ void kc_accessory_logs(struct shcmd *out, const struct kamal *k,
 /* The last 10 lines and on, on the accessory's first host, through ssh. */
 void kc_accessory_follow_logs(struct shcmd *out, const struct kamal *k,
 			      const struct config_accessory *acc, const struct kc_logs *o);
+/* docker logs ... --follow, to run on each host (berth follows them all). */
+void kc_accessory_stream_logs(struct shcmd *out, const struct kamal *k,
+			      const struct config_accessory *acc, const struct kc_logs *o);
 /* e->env, e->detach and e->suffix are not used by accessories. */
 void kc_accessory_execute_in_existing_container(struct shcmd *out, const struct kamal *k,
 						const struct config_accessory *acc,

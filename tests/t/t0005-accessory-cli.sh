@@ -27,9 +27,22 @@ test_expect_success 'remove without -y and no terminal to ask changes nothing' '
 	test_grep "Nobody to ask" err
 '
 
+test_expect_success 'upgrade without -y and no terminal to ask changes nothing' '
+	refused accessory upgrade all &&
+	test_grep "Nobody to ask" err &&
+	refused accessory upgrade nope -y && test_grep "No accessory by the name of .nope." err
+'
+
+test_expect_success 'exec --raw cannot be interactive, and exec needs a command' '
+	refused accessory exec db --raw -i psql &&
+	test_grep "Raw is not compatible with interactive" err &&
+	refused accessory exec db
+'
+
 test_expect_success 'the verbs Kamal hides are left out of the help, and answer --help' '
 	berth accessory help >out &&
 	test_grep "accessory boot NAME" out &&
+	test_grep "accessory upgrade" out &&
 	! grep -q remove_container out &&
 	berth accessory remove_container --help >out &&
 	test_grep "Usage:" out

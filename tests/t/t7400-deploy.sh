@@ -49,7 +49,7 @@ accessories:
 EOF
 echo "maxmemory 64mb" >config/cache.conf
 # The test's own files stay out of the app's commits (and clean clones).
-printf '%s\n' out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out conf 'id.*' 'loop*' body >.gitignore
+printf '%s\n' raw expect out err all 'got.*' 'ps.*' mode audit 'load*.out' stop push.out kill.out live clean follow.out conf 'id.*' 'loop*' body >.gitignore
 # busybox's httpd, as PID 1 behind a shell that stops on TERM (docker stop).
 mkdir -p www
 cat >Dockerfile <<'EOF'
@@ -171,7 +171,13 @@ test_expect_success 'app exec runs in a new container on every host, and with --
 	test_grep "$H1" out && test_grep "$H3" out &&
 	berth app exec --reuse --roles=web "cat /www/index.html" >out 2>err &&
 	test "$(grep -c "^one$" out)" = 2 &&
-	! lab_docker 1 ps -a --format "{{.Names}}" | grep -q exec
+	! lab_docker 1 ps -a --format "{{.Names}}" | grep -q exec &&
+	berth app exec --roles=web -e GREETING:hello "sh -c \"echo \\\$GREETING\"" >out 2>err &&
+	test "$(grep -c "^hello$" out)" = 2 &&
+	berth app exec --detach --roles=job "sleep 30" >out 2>err &&
+	lab_docker 3 ps --filter name=shop-job-exec --format "{{.Names}} {{.Command}}" >ps.3 &&
+	test_grep "sleep 30" ps.3 &&
+	for c in $(lab_docker 3 ps -aq --filter name=shop-job-exec); do lab_docker 3 rm -f $c >/dev/null || return 1; done
 '
 
 test_expect_success 'app exec -i --reuse: a terminal session in the primary host'"'"'s running container' '
@@ -189,6 +195,26 @@ test_expect_success 'app logs -f follows every host at once, each line marked wi
 	test_grep "$H1.*web booted" follow.out &&
 	test_grep "$H2.*web booted" follow.out &&
 	test_grep "$H3.*job booted" follow.out
+'
+
+test_expect_success 'accessory exec: in a new container, --reuse --raw byte for byte, -i through a terminal; logs -f -g; restart' '
+	berth accessory exec cache "cat /etc/hostname" >out 2>err &&
+	test_grep "Accessory Host: $H3" out &&
+	berth accessory exec cache --reuse --raw "cat /etc/cache.conf" >raw 2>err &&
+	printf "maxmemory 64mb\n" >expect && cmp expect raw &&
+	script -qec "$BUILD_DIR/berth accessory exec cache -i --reuse \"sh -c \\\"tty; cat /etc/cache.conf\\\"\"" /dev/null </dev/null >out 2>&1 &&
+	tr -d "\r" <out | sed "s/\\^@//g" >clean &&
+	test_grep "^/dev/pts/[0-9]" clean && test_grep "^maxmemory 64mb$" clean &&
+	berth accessory logs cache -f -g maxmemory >follow.out 2>&1 &
+	pid=$! &&
+	sleep 3 &&
+	kill -INT $pid && wait $pid &&
+	test_grep "$H3.*maxmemory 64mb" follow.out &&
+	! grep -q "cache up" follow.out &&
+	lab_docker 3 inspect -f "{{.State.StartedAt}}" shop-cache >id.before &&
+	berth accessory restart cache >out 2>err &&
+	lab_docker 3 inspect -f "{{.State.StartedAt}}" shop-cache >id.after &&
+	! cmp -s id.before id.after && running 3 shop-cache && ! locked
 '
 
 test_expect_success 'accessory logs, reboot and remove act on the accessory'"'"'s host' '

@@ -225,6 +225,17 @@ static void accessory_logs(void)
 	kc_accessory_follow_logs(&c, &k, search(), &follow);
 	CHECK_CMD(&c, 1, SSH "deploy@10.0.0.4 -p 2222 'docker logs branchy-search --timestamps "
 		  "--tail 10 --follow 2>&1 | grep \"y\"'");
+	/* berth's own follow: grep after the pipe, line-buffered, --follow on docker logs */
+	follow.lines = "10";
+	follow.grep_options = "-i";
+	kc_accessory_stream_logs(&c, &k, search(), &follow);
+	CHECK_CMD(&c, 0, "docker logs branchy-search --timestamps --tail 10 --follow 2>&1 | "
+		  "grep --line-buffered y -i");
+	follow.since = "5m";
+	follow.grep = NULL;
+	follow.skip_timestamps = 1;
+	kc_accessory_stream_logs(&c, &k, search(), &follow);
+	CHECK_CMD(&c, 0, "docker logs branchy-search --since 5m --tail 10 --follow 2>&1");
 }
 
 /* Kamal::EnvFile#to_s, run in Ruby on the same values. */
