@@ -80,22 +80,6 @@ static int barrier_wait(struct barrier *b)
 	return state > 0;
 }
 
-static int run_built(struct host_session *h, struct shcmd *c, unsigned flags)
-{
-	int r = kx_run_flags(h, c, flags);
-	shcmd_clear(c);
-	return r;
-}
-
-static int capture_built(struct host_session *h, struct shcmd *c, struct strbuf *out,
-			 unsigned flags)
-{
-	int r = kx_capture(h, c, out, flags);
-	shcmd_clear(c);
-	strbuf_trim(out);
-	return r;
-}
-
 /* ---- before any container starts ---------------------------------- */
 
 static void find_error_pages(struct config *cfg, struct strvec *out)
@@ -124,7 +108,7 @@ static int upload_error_pages(struct host_session *h, struct boot_run *b)
 	if (!b->error_pages.nr)
 		return 0;
 	kc_app_create_error_pages_directory(&c, b->k);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	config_proxy_error_pages_directory(b->k->cfg, 0, &dir);
 	for (size_t i = 0; i < b->error_pages.nr && !r; i++) {
@@ -150,13 +134,13 @@ static int sync_assets(struct host_session *h, struct boot_run *b, const struct 
 	int r;
 
 	kc_app_extract_assets(&c, b->k, role);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	kc_app_current_running_version(&c, b->k, role);
-	r = capture_built(h, &c, &old, REMOTE_NO_RAISE);
+	r = kx_capture_once(h, &c, &old, REMOTE_NO_RAISE);
 	if (r >= 0) {
 		kc_app_sync_asset_volumes(&c, b->k, role, old.buf);
-		r = run_built(h, &c, 0);
+		r = kx_run_once(h, &c, 0);
 	}
 	strbuf_release(&old);
 	return r < 0 ? -1 : 0;
@@ -190,7 +174,7 @@ static int ssl_certificates(struct host_session *h, struct boot_run *b,
 	if (!b->ctx->quiet)
 		host_say(h, "Writing SSL certificates for %s", role->name);
 	kc_app_create_ssl_directory(&c, b->k, role);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	if (upload_pem(h, b, role, "certificate_pem", "cert.pem") < 0)
 		return -1;
@@ -232,7 +216,7 @@ static int old_version_renamed_if_clashing(struct role_boot *rb, struct strbuf *
 	int r;
 
 	kc_app_container_id_for_version(&c, rb->b->k, rb->role, rb->version, 0);
-	r = capture_built(rb->h, &c, &id, REMOTE_NO_RAISE);
+	r = kx_capture_once(rb->h, &c, &id, REMOTE_NO_RAISE);
 	if (r >= 0 && id.len) {
 		strbuf_addf(&renamed, "%s_replaced_", rb->version);
 		strbuf_add_random_hex(&renamed, 8);
@@ -243,12 +227,12 @@ static int old_version_renamed_if_clashing(struct role_boot *rb, struct strbuf *
 		r = app_record(rb->h, rb->b->k, rb->role->name, line.buf);
 		if (!r) {
 			kc_app_rename_container(&c, rb->b->k, rb->role, rb->version, renamed.buf);
-			r = run_built(rb->h, &c, 0);
+			r = kx_run_once(rb->h, &c, 0);
 		}
 	}
 	if (r >= 0) {
 		kc_app_current_running_version(&c, rb->b->k, rb->role);
-		r = capture_built(rb->h, &c, old, REMOTE_NO_RAISE);
+		r = kx_capture_once(rb->h, &c, old, REMOTE_NO_RAISE);
 	}
 	strbuf_release(&id);
 	strbuf_release(&renamed);
@@ -301,7 +285,7 @@ static int wait_for_healthy(struct role_boot *rb)
 	for (;;) {
 		strbuf_reset(&status);
 		kc_app_status(&c, rb->b->k, rb->role, rb->version);
-		r = capture_built(rb->h, &c, &status, 0);
+		r = kx_capture_once(rb->h, &c, &status, 0);
 		if (!r && !strcmp(status.buf, "running") && delay > 0) {
 			if (!rb->b->ctx->quiet)
 				host_say(rb->h, "Container is running, waiting for readiness delay of %ld seconds",
@@ -310,7 +294,7 @@ static int wait_for_healthy(struct role_boot *rb)
 				break;
 			strbuf_reset(&status);
 			kc_app_status(&c, rb->b->k, rb->role, rb->version);
-			r = capture_built(rb->h, &c, &status, 0);
+			r = kx_capture_once(rb->h, &c, &status, 0);
 		}
 		if (r < 0 || !strcmp(status.buf, "running") || !strcmp(status.buf, "healthy"))
 			break;
@@ -345,7 +329,7 @@ static int start_new_version(struct role_boot *rb)
 	r = app_record(rb->h, k, rb->role->name, line.buf);
 	if (!r) {
 		kc_app_ensure_env_directory(&c, k);
-		r = run_built(rb->h, &c, 0);
+		r = kx_run_once(rb->h, &c, 0);
 	}
 	if (!r)
 		r = upload_env_file(rb);
@@ -353,17 +337,17 @@ static int start_new_version(struct role_boot *rb)
 		strbuf_add_random_hex(&hex, 6);
 		kc_app_boot_hostname(&hostname, host_shown(rb->h), hex.buf);
 		kc_app_run(&c, k, rb->role, host_name(rb->h), hostname.buf);
-		r = run_built(rb->h, &c, 0);
+		r = kx_run_once(rb->h, &c, 0);
 	}
 	if (!r && rb->role->running_proxy) {
 		kc_app_container_id_for_version(&c, k, rb->role, rb->version, 0);
-		r = capture_built(rb->h, &c, &id, 0);
+		r = kx_capture_once(rb->h, &c, &id, 0);
 		if (!r && !id.len)
 			r = host_fail(rb->h, "Failed to get endpoint for %s on %s, did the container boot?",
 				      rb->role->name, host_shown(rb->h));
 		if (!r) {
 			kc_app_deploy(&c, k, rb->role, id.buf);
-			r = run_built(rb->h, &c, 0);
+			r = kx_run_once(rb->h, &c, 0);
 		}
 	} else if (!r) {
 		r = wait_for_healthy(rb);
@@ -393,12 +377,12 @@ static void explain_failure(struct role_boot *rb)
 	o.container_cmd = &id;
 	o.lines = "30";
 	kc_app_logs(&c, rb->b->k, rb->role, &o);
-	if (capture_built(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0)
+	if (kx_capture_once(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0)
 		host_print(rb->h, "The last lines of its log",
 			   out.len ? out.buf : "(the container printed nothing)", 0);
 	strbuf_reset(&out);
 	kc_app_container_health_log(&c, rb->b->k, rb->role, rb->version);
-	if (capture_built(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0 &&
+	if (kx_capture_once(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0 &&
 	    out.len && strcmp(out.buf, "null"))
 		host_print(rb->h, "Its health check", out.buf, 0);
 	shcmd_clear(&id);
@@ -409,7 +393,7 @@ static int stop_version(struct role_boot *rb, const char *version)
 {
 	struct shcmd c = SHCMD_INIT;
 	kc_app_stop(&c, rb->b->k, rb->role, version);
-	return run_built(rb->h, &c, REMOTE_NO_RAISE) < 0 ? -1 : 0;
+	return kx_run_once(rb->h, &c, REMOTE_NO_RAISE) < 0 ? -1 : 0;
 }
 
 static int stop_old_version(struct role_boot *rb, const char *old)
@@ -420,12 +404,12 @@ static int stop_old_version(struct role_boot *rb, const char *old)
 		return -1;
 	if (config_role_assets(rb->b->k->cfg, rb->role)) {
 		kc_app_clean_up_assets(&c, rb->b->k, rb->role);
-		if (run_built(rb->h, &c, 0) < 0)
+		if (kx_run_once(rb->h, &c, 0) < 0)
 			return -1;
 	}
 	if (config_get_str(rb->b->k->cfg, "error_pages_path")) {
 		kc_app_clean_up_error_pages(&c, rb->b->k);
-		if (run_built(rb->h, &c, 0) < 0)
+		if (kx_run_once(rb->h, &c, 0) < 0)
 			return -1;
 	}
 	return 0;
@@ -513,7 +497,7 @@ static int tag_host(struct host_session *h, void *data)
 	r = app_record(h, b->k, NULL, line.buf);
 	if (!r) {
 		kc_app_tag_latest_image(&c, b->k);
-		r = run_built(h, &c, 0);
+		r = kx_run_once(h, &c, 0);
 	}
 	strbuf_release(&image);
 	strbuf_release(&line);

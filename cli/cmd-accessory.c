@@ -29,13 +29,6 @@
 
 typedef int (*acc_fn)(struct host_session *h, struct acc_run *a);
 
-static int run_built(struct host_session *h, struct shcmd *c, unsigned flags)
-{
-	int r = kx_run_flags(h, c, flags);
-	shcmd_clear(c);
-	return r;
-}
-
 /* The audit line "BEFORE NAME AFTER". */
 static int audit(struct host_session *h, struct acc_run *a, const char *before,
 		 const char *after)
@@ -128,7 +121,7 @@ static int prepare_host(struct host_session *h, struct acc_run *a)
 		return -1;
 	kc_docker_create_network(&c);
 	/* Already there is the usual answer. */
-	return run_built(h, &c, REMOTE_NO_RAISE) < 0 ? -1 : 0;
+	return kx_run_once(h, &c, REMOTE_NO_RAISE) < 0 ? -1 : 0;
 }
 
 static int directories_host(struct host_session *h, struct acc_run *a)
@@ -140,14 +133,14 @@ static int directories_host(struct host_session *h, struct acc_run *a)
 	config_accessory_directories(a->k->cfg, a->acc, &m);
 	for (size_t i = 0; i < m.nr && !r; i++) {
 		kc_accessory_make_directory(&c, m.v[i].local);
-		r = run_built(h, &c, 0);
+		r = kx_run_once(h, &c, 0);
 		if (!r && m.v[i].mode) {
 			kc_accessory_chmod(&c, m.v[i].mode, m.v[i].local);
-			r = run_built(h, &c, 0);
+			r = kx_run_once(h, &c, 0);
 		}
 		if (!r && m.v[i].owner) {
 			kc_accessory_chown(&c, m.v[i].owner, m.v[i].local);
-			r = run_built(h, &c, 0);
+			r = kx_run_once(h, &c, 0);
 		}
 	}
 	config_mounts_clear(&m);
@@ -193,7 +186,7 @@ static int upload_host(struct host_session *h, struct acc_run *a)
 		}
 		config_path_dirname(f->host_path, &dir);
 		kc_accessory_make_directory(&c, dir.buf);
-		r = run_built(h, &c, 0);
+		r = kx_run_once(h, &c, 0);
 		strbuf_reset(&err);
 		if (f->is_template) {
 			strbuf_addstr(&err, "<io>");
@@ -207,11 +200,11 @@ static int upload_host(struct host_session *h, struct acc_run *a)
 			r = host_upload_from(h, f->host_path, data.buf, data.len, 0644, err.buf);
 		if (!r) {
 			kc_accessory_chmod(&c, f->mode ? f->mode : "755", f->host_path);
-			r = run_built(h, &c, 0);
+			r = kx_run_once(h, &c, 0);
 		}
 		if (!r && f->owner) {
 			kc_accessory_chown(&c, f->owner, f->host_path);
-			r = run_built(h, &c, 0);
+			r = kx_run_once(h, &c, 0);
 		}
 	}
 	config_mounts_clear(&m);
@@ -230,7 +223,7 @@ static int upload_env(struct host_session *h, struct acc_run *a)
 	int r;
 
 	kc_accessory_ensure_env_directory(&c, a->k);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	config_accessory_env(a->acc, &env);
 	if (config_env_secret_values(a->k->cfg, &env, &entries, &err) < 0) {
@@ -263,10 +256,10 @@ static int proxy_deploy(struct host_session *h, struct acc_run *a, int remove)
 	strbuf_trim(&id);
 	if (!r && remove) {
 		kc_accessory_remove(&c, a->k, a->acc);
-		r = run_built(h, &c, 0);
+		r = kx_run_once(h, &c, 0);
 	} else if (!r) {
 		kc_accessory_deploy(&c, a->k, a->acc, id.buf);
-		r = run_built(h, &c, 0);
+		r = kx_run_once(h, &c, 0);
 	}
 	strbuf_release(&id);
 	return r;
@@ -279,7 +272,7 @@ static int run_host(struct host_session *h, struct acc_run *a)
 	if (audit(h, a, "Booted ", " accessory") < 0 || upload_env(h, a) < 0)
 		return -1;
 	kc_accessory_run(&c, a->k, a->acc, host_shown(h));
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	return proxy_deploy(h, a, 0);
 }
@@ -356,7 +349,7 @@ static int stop_host(struct host_session *h, struct acc_run *a)
 	if (audit(h, a, "Stopped ", " accessory") < 0)
 		return -1;
 	kc_accessory_stop(&c, a->k, a->acc);
-	if (run_built(h, &c, REMOTE_NO_RAISE) < 0)
+	if (kx_run_once(h, &c, REMOTE_NO_RAISE) < 0)
 		return -1;
 	return proxy_deploy(h, a, 1);
 }
@@ -367,7 +360,7 @@ static int start_host(struct host_session *h, struct acc_run *a)
 	if (audit(h, a, "Started ", " accessory") < 0)
 		return -1;
 	kc_accessory_start(&c, a->k, a->acc);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	return proxy_deploy(h, a, 0);
 }
@@ -378,7 +371,7 @@ static int pull_host(struct host_session *h, struct acc_run *a)
 	if (audit(h, a, "Pull ", " accessory image") < 0)
 		return -1;
 	kc_accessory_pull_image(&c, a->k, a->acc);
-	return run_built(h, &c, 0);
+	return kx_run_once(h, &c, 0);
 }
 
 static int remove_container_host(struct host_session *h, struct acc_run *a)
@@ -387,7 +380,7 @@ static int remove_container_host(struct host_session *h, struct acc_run *a)
 	if (audit(h, a, "Remove ", " accessory container") < 0)
 		return -1;
 	kc_accessory_remove_container(&c, a->k, a->acc);
-	return run_built(h, &c, 0);
+	return kx_run_once(h, &c, 0);
 }
 
 static int remove_image_host(struct host_session *h, struct acc_run *a)
@@ -396,14 +389,14 @@ static int remove_image_host(struct host_session *h, struct acc_run *a)
 	if (audit(h, a, "Removed ", " accessory image") < 0)
 		return -1;
 	kc_accessory_remove_image(&c, a->k, a->acc);
-	return run_built(h, &c, 0);
+	return kx_run_once(h, &c, 0);
 }
 
 static int remove_dir_host(struct host_session *h, struct acc_run *a)
 {
 	struct shcmd c = SHCMD_INIT;
 	kc_accessory_remove_service_directory(&c, a->k, a->acc);
-	return run_built(h, &c, 0);
+	return kx_run_once(h, &c, 0);
 }
 
 static int reboot_one(struct acc_run *a)

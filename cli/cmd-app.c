@@ -90,19 +90,14 @@ static int app_record_about(struct host_session *h, struct kamal *k, const char 
 /* Runs what build made on h; flags as kx_run_flags. */
 static int run_cmd(struct host_session *h, struct shcmd *c, unsigned flags)
 {
-	int r = kx_run_flags(h, c, flags);
-	shcmd_clear(c);
-	return r < 0 ? -1 : 0;
+	return kx_run_once(h, c, flags) < 0 ? -1 : 0;
 }
 
 /* Captures c on h, stripped; with REMOTE_NO_RAISE a failing command still answers. */
 static int capture_cmd(struct host_session *h, struct shcmd *c, unsigned flags,
 		       struct strbuf *out)
 {
-	int r = kx_capture(h, c, out, flags);
-	shcmd_clear(c);
-	strbuf_trim(out);
-	return r < 0 ? -1 : 0;
+	return kx_capture_once(h, c, out, flags) < 0 ? -1 : 0;
 }
 
 int app_current_running_version(struct host_session *h, const struct kamal *k,

@@ -33,16 +33,6 @@ struct proxy_run {
 	pthread_mutex_t lock;
 };
 
-static int run_cmd(struct host_session *h, void (*build)(struct shcmd *), unsigned flags)
-{
-	struct shcmd c = SHCMD_INIT;
-	int r;
-	build(&c);
-	r = kx_run_flags(h, &c, flags);
-	shcmd_clear(&c);
-	return r;
-}
-
 static int record(struct host_session *h, struct kamal *k, const char *line)
 {
 	struct shcmd c = SHCMD_INIT;
@@ -108,7 +98,7 @@ static int boot_host(struct host_session *h, void *data)
 		return r;
 	}
 	strbuf_release(&version);
-	if (r < 0 || run_cmd(h, kc_proxy_ensure_apps_config_directory, 0) < 0)
+	if (r < 0 || kx_run_builder(h, kc_proxy_ensure_apps_config_directory, 0) < 0)
 		return -1;
 	return cli_proxy_boot_host(p->ctx, h);
 }
@@ -150,7 +140,7 @@ static int reboot_host(struct host_session *h, void *data)
 	struct proxy_run *p = data;
 
 	if (record(h, p->k, "Rebooted proxy") < 0 || cli_proxy_registry_login(p->ctx, h) < 0 ||
-	    run_cmd(h, kc_proxy_ensure_apps_config_directory, 0) < 0)
+	    kx_run_builder(h, kc_proxy_ensure_apps_config_directory, 0) < 0)
 		return -1;
 	return cli_proxy_reboot_host(p->ctx, h);
 }
@@ -215,9 +205,9 @@ static int start_host(struct host_session *h, void *data)
 	struct proxy_run *p = data;
 	if (record(h, p->k, "Started proxy") < 0)
 		return -1;
-	if (p->with_holder && run_cmd(h, kc_proxy_holder_start, 0) < 0)
+	if (p->with_holder && kx_run_builder(h, kc_proxy_holder_start, 0) < 0)
 		return -1;
-	return run_cmd(h, kc_proxy_start, 0);
+	return kx_run_builder(h, kc_proxy_start, 0);
 }
 
 static void stop_default(struct shcmd *c)
@@ -230,9 +220,9 @@ static int stop_host(struct host_session *h, void *data)
 	struct proxy_run *p = data;
 	if (record(h, p->k, "Stopped proxy") < 0)
 		return -1;
-	if (run_cmd(h, stop_default, REMOTE_NO_RAISE) < 0)
+	if (kx_run_builder(h, stop_default, REMOTE_NO_RAISE) < 0)
 		return -1;
-	return p->with_holder ? run_cmd(h, kc_proxy_holder_stop, 0) : 0;
+	return p->with_holder ? kx_run_builder(h, kc_proxy_holder_stop, 0) : 0;
 }
 
 static int on_proxy_hosts_with(struct cli_context *ctx, host_fn fn, const char *label,
@@ -306,9 +296,9 @@ static int remove_container_host(struct host_session *h, void *data)
 	if (record(h, p->k, "Removed proxy container") < 0)
 		return -1;
 	/* berth's port holder goes with the proxy, before the image can. */
-	if (run_cmd(h, kc_proxy_remove_container, 0) < 0)
+	if (kx_run_builder(h, kc_proxy_remove_container, 0) < 0)
 		return -1;
-	return run_cmd(h, kc_proxy_holder_remove, 0);
+	return kx_run_builder(h, kc_proxy_holder_remove, 0);
 }
 
 static int remove_image_host(struct host_session *h, void *data)
@@ -316,12 +306,12 @@ static int remove_image_host(struct host_session *h, void *data)
 	struct proxy_run *p = data;
 	if (record(h, p->k, "Removed proxy image") < 0)
 		return -1;
-	return run_cmd(h, kc_proxy_remove_image, 0);
+	return kx_run_builder(h, kc_proxy_remove_image, 0);
 }
 
 static int remove_dir_host(struct host_session *h, void *data)
 {
-	return run_cmd(h, kc_proxy_remove_proxy_directory, REMOTE_NO_RAISE) < 0 ? -1 : 0;
+	return kx_run_builder(h, kc_proxy_remove_proxy_directory, REMOTE_NO_RAISE) < 0 ? -1 : 0;
 }
 
 int cli_proxy_remove(struct cli_context *ctx, int force)

@@ -29,16 +29,6 @@ static int test(struct host_session *h, void (*build)(struct shcmd *))
 	return status;
 }
 
-static int run_built(struct host_session *h, void (*build)(struct shcmd *))
-{
-	struct shcmd c = SHCMD_INIT;
-	int r;
-	build(&c);
-	r = kx_run(h, &c);
-	shcmd_clear(&c);
-	return r;
-}
-
 static int bootstrap_host(struct host_session *h, void *data)
 {
 	struct bootstrap *b = data;
@@ -58,10 +48,10 @@ static int bootstrap_host(struct host_session *h, void *data)
 		return 0;
 	}
 	host_say(h, "Docker is missing: installing it");
-	if (run_built(h, kc_bootstrap_install_docker) < 0)
+	if (kx_run_builder(h, kc_bootstrap_install_docker, 0) < 0)
 		return -1;
 	if (test(h, kc_docker_root) && test(h, kc_docker_in_docker_group)) {
-		if (run_built(h, kc_docker_add_to_docker_group) < 0)
+		if (kx_run_builder(h, kc_docker_add_to_docker_group, 0) < 0)
 			return -1;
 		/* The session ends here on purpose: the next login has the group. */
 		test(h, kc_docker_refresh_session);

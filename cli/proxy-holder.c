@@ -31,13 +31,6 @@ struct host_proxy {
 	char image[96];    /* its image ID */
 };
 
-static int run_built(struct host_session *h, struct shcmd *c, unsigned flags)
-{
-	int r = kx_run_flags(h, c, flags);
-	shcmd_clear(c);
-	return r;
-}
-
 static int inspect(struct host_session *h, struct host_proxy *p)
 {
 	struct shcmd c = SHCMD_INIT;
@@ -153,7 +146,7 @@ static int next_failed(struct host_session *h, int status)
 
 	container_log(h, BERTH_PROXY_NEXT, &out);
 	kc_proxy_discard(&c, BERTH_PROXY_NEXT);
-	run_built(h, &c, REMOTE_NO_RAISE);
+	kx_run_once(h, &c, REMOTE_NO_RAISE);
 	host_fail(h, "the new proxy did not come up (%s); the old one keeps serving. Its log:\n%s",
 		  no_answer(status), out.buf);
 	strbuf_release(&out);
@@ -184,23 +177,23 @@ static int hand_over(struct host_session *h, const struct kc_proxy_split *s)
 	int status;
 
 	kc_proxy_discard(&c, BERTH_PROXY_NEXT);
-	run_built(h, &c, REMOTE_NO_RAISE);
+	kx_run_once(h, &c, REMOTE_NO_RAISE);
 	kc_proxy_discard(&c, BERTH_PROXY_OLD);
-	run_built(h, &c, REMOTE_NO_RAISE);
+	kx_run_once(h, &c, REMOTE_NO_RAISE);
 	kc_proxy_holder_start_or_run(&c, s);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	kc_proxy_run_in_holder(&c, s, BERTH_PROXY_NEXT);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	status = wait_answers(h, BERTH_PROXY_NEXT);
 	if (status)
 		return next_failed(h, status);
 	kc_proxy_swap_names(&c);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	kc_proxy_retire(&c, BERTH_PROXY_OLD, DRAIN_SECONDS);
-	return run_built(h, &c, 0);
+	return kx_run_once(h, &c, 0);
 }
 
 /* A Kamal-style proxy moves into the holder: its ports close once, briefly. */
@@ -212,20 +205,20 @@ static int move_into_holder(struct host_session *h, const struct kc_proxy_split 
 		host_say(h, "moving the proxy into berth's port holder: its ports close this once, "
 			    "for about a second; later reboots close nothing");
 		kc_proxy_stop(&c, NULL);
-		run_built(h, &c, REMOTE_NO_RAISE);
+		kx_run_once(h, &c, REMOTE_NO_RAISE);
 		kc_proxy_discard(&c, KAMAL_PROXY_CONTAINER);
-		if (run_built(h, &c, 0) < 0)
+		if (kx_run_once(h, &c, 0) < 0)
 			return -1;
 		/* a holder beside a proxy that is not in it is left over: made anew */
 		kc_proxy_discard(&c, BERTH_PROXY_HOLDER);
-		if (run_built(h, &c, 0) < 0)
+		if (kx_run_once(h, &c, 0) < 0)
 			return -1;
 	}
 	kc_proxy_holder_start_or_run(&c, s);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	kc_proxy_run_in_holder(&c, s, KAMAL_PROXY_CONTAINER);
-	if (run_built(h, &c, 0) < 0)
+	if (kx_run_once(h, &c, 0) < 0)
 		return -1;
 	return booted(h);
 }
@@ -242,7 +235,7 @@ int cli_proxy_boot_host(struct cli_context *ctx, struct host_session *h)
 	if (p.exists && !p.in_holder) {
 		/* Kamal's proxy, or one Kamal booted: started as it is. */
 		cli_proxy_start_or_run(ctx, h, &c);
-		return run_built(h, &c, 0);
+		return kx_run_once(h, &c, 0);
 	}
 	r = split_for(ctx, h, &s);
 	if (r) {
@@ -250,7 +243,7 @@ int cli_proxy_boot_host(struct cli_context *ctx, struct host_session *h)
 		if (r < 0)
 			return -1;
 		cli_proxy_start_or_run(ctx, h, &c);
-		return run_built(h, &c, 0);
+		return kx_run_once(h, &c, 0);
 	}
 	if (cli_proxy_ensure_image(ctx, h) < 0)
 		r = -1;
@@ -261,10 +254,10 @@ int cli_proxy_boot_host(struct cli_context *ctx, struct host_session *h)
 		r = hand_over(h, &s);
 	} else {
 		kc_proxy_holder_start_or_run(&c, &s);
-		r = run_built(h, &c, 0);
+		r = kx_run_once(h, &c, 0);
 		if (!r) {
 			kc_proxy_start(&c);
-			r = run_built(h, &c, 0);
+			r = kx_run_once(h, &c, 0);
 		}
 		if (!r)
 			r = booted(h);

@@ -343,16 +343,6 @@ int cli_registry_login_on(struct cli_context *ctx, struct host_session *h,
 	return r;
 }
 
-static int run_built(struct host_session *h, void (*build)(struct shcmd *), unsigned flags)
-{
-	struct shcmd c = SHCMD_INIT;
-	int r;
-	build(&c);
-	r = kx_run_flags(h, &c, flags);
-	shcmd_clear(&c);
-	return r;
-}
-
 static void stop_default(struct shcmd *c)
 {
 	kc_proxy_stop(c, NULL);
@@ -363,9 +353,9 @@ int cli_proxy_replace(struct cli_context *ctx, struct host_session *h)
 	struct shcmd c = SHCMD_INIT;
 	int r;
 
-	if (run_built(h, stop_default, REMOTE_NO_RAISE) < 0 ||
-	    run_built(h, kc_proxy_remove_container, 0) < 0 ||
-	    run_built(h, kc_proxy_ensure_apps_config_directory, 0) < 0 ||
+	if (kx_run_builder(h, stop_default, REMOTE_NO_RAISE) < 0 ||
+	    kx_run_builder(h, kc_proxy_remove_container, 0) < 0 ||
+	    kx_run_builder(h, kc_proxy_ensure_apps_config_directory, 0) < 0 ||
 	    cli_proxy_ensure_image(ctx, h) < 0)
 		return -1;
 	kc_proxy_run(&c, kamal_proxy_run(cli_load_config(ctx), host_name(h)), &cli_proxy_image);

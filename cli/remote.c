@@ -130,6 +130,29 @@ int kx_capture(struct host_session *h, const struct shcmd *c, struct strbuf *out
 	return r;
 }
 
+int kx_run_once(struct host_session *h, struct shcmd *c, unsigned flags)
+{
+	int r = kx_run_flags(h, c, flags);
+	shcmd_clear(c);
+	return r;
+}
+
+int kx_capture_once(struct host_session *h, struct shcmd *c, struct strbuf *out,
+		    unsigned flags)
+{
+	int r = kx_capture(h, c, out, flags);
+	shcmd_clear(c);
+	strbuf_trim(out);
+	return r;
+}
+
+int kx_run_builder(struct host_session *h, void (*build)(struct shcmd *), unsigned flags)
+{
+	struct shcmd c = SHCMD_INIT;
+	build(&c);
+	return kx_run_once(h, &c, flags);
+}
+
 int kx_local(const struct shcmd *c, unsigned flags)
 {
 	struct shcmd full = SHCMD_INIT;
