@@ -2,12 +2,13 @@
  * erb-int.h - what the parts of the ERB interpreter share. Not a contract
  * for anyone else: callers use erb.h.
  *
- *   erb.c        the template: scanner, parser, evaluator, String and
- *                Array methods
+ *   erb.c        the template: scanner, parser, evaluator, Array methods
  *   erb-value.c  Ruby's values (below), to_s and inspect, Hash methods
  *   erb-lib.c    the constants and functions a config may call: ENV
  *                writes, File, Dir, require, Dotenv, `cmd`
  *   erb-uri.c    URI.parse and URI objects
+ *   erb-string.c String methods
+ *   erb-time.c   Time.now and Time methods
  *
  * Values are Ruby's everyday types. A value owns its string and items; a
  * function that returns one (out parameters too) hands it to the caller,
@@ -19,13 +20,13 @@
 
 #include "strbuf.h"
 
-enum vtype { V_NIL, V_FALSE, V_TRUE, V_INT, V_STR, V_ARRAY, V_HASH, V_URI };
+enum vtype { V_NIL, V_FALSE, V_TRUE, V_INT, V_STR, V_ARRAY, V_HASH, V_URI, V_TIME };
 
 struct value {
 	enum vtype t;
-	long long i;         /* V_INT; V_URI: its class (enum uri_class) */
+	long long i;         /* V_INT; V_URI: its class (enum uri_class); V_TIME: epoch seconds */
 	char *s;             /* V_STR: NUL-terminated, may hold NULs */
-	size_t len;
+	size_t len;          /* V_STR; V_TIME: 1 in UTC, 0 in the local zone */
 	struct value *items; /* V_ARRAY; V_HASH: key, value, key, value...; */
 	size_t nr;           /* V_URI: its components (erb-uri.c) */
 };
@@ -70,6 +71,16 @@ int eerr(struct erb *e, int unsupported, const char *fmt, ...)
 int want_str(struct erb *e, const struct value *v, const char *what);
 /* Where relative paths and commands start from: the option, else ".". */
 const char *erb_workdir(const struct erb *e);
+
+/* Time.now, Time#to_s; Time methods answer as str_method does. */
+struct value time_now(void);
+void time_to_s(struct strbuf *sb, const struct value *t);
+int time_method(struct erb *e, const char *m, const struct value *t,
+		struct value *args, size_t nargs, struct value *out);
+
+/* String methods: 1 handled (*out set), 0 not a String method, -1 error. */
+int str_method(struct erb *e, const char *m, const struct value *v,
+	       struct value *args, size_t nargs, struct value *out);
 
 /*
  * Hash methods: 1 handled (*out set), 0 not a Hash method, -1 error.

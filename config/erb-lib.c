@@ -264,6 +264,10 @@ int lib_const_call(struct erb *e, const char *cls, const char *m,
 	}
 	if (!strcmp(cls, "URI") && !strcmp(m, "parse") && nargs == 1)
 		return uri_parse(e, &args[0], out);
+	if (!strcmp(cls, "Time") && !strcmp(m, "now") && !nargs) {
+		*out = time_now();
+		return 0;
+	}
 	if (!strcmp(cls, "Dotenv") && dotenv_defined())
 		return dotenv_call(e, m, args, nargs, kw, out);
 	if (!strcmp(cls, "Dotenv"))

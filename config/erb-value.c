@@ -132,6 +132,8 @@ int v_equal(const struct value *a, const struct value *b)
 		return a->len == b->len && !memcmp(a->s, b->s, a->len);
 	case V_HASH:
 		return hash_equal(a, b);
+	case V_TIME:
+		return a->i == b->i;
 	case V_URI:
 		if (a->i != b->i)
 			return 0;
@@ -151,7 +153,7 @@ int v_equal(const struct value *a, const struct value *b)
 const char *v_typename(const struct value *v)
 {
 	static const char *names[] = { "nil", "false", "true", "Integer",
-				       "String", "Array", "Hash", "URI" };
+				       "String", "Array", "Hash", "URI", "Time" };
 	return v->t == V_URI ? uri_class_name(v) : names[v->t];
 }
 
@@ -174,6 +176,9 @@ void v_to_s(struct strbuf *sb, const struct value *v)
 		break;
 	case V_URI:
 		uri_to_s(sb, v);
+		break;
+	case V_TIME:
+		time_to_s(sb, v);
 		break;
 	case V_ARRAY:
 	case V_HASH:

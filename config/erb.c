@@ -1342,80 +1342,6 @@ static int is_blank(const struct value *v)
 	return 1;
 }
 
-static int is_rspace(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
-	       c == '\r' || c == '\0';
-}
-
-static struct value str_strip(const struct value *v, int left, int right)
-{
-	size_t a = 0, b = v->len;
-	while (left && a < b && is_rspace(v->s[a]) && v->s[a])
-		a++;
-	while (right && b > a && is_rspace(v->s[b - 1]))
-		b--;
-	return v_strn(v->s + a, b - a);
-}
-
-static struct value str_split(const struct value *v, const struct value *sep)
-{
-	struct value arr = v_array();
-	size_t i = 0, n;
-	if (!sep || sep->t == V_NIL || (sep->len == 1 && sep->s[0] == ' ')) {
-		/* awk-style: runs of whitespace, leading ones ignored */
-		while (i < v->len) {
-			size_t start;
-			while (i < v->len && isspace((unsigned char)v->s[i]))
-				i++;
-			if (i >= v->len)
-				break;
-			start = i;
-			while (i < v->len && !isspace((unsigned char)v->s[i]))
-				i++;
-			v_push(&arr, v_strn(v->s + start, i - start));
-		}
-		return arr;
-	}
-	n = sep->len;
-	if (!n) {
-		for (i = 0; i < v->len; i++)
-			v_push(&arr, v_strn(v->s + i, 1));
-		return arr;
-	}
-	for (;;) {
-		const char *hit = memmem(v->s + i, v->len - i, sep->s, n);
-		size_t end = hit ? (size_t)(hit - v->s) : v->len;
-		v_push(&arr, v_strn(v->s + i, end - i));
-		if (!hit)
-			break;
-		i = end + n;
-	}
-	/* Ruby drops trailing empty fields. */
-	while (arr.nr && !arr.items[arr.nr - 1].len) {
-		arr.nr--;
-		v_free(&arr.items[arr.nr]);
-	}
-	return arr;
-}
-
-static long long str_to_i(const struct value *v)
-{
-	size_t i = 0;
-	long long r = 0;
-	int neg = 0;
-	while (i < v->len && isspace((unsigned char)v->s[i]))
-		i++;
-	if (i < v->len && (v->s[i] == '-' || v->s[i] == '+'))
-		neg = v->s[i++] == '-';
-	for (; i < v->len && (isdigit((unsigned char)v->s[i]) ||
-			      (v->s[i] == '_' && i + 1 < v->len &&
-			       isdigit((unsigned char)v->s[i + 1]))); i++)
-		if (v->s[i] != '_' && r < LLONG_MAX / 10 - 9)
-			r = r * 10 + (v->s[i] - '0');
-	return neg ? -r : r;
-}
-
 /* Runs a { |x| ... } block over each item of arr for map/select/reject. */
 static int eval_block_over(struct erb *e, const struct node *n,
 			   const struct value *arr, struct value *out)
@@ -1473,36 +1399,6 @@ static void join_into(struct strbuf *sb, const struct value *arr, const struct v
 		else
 			v_to_s(sb, &arr->items[i]);
 	}
-}
-
-static int str_replace(struct erb *e, const struct value *v, struct value *args,
-		       size_t nargs, int all, struct value *out)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t i = 0;
-	if (nargs != 2 || args[0].t != V_STR || args[1].t != V_STR)
-		return eerr(e, 1, "only string patterns and replacements are supported");
-	while (i <= v->len) {
-		const char *hit = args[0].len ?
-			memmem(v->s + i, v->len - i, args[0].s, args[0].len) : NULL;
-		if (!hit) {
-			strbuf_add(&sb, v->s + i, v->len - i);
-			break;
-		}
-		strbuf_add(&sb, v->s + i, hit - (v->s + i));
-		strbuf_add(&sb, args[1].s, args[1].len);
-		i = hit - v->s + args[0].len;
-		if (!all) {
-			strbuf_add(&sb, v->s + i, v->len - i);
-			break;
-		}
-		if (sb.len > MAX_VALUE) {
-			strbuf_release(&sb);
-			return eerr(e, 1, "string too long");
-		}
-	}
-	*out = v_strbuf(&sb);
-	return 0;
 }
 
 /* Methods every value answers. 1: handled, 0: not one of these. */
@@ -1590,66 +1486,17 @@ static int call_method(struct erb *e, const struct node *n, struct value *recv,
 		return call_hash(e, n, recv, args, out);
 	if (recv->t == V_URI)
 		return call_uri(e, m, recv, nargs, out);
+	if (recv->t == V_TIME) {
+		int r = time_method(e, m, recv, args, nargs, out);
+		if (r)
+			return r < 0 ? -1 : 0;
+		return eerr(e, 1, "undefined method '%s' for Time", m);
+	}
 	if (recv->t == V_STR) {
-		const struct value *v = recv;
-		if (!strcmp(m, "strip"))
-			*out = str_strip(v, 1, 1);
-		else if (!strcmp(m, "lstrip"))
-			*out = str_strip(v, 1, 0);
-		else if (!strcmp(m, "rstrip"))
-			*out = str_strip(v, 0, 1);
-		else if (!strcmp(m, "chomp") && !nargs) {
-			size_t l = v->len;
-			if (l && v->s[l - 1] == '\n')
-				l--;
-			if (l && v->s[l - 1] == '\r')
-				l--;
-			*out = v_strn(v->s, l);
-		} else if (!strcmp(m, "to_str") || !strcmp(m, "dup") ||
-			   !strcmp(m, "freeze"))
-			*out = v_copy(v);
-		else if (!strcmp(m, "to_i"))
-			*out = v_int(str_to_i(v));
-		else if (!strcmp(m, "downcase") || !strcmp(m, "upcase") ||
-			 !strcmp(m, "capitalize")) {
-			size_t i;
-			*out = v_copy(v);
-			for (i = 0; i < out->len; i++)
-				out->s[i] = m[0] == 'u' || (m[0] == 'c' && !i) ?
-					toupper((unsigned char)out->s[i]) :
-					tolower((unsigned char)out->s[i]);
-		} else if (!strcmp(m, "split") && nargs <= 1 &&
-			   (!a0 || a0->t == V_STR || a0->t == V_NIL))
-			*out = str_split(v, a0);
-		else if (!strcmp(m, "lines") && !nargs) {
-			size_t i = 0;
-			*out = v_array();
-			while (i < v->len) {
-				const char *nl = memchr(v->s + i, '\n', v->len - i);
-				size_t end = nl ? (size_t)(nl - v->s) + 1 : v->len;
-				v_push(out, v_strn(v->s + i, end - i));
-				i = end;
-			}
-		} else if ((!strcmp(m, "empty?")))
-			*out = v_bool(!v->len);
-		else if (!strcmp(m, "length") || !strcmp(m, "size"))
-			*out = v_int(v->len);
-		else if ((!strcmp(m, "include?") || !strcmp(m, "start_with?") ||
-			  !strcmp(m, "end_with?")) && nargs == 1) {
-			if (want_str(e, a0, m) < 0)
-				return -1;
-			if (m[0] == 'i')
-				*out = v_bool(!a0->len || memmem(v->s, v->len, a0->s, a0->len));
-			else if (a0->len > v->len)
-				*out = v_bool(0);
-			else
-				*out = v_bool(!memcmp(m[0] == 's' ? v->s : v->s + v->len - a0->len,
-						      a0->s, a0->len));
-		} else if (!strcmp(m, "sub") || !strcmp(m, "gsub"))
-			return str_replace(e, v, args, nargs, m[0] == 'g', out);
-		else
-			return eerr(e, 1, "undefined method '%s' for String", m);
-		return 0;
+		int r = str_method(e, m, recv, args, nargs, out);
+		if (r)
+			return r < 0 ? -1 : 0;
+		return eerr(e, 1, "undefined method '%s' for String", m);
 	}
 	if (recv->t == V_ARRAY) {
 		const struct value *v = recv;
