@@ -107,9 +107,12 @@ test_expect_success 'the next version deploys under load on both web hosts with 
 	LOAD_HOST=$H2 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 stop --retry-reused >load2.out &
 	p2=$! &&
 	sleep 1 &&
-	berth deploy -P >out 2>err; rc=$?; touch stop &&
-	wait $p1; r1=$? && wait $p2; r2=$? &&
+	rc=0 && berth deploy -P >out 2>err || rc=$?
+	touch stop &&
+	r1=0 && wait $p1 || r1=$?
+	r2=0 && wait $p2 || r2=$?
 	cat load1.out load2.out &&
+	if test "$rc" != 0; then cat out err; fi &&
 	test "$rc" = 0 && test "$r1" = 0 && test "$r2" = 0 &&
 	grep -q "fail=0" load1.out && grep -q "fail=0" load2.out &&
 	serves $H1 two && serves $H2 two &&
@@ -135,8 +138,10 @@ test_expect_success '20 deploys and rollbacks in a row under load on both web ho
 		berth -q rollback $V1 >>loop.log 2>&1 || { rc=1; break; }
 	done
 	touch stop &&
-	wait $p1; r1=$? && wait $p2; r2=$? &&
+	r1=0 && wait $p1 || r1=$?
+	r2=0 && wait $p2 || r2=$?
 	cat loop1.out loop2.out &&
+	if test "$rc" != 0; then tail -n 40 loop.log; fi &&
 	test "$rc" = 0 && test "$r1" = 0 && test "$r2" = 0 &&
 	grep -q "fail=0" loop1.out && grep -q "fail=0" loop2.out &&
 	serves $H1 one && serves $H2 one
@@ -303,8 +308,9 @@ test_expect_success 'a host Kamal deployed: berth stops the container Kamal left
 test_expect_success 'a host down: the deploy stops naming it, before any host changes; once it is back, the deploy goes through' '
 	V6=$(release six) &&
 	lab host-down 2 &&
-	test_expect_code 1 berth deploy >out 2>err; rc=$?
+	rc=0 && test_expect_code 1 berth deploy >out 2>err || rc=$?
 	lab host-up 2 >/dev/null 2>&1 || return 1
+	if test "$rc" != 0; then cat out err; fi &&
 	test "$rc" = 0 &&
 	test_grep "$H2" err &&
 	serves $H1 five && ! running 1 shop-web-$V6 && ! locked &&
