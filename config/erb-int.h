@@ -9,6 +9,7 @@
  *   erb-uri.c    URI.parse and URI objects
  *   erb-string.c String methods
  *   erb-time.c   Time.now and Time methods
+ *   erb-regexp.c regexp literals and the String methods that take one
  *
  * Values are Ruby's everyday types. A value owns its string and items; a
  * function that returns one (out parameters too) hands it to the caller,
@@ -20,12 +21,13 @@
 
 #include "strbuf.h"
 
-enum vtype { V_NIL, V_FALSE, V_TRUE, V_INT, V_STR, V_ARRAY, V_HASH, V_URI, V_TIME };
+enum vtype { V_NIL, V_FALSE, V_TRUE, V_INT, V_STR, V_ARRAY, V_HASH, V_URI, V_TIME, V_REGEXP };
 
 struct value {
 	enum vtype t;
-	long long i;         /* V_INT; V_URI: its class (enum uri_class); V_TIME: epoch seconds */
-	char *s;             /* V_STR: NUL-terminated, may hold NULs */
+	long long i;         /* V_INT; V_URI: its class (enum uri_class); V_TIME: epoch seconds;
+				V_REGEXP: 1 with the i flag */
+	char *s;             /* V_STR: NUL-terminated, may hold NULs; V_REGEXP: its source */
 	size_t len;          /* V_STR; V_TIME: 1 in UTC, 0 in the local zone */
 	struct value *items; /* V_ARRAY; V_HASH: key, value, key, value...; */
 	size_t nr;           /* V_URI: its components (erb-uri.c) */
@@ -77,6 +79,12 @@ struct value time_now(void);
 void time_to_s(struct strbuf *sb, const struct value *t);
 int time_method(struct erb *e, const char *m, const struct value *t,
 		struct value *args, size_t nargs, struct value *out);
+
+/* A regexp literal's value; the methods of a string given one as args[0],
+ * answering as str_method does (0 when args[0] is not a regexp). */
+struct value v_regexp(const char *src, size_t len, int icase);
+int regexp_method(struct erb *e, const char *m, const struct value *s,
+		  struct value *args, size_t nargs, struct value *out);
 
 /* String methods: 1 handled (*out set), 0 not a String method, -1 error. */
 int str_method(struct erb *e, const char *m, const struct value *v,

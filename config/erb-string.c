@@ -1,8 +1,7 @@
 /*
  * erb-string.c - the String methods real deploy files call, as Ruby 3
  * answers them (whitespace as Ruby's String#strip counts it, split's awk
- * mode, to_i's lenient digits). Regular expressions are not supported:
- * sub and gsub take a string pattern only.
+ * mode, to_i's lenient digits). Given a regexp, they go to erb-regexp.c.
  */
 #include "config/erb-int.h"
 #include <ctype.h>
@@ -190,9 +189,12 @@ int str_method(struct erb *e, const char *m, const struct value *v,
 	       struct value *args, size_t nargs, struct value *out)
 {
 	const struct value *a0 = nargs ? &args[0] : NULL;
+	int r = regexp_method(e, m, v, args, nargs, out);
 
+	if (r)
+		return r;
 	if (nargs == 1) {
-		int r = str_method1(e, m, v, a0, out);
+		r = str_method1(e, m, v, a0, out);
 		if (r)
 			return r;
 	}

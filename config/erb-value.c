@@ -91,8 +91,12 @@ struct value v_copy(const struct value *v)
 {
 	struct value c = *v;
 	size_t i;
-	if (v->t == V_STR)
-		return v_strn(v->s, v->len);
+	if (v->t == V_STR || v->t == V_REGEXP) {
+		c = v_strn(v->s, v->len);
+		c.t = v->t;
+		c.i = v->i;
+		return c;
+	}
 	if (v->nr || v->t == V_ARRAY || v->t == V_HASH) {
 		c.items = NULL;
 		c.nr = 0;
@@ -134,6 +138,8 @@ int v_equal(const struct value *a, const struct value *b)
 		return hash_equal(a, b);
 	case V_TIME:
 		return a->i == b->i;
+	case V_REGEXP:
+		return a->i == b->i && a->len == b->len && !memcmp(a->s, b->s, a->len);
 	case V_URI:
 		if (a->i != b->i)
 			return 0;
@@ -153,7 +159,7 @@ int v_equal(const struct value *a, const struct value *b)
 const char *v_typename(const struct value *v)
 {
 	static const char *names[] = { "nil", "false", "true", "Integer",
-				       "String", "Array", "Hash", "URI", "Time" };
+				       "String", "Array", "Hash", "URI", "Time", "Regexp" };
 	return v->t == V_URI ? uri_class_name(v) : names[v->t];
 }
 
@@ -179,6 +185,11 @@ void v_to_s(struct strbuf *sb, const struct value *v)
 		break;
 	case V_TIME:
 		time_to_s(sb, v);
+		break;
+	case V_REGEXP: /* Regexp#to_s */
+		strbuf_addf(sb, "(?%s-mx:", v->i ? "i" : "");
+		strbuf_add(sb, v->s, v->len);
+		strbuf_addch(sb, ')');
 		break;
 	case V_ARRAY:
 	case V_HASH:
@@ -242,6 +253,11 @@ void v_inspect(struct strbuf *sb, const struct value *v)
 			v_inspect(sb, &v->items[i + 1]);
 		}
 		strbuf_addch(sb, '}');
+		break;
+	case V_REGEXP:
+		strbuf_addch(sb, '/');
+		strbuf_add(sb, v->s, v->len);
+		strbuf_addstr(sb, v->i ? "/i" : "/");
 		break;
 	case V_URI:
 		strbuf_addf(sb, "#<%s ", uri_class_name(v));

@@ -32,7 +32,7 @@ enum nkind {
 	N_VAR,    /* name */
 	N_CONST,  /* name */
 	N_CALL,   /* recv.name(kids) { |bparam| block } */
-	N_INDEX,  /* recv[kids[0]] */
+	N_INDEX,  /* recv[kids[0]] or recv[kids[0], kids[1]] */
 	N_NOT,    /* !recv */
 	N_AND,    /* recv && kids[0] */
 	N_OR,     /* recv || kids[0] */
@@ -503,6 +503,45 @@ static struct node *parse_function(struct parser *p, struct node *n)
 	return n;
 }
 
+/*
+ * /re/flags or %r{re}flags, after the opening delimiter: the source kept
+ * as written (erb-regexp.c translates it), only the i flag known.
+ */
+static struct node *parse_regexp(struct parser *p, int open)
+{
+	int close = closing_delim(open), depth = 0;
+	size_t start = p->pos;
+	struct node *n;
+
+	for (; peek(p) && (peek(p) != close || depth); p->pos++) {
+		if (peek(p) == '\\' && peek_at(p, 1)) {
+			p->pos++;
+			continue;
+		}
+		if (peek(p) == '#' && peek_at(p, 1) == '{')
+			return perr(p, "interpolation in a regexp is not supported"), NULL;
+		if (open != close && peek(p) == open)
+			depth++;
+		else if (open != close && peek(p) == close)
+			depth--;
+	}
+	if (!peek(p))
+		return perr(p, "unterminated regexp"), NULL;
+	n = node_new(N_LIT);
+	n->lit = v_regexp(p->s + start, p->pos - start, 0);
+	p->pos++;
+	while (isalpha(peek(p))) {
+		if (peek(p) != 'i') {
+			perr(p, "regexp flag '%c' is not supported", peek(p));
+			node_free(n);
+			return NULL;
+		}
+		n->lit.i = 1;
+		p->pos++;
+	}
+	return n;
+}
+
 static struct node *parse_primary(struct parser *p)
 {
 	struct node *n;
@@ -518,6 +557,15 @@ static struct node *parse_primary(struct parser *p)
 	if (c == '\'') {
 		p->pos++;
 		return parse_sq(p, '\'');
+	}
+	if (c == '/') { /* where an operand starts, / opens a regexp */
+		p->pos++;
+		return parse_regexp(p, '/');
+	}
+	if (c == '%' && peek_at(p, 1) == 'r' && peek_at(p, 2) && strchr("{([</|!", peek_at(p, 2))) {
+		int open = peek_at(p, 2);
+		p->pos += 3;
+		return parse_regexp(p, open);
 	}
 	if (c == '%' && peek_at(p, 1) && strchr("xwWqQ", peek_at(p, 1)) &&
 	    peek_at(p, 2) && !isalnum(peek_at(p, 2)) && !isspace(peek_at(p, 2))) {
@@ -635,7 +683,7 @@ static struct node *parse_postfix(struct parser *p)
 			call = node_new(N_INDEX);
 			call->recv = n;
 			n = call;
-			if (parse_list(p, call, "]") < 0 || call->nkids != 1 ||
+			if (parse_list(p, call, "]") < 0 || !call->nkids || call->nkids > 2 ||
 			    call->block) {
 				perr(p, "bad index");
 				break;
@@ -889,7 +937,7 @@ static int parse_env_assign(struct parser *p, struct chunk *c)
 {
 	struct node *target = c->expr;
 
-	if (target->k != N_INDEX || target->recv->k != N_CONST ||
+	if (target->k != N_INDEX || target->nkids != 1 || target->recv->k != N_CONST ||
 	    strcmp(target->recv->name, "ENV") || !assign_op(p, &c->or_assign))
 		return 0;
 	c->s = S_ENVSET;
@@ -1486,6 +1534,12 @@ static int call_method(struct erb *e, const struct node *n, struct value *recv,
 		return call_hash(e, n, recv, args, out);
 	if (recv->t == V_URI)
 		return call_uri(e, m, recv, nargs, out);
+	if (recv->t == V_REGEXP && nargs == 1 && args[0].t == V_STR &&
+	    (!strcmp(m, "match") || !strcmp(m, "match?") || !strcmp(m, "=~"))) {
+		/* re.match(str) is str.match(re) */
+		struct value re = *recv;
+		return regexp_method(e, m, &args[0], &re, 1, out) < 0 ? -1 : 0;
+	}
 	if (recv->t == V_TIME) {
 		int r = time_method(e, m, recv, args, nargs, out);
 		if (r)
@@ -1673,19 +1727,53 @@ static int index_value(struct erb *e, const struct value *recv,
 		    v_typename(recv), v_typename(key));
 }
 
+/* str[start, length] as Ruby slices it: nil past the end, clipped at it. */
+static struct value str_slice(const struct value *s, long long start, long long count)
+{
+	long long len = (long long)s->len;
+	if (start < 0)
+		start += len;
+	if (start < 0 || start > len || count < 0)
+		return v_nil();
+	if (count > len - start)
+		count = len - start;
+	return v_strn(s->s + start, (size_t)count);
+}
+
+/* recv[a, b]: a string's regexp group or slice (Arrays' [start, n] too rare to need). */
+static int index2_value(struct erb *e, const struct value *recv, struct value *keys,
+			struct value *out)
+{
+	if (recv->t == V_STR && keys[0].t == V_REGEXP)
+		return regexp_method(e, "[]", recv, keys, 2, out) < 0 ? -1 : 0;
+	if (recv->t == V_STR && keys[0].t == V_INT && keys[1].t == V_INT) {
+		*out = str_slice(recv, keys[0].i, keys[1].i);
+		return 0;
+	}
+	return eerr(e, 1, "indexing %s with %s, %s is not supported", v_typename(recv),
+		    v_typename(&keys[0]), v_typename(&keys[1]));
+}
+
 static int eval_index(struct erb *e, const struct node *n, struct value *out)
 {
-	struct value recv = v_nil(), key;
-	int ret;
+	struct value recv = v_nil(), keys[2] = { v_nil(), v_nil() };
+	int ret = -1;
 
-	if (eval(e, n->kids[0], &key) < 0)
-		return -1;
+	for (size_t i = 0; i < n->nkids; i++)
+		if (eval(e, n->kids[i], &keys[i]) < 0)
+			goto done;
 	if (n->recv->k == N_CONST && !strcmp(n->recv->name, "ENV"))
-		ret = env_get(e, &key, out);
+		ret = n->nkids == 1 ? env_get(e, &keys[0], out) :
+				      eerr(e, 1, "ENV[] takes one name");
 	else if (!(ret = eval(e, n->recv, &recv)))
-		ret = index_value(e, &recv, &key, out);
+		ret = n->nkids == 2 ? index2_value(e, &recv, keys, out) :
+		      recv.t == V_STR && keys[0].t == V_REGEXP ?
+				      (regexp_method(e, "[]", &recv, keys, 1, out) < 0 ? -1 : 0) :
+				      index_value(e, &recv, &keys[0], out);
+done:
 	v_free(&recv);
-	v_free(&key);
+	v_free(&keys[0]);
+	v_free(&keys[1]);
 	return ret;
 }
 
