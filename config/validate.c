@@ -474,6 +474,17 @@ static void check_field(struct vctx *v, const struct ypair *pr, const char *path
 }
 
 /* Kamal's validate_against_example! for a map with known fields. */
+static int key_allowed(const struct vctx *v, const struct field *fields, const char *k)
+{
+	return find_field(fields, k) ||
+	       (is_extension(k) && v->allow_extensions && fields == top_fields);
+}
+
+/*
+ * As Kamal's validator: the type, then every unknown key of the mapping,
+ * then each known key's value in order (so an unknown top-level key is
+ * reported before a wrong-typed value above it).
+ */
 static void check_map(struct vctx *v, const struct ynode *n, const struct ynode *key,
 		      const char *path, const struct field *fields)
 {
@@ -484,17 +495,27 @@ static void check_map(struct vctx *v, const struct ynode *n, const struct ynode 
 	for (i = 0; i < n->nr; i++) {
 		const struct ypair *pr = &n->pairs[i];
 		const char *k = ynode_str(pr->key) ? ynode_str(pr->key) : "";
+		const char *hint;
+		char *p;
+		if (key_allowed(v, fields, k))
+			continue;
+		p = subpath(path, k);
+		hint = hint_for(path ? path : "", k);
+		if (hint)
+			verr(v, pr->key, p, "unknown key (%s)", hint);
+		else
+			verr(v, pr->key, p, "unknown key");
+		free(p);
+	}
+	for (i = 0; i < n->nr; i++) {
+		const struct ypair *pr = &n->pairs[i];
+		const char *k = ynode_str(pr->key) ? ynode_str(pr->key) : "";
 		const struct field *f = find_field(fields, k);
-		char *p = subpath(path, k);
-		if (!f && !(is_extension(k) && v->allow_extensions && fields == top_fields)) {
-			const char *hint = hint_for(path ? path : "", k);
-			if (hint)
-				verr(v, pr->key, p, "unknown key (%s)", hint);
-			else
-				verr(v, pr->key, p, "unknown key");
-		} else if (f && !is_extension(k)) {
-			check_field(v, pr, p, f);
-		}
+		char *p;
+		if (!f || is_extension(k))
+			continue;
+		p = subpath(path, k);
+		check_field(v, pr, p, f);
 		free(p);
 	}
 }
