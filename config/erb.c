@@ -649,6 +649,18 @@ static struct node *parse_primary(struct parser *p)
 	}
 	n = node_new(isupper(c) ? N_CONST : N_VAR);
 	n->name = read_ident(p, 0);
+	/* A constant path, Gem::Specification: one name for the library. */
+	while (n->k == N_CONST && peek(p) == ':' && peek_at(p, 1) == ':' &&
+	       isupper(peek_at(p, 2))) {
+		struct strbuf full = STRBUF_INIT;
+		char *tail;
+		p->pos += 2;
+		tail = read_ident(p, 0);
+		strbuf_addf(&full, "%s::%s", n->name, tail);
+		free(tail);
+		free(n->name);
+		n->name = strbuf_detach(&full, NULL);
+	}
 	if (n->k == N_CONST && !strcmp(n->name, "ENV") && peek(p) == '[') {
 		/* ENV[...] reads like an index but is a call. */
 		return n;
