@@ -119,6 +119,7 @@ int lib_function(struct erb *e, const char *name, struct value *args,
 		 size_t nargs, struct value *out);
 /* ENV[key]; ENV[key] = val (val NULL: ENV.delete). */
 int env_get(struct erb *e, const struct value *key, struct value *out);
+struct value env_hash(void);
 int env_set(struct erb *e, const struct value *key, const struct value *val);
 
 /* ---- erb-file.c ---- */

@@ -134,6 +134,20 @@ int erb_backticks(struct erb *e, const char *cmd, size_t len, struct value *out)
 
 /* ---- ENV ---- */
 
+extern char **environ;
+
+/* ENV on its own (ENV.each, ENV.to_h...): a Hash of the environment now, in its order. */
+struct value env_hash(void)
+{
+	struct value h = v_hash();
+	for (char **ep = environ; *ep; ep++) {
+		const char *eq = strchr(*ep, '=');
+		if (eq)
+			hash_set(&h, v_strn(*ep, eq - *ep), v_str(eq + 1));
+	}
+	return h;
+}
+
 int env_get(struct erb *e, const struct value *key, struct value *out)
 {
 	const char *val;

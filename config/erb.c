@@ -32,7 +32,7 @@ enum nkind {
 	N_VAR,    /* name */
 	N_CONST,  /* name */
 	N_CALL,   /* recv.name(kids) { |bparam| block } */
-	N_INDEX,  /* recv[kids[0]] or recv[kids[0], kids[1]] */
+	N_INDEX,  /* recv[kids[0]] or recv[kids[0], kids[1]]; kids[0] may be an N_RANGE */
 	N_NOT,    /* !recv */
 	N_AND,    /* recv && kids[0] */
 	N_OR,     /* recv || kids[0] */
@@ -40,7 +40,8 @@ enum nkind {
 	N_NE,
 	N_BINOP,  /* recv OP kids[0], OP in name: + - * / < <= > >= */
 	N_KWARG,  /* name: kids[0], in a call's arguments */
-	N_COND    /* recv ? kids[0] : kids[1] */
+	N_COND,   /* recv ? kids[0] : kids[1] */
+	N_RANGE   /* recv..kids[0], recv...kids[0] (name ".." or "..."), in an index only */
 };
 
 struct node {
@@ -89,7 +90,10 @@ static void node_free(struct node *n)
 
 enum ckind { C_TEXT, C_OUT, C_STMT };
 enum skind { S_EXPR, S_ASSIGN, S_ENVSET, S_IF, S_UNLESS, S_ELSIF, S_ELSE, S_END,
-	     S_EACH };
+	     S_EACH, S_NEXT };
+
+/* What exec_range returns when a `next` ran: the each around it moves on. */
+#define EXEC_NEXT 1
 
 struct chunk {
 	enum ckind k;
@@ -682,6 +686,40 @@ static struct node *parse_primary(struct parser *p)
 	return n;
 }
 
+/* After "[": one or two arguments, or a range a..b / a...b, up to "]". */
+static int parse_index(struct parser *p, struct node *call)
+{
+	struct node *kid;
+	const char *dots;
+
+	p->depth++;
+	if (!(kid = parse_expr(p)))
+		return -1;
+	skip_blank(p);
+	dots = accept(p, "...") ? "..." : accept(p, "..") ? ".." : NULL;
+	if (dots) {
+		struct node *range = node_new(N_RANGE), *end;
+		range->name = xstrdup(dots);
+		range->recv = kid;
+		kid = range;
+		if (!(end = parse_expr(p))) {
+			node_free(range);
+			return -1;
+		}
+		node_add(range, end);
+	}
+	node_add(call, kid);
+	if (!dots && accept(p, ",")) {
+		if (!(kid = parse_expr(p)))
+			return -1;
+		node_add(call, kid);
+	}
+	if (!accept(p, "]"))
+		return perr(p, "expected ']'");
+	p->depth--;
+	return 0;
+}
+
 static struct node *parse_postfix(struct parser *p)
 {
 	struct node *n = parse_primary(p);
@@ -695,11 +733,8 @@ static struct node *parse_postfix(struct parser *p)
 			call = node_new(N_INDEX);
 			call->recv = n;
 			n = call;
-			if (parse_list(p, call, "]") < 0 || !call->nkids || call->nkids > 2 ||
-			    call->block) {
-				perr(p, "bad index");
+			if (parse_index(p, call) < 0)
 				break;
-			}
 			continue;
 		}
 		/* A method chain may continue on the next line: "\n  .strip". */
@@ -1012,6 +1047,11 @@ static int parse_stmt(struct parser *p, struct chunk *c)
 	}
 	if (at_keyword(p, "if") || at_keyword(p, "elsif") || at_keyword(p, "unless"))
 		return parse_cond(p, c);
+	if (at_keyword(p, "next")) {
+		p->pos += 4;
+		c->s = S_NEXT;
+		return parse_modifier(p, &c->guard, &c->guard_unless);
+	}
 	if ((r = parse_assign(p, c)))
 		return r < 0 ? -1 : parse_modifier(p, &c->guard, &c->guard_unless);
 	c->expr = parse_expr(p);
@@ -1247,7 +1287,7 @@ static const char *stmt_word(enum skind s)
 static int match_blocks(struct erb *e)
 {
 	size_t stack[MAX_DEPTH], last[MAX_DEPTH], i;
-	int sp = 0;
+	int sp = 0, up;
 
 	for (i = 0; i < e->nr; i++) {
 		struct chunk *c = &e->chunks[i];
@@ -1283,6 +1323,14 @@ static int match_blocks(struct erb *e)
 					e->chunks[k].end = i;
 					k = e->chunks[k].s == S_EACH ? i : e->chunks[k].next;
 				}
+			}
+			break;
+		case S_NEXT: /* Ruby's parser refuses a next outside any block */
+			for (up = sp; up > 0 && e->chunks[stack[up - 1]].s != S_EACH; up--)
+				;
+			if (!up) {
+				strbuf_addf(e->err, "%s:%d: Invalid next", fname(e), c->line);
+				return -1;
 			}
 			break;
 		default:
@@ -1686,12 +1734,48 @@ static int eval_args(struct erb *e, const struct node *n, struct value *args,
 	return 0;
 }
 
+/* v.is_a?(Class): the class Ruby gives v, or one of its ancestors. */
+static int is_a(const struct value *v, const char *cls, int exact)
+{
+	static const char *const anywhere[] = { "Object", "BasicObject", "Kernel" };
+	const char *own = v->t == V_NIL ? "NilClass" : v->t == V_TRUE ? "TrueClass" :
+			  v->t == V_FALSE ? "FalseClass" : v_typename(v);
+	if (!strcmp(own, cls))
+		return 1;
+	if (exact)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(anywhere); i++)
+		if (!strcmp(cls, anywhere[i]))
+			return 1;
+	if (!strcmp(cls, "Comparable"))
+		return v->t == V_STR || v->t == V_INT || v->t == V_TIME;
+	if (!strcmp(cls, "Numeric"))
+		return v->t == V_INT;
+	if (!strcmp(cls, "Enumerable"))
+		return v->t == V_ARRAY || v->t == V_HASH;
+	return 0;
+}
+
+static int eval_is_a(struct erb *e, const struct node *n, struct value *out)
+{
+	struct value recv;
+	if (eval(e, n->recv, &recv) < 0)
+		return -1;
+	*out = v_bool(is_a(&recv, n->kids[0]->name, n->name[0] == 'i' && n->name[1] == 'n'));
+	v_free(&recv);
+	return 0;
+}
+
 static int eval_call(struct erb *e, const struct node *n, struct value *out)
 {
 	struct value recv = v_nil(), kw = v_nil(), *args;
 	size_t i, nargs = 0;
 	int ret = -1;
 
+	if (n->recv && n->recv->k != N_CONST && n->nkids == 1 && n->kids[0]->k == N_CONST &&
+	    (!strcmp(n->name, "is_a?") || !strcmp(n->name, "kind_of?") ||
+	     !strcmp(n->name, "instance_of?")))
+		return eval_is_a(e, n, out);
 	args = xcalloc(n->nkids + 1, sizeof(*args));
 	if (n->recv && n->recv->k != N_CONST && eval(e, n->recv, &recv) < 0)
 		goto done;
@@ -1766,11 +1850,62 @@ static int index2_value(struct erb *e, const struct value *recv, struct value *k
 		    v_typename(&keys[0]), v_typename(&keys[1]));
 }
 
+/* recv[a..b] / recv[a...b] of a String or an Array, as Ruby slices them. */
+static int range_index(struct erb *e, const struct value *recv, const struct node *range,
+		       struct value *out)
+{
+	struct value a, b;
+	long long len, start, end;
+	int ret = 0;
+
+	if (eval(e, range->recv, &a) < 0)
+		return -1;
+	if (eval(e, range->kids[0], &b) < 0) {
+		v_free(&a);
+		return -1;
+	}
+	if (a.t != V_INT || b.t != V_INT || (recv->t != V_STR && recv->t != V_ARRAY)) {
+		ret = eerr(e, 1, "indexing %s with a range of %s is not supported",
+			   v_typename(recv), v_typename(a.t != V_INT ? &a : &b));
+		goto done;
+	}
+	len = recv->t == V_STR ? (long long)recv->len : (long long)recv->nr;
+	start = a.i < 0 ? a.i + len : a.i;
+	end = (b.i < 0 ? b.i + len : b.i) + (range->name[2] ? 0 : 1);
+	if (start < 0 || start > len) {
+		*out = v_nil();
+		goto done;
+	}
+	if (end > len)
+		end = len;
+	if (end < start)
+		end = start;
+	if (recv->t == V_STR) {
+		*out = v_strn(recv->s + start, (size_t)(end - start));
+	} else {
+		*out = v_array();
+		for (long long i = start; i < end; i++)
+			v_push(out, v_copy(&recv->items[i]));
+	}
+done:
+	v_free(&a);
+	v_free(&b);
+	return ret;
+}
+
 static int eval_index(struct erb *e, const struct node *n, struct value *out)
 {
 	struct value recv = v_nil(), keys[2] = { v_nil(), v_nil() };
 	int ret = -1;
 
+	if (n->kids[0]->k == N_RANGE) {
+		if (n->recv->k == N_CONST)
+			return eerr(e, 1, "indexing %s with a range is not supported", n->recv->name);
+		if (!(ret = eval(e, n->recv, &recv)))
+			ret = range_index(e, &recv, n->kids[0], out);
+		v_free(&recv);
+		return ret;
+	}
 	for (size_t i = 0; i < n->nkids; i++)
 		if (eval(e, n->kids[i], &keys[i]) < 0)
 			goto done;
@@ -1833,7 +1968,13 @@ static int eval(struct erb *e, const struct node *n, struct value *out)
 		*out = v_copy(v);
 		return 0;
 	}
+	case N_RANGE:
+		return eerr(e, 1, "a range outside an index is not supported");
 	case N_CONST:
+		if (!strcmp(n->name, "ENV")) {
+			*out = env_hash();
+			return 0;
+		}
 		return eerr(e, 1, "uninitialized constant %s", n->name);
 	case N_KWARG:
 		return eerr(e, 1, "%s: is not supported here", n->name);
@@ -1941,6 +2082,8 @@ static int exec_each(struct erb *e, size_t i, struct strbuf *out, long *steps)
 				var_push(e, c->var[1], c->with_index ? v_int(k) : v_nil());
 		}
 		ret = exec_range(e, i + 1, c->end, out, steps);
+		if (ret == EXEC_NEXT)
+			ret = 0;
 		var_pop_to(e, mark);
 	}
 	v_free(&list);
@@ -1980,6 +2123,8 @@ static int exec_simple(struct erb *e, const struct chunk *c)
 		if (!take)
 			return 0;
 	}
+	if (c->s == S_NEXT)
+		return EXEC_NEXT;
 	if (c->s == S_ENVSET)
 		return exec_envset(e, c);
 	if (c->s == S_ASSIGN && c->or_assign && (old = var_get(e, c->var[0])) &&
@@ -1998,6 +2143,7 @@ static int exec_range(struct erb *e, size_t from, size_t to, struct strbuf *out,
 		      long *steps)
 {
 	size_t i = from;
+	int r;
 	while (i < to) {
 		struct chunk *c = &e->chunks[i];
 		struct value v;
@@ -2027,8 +2173,8 @@ static int exec_range(struct erb *e, size_t from, size_t to, struct strbuf *out,
 		switch (c->s) {
 		case S_IF:
 		case S_UNLESS:
-			if (exec_if(e, i, out, steps) < 0)
-				return -1;
+			if ((r = exec_if(e, i, out, steps)))
+				return r;
 			i = c->end + 1;
 			break;
 		case S_EACH:
@@ -2039,8 +2185,9 @@ static int exec_range(struct erb *e, size_t from, size_t to, struct strbuf *out,
 		case S_ASSIGN:
 		case S_ENVSET:
 		case S_EXPR:
-			if (exec_simple(e, c) < 0)
-				return -1;
+		case S_NEXT:
+			if ((r = exec_simple(e, c)))
+				return r;
 			i++;
 			break;
 		default: /* elsif/else/end are reached through their if */
