@@ -39,6 +39,8 @@ drain_timeout: 2
 x-berth:
   ssh:
     connect_timeout: 3
+aliases:
+  console: app exec -i --reuse --roles=web "sh -c 'tty; cat /www/index.html'"
 accessories:
   cache:
     image: busybox
@@ -189,7 +191,10 @@ test_expect_success 'app exec -i --reuse: a terminal session in the primary host
 	script -qec "$BUILD_DIR/berth app exec -i --reuse \"sh -c \\\"tty; cat /www/index.html\\\"\"" /dev/null </dev/null >out 2>&1 &&
 	tr -d "\r" <out | sed "s/\\^@//g" >clean &&
 	test_grep "^/dev/pts/[0-9]" clean &&
-	test_grep "^one$" clean
+	test_grep "^one$" clean &&
+	script -qec "$BUILD_DIR/berth console" /dev/null </dev/null >out 2>&1 &&
+	tr -d "\r" <out | sed "s/\\^@//g" >clean &&
+	test_grep "^/dev/pts/[0-9]" clean && test_grep "^one$" clean
 '
 
 test_expect_success 'app logs -f follows every host at once, each line marked with its host, until Ctrl-C' '
