@@ -1,6 +1,7 @@
 /*
- * relay-int.h - relay.c's connection types, shared only with the access
- * log and TLS glue. Not part of the daemon's contract (see proxy.h).
+ * relay-int.h - relay.c's connection types, shared only with the files
+ * it is split into (relay-*.c, upstream.c), the access log and the TLS
+ * and HTTP/2 glue. Not part of the daemon's contract (see proxy.h).
  */
 #ifndef BERTH_PROXY_RELAY_INT_H
 #define BERTH_PROXY_RELAY_INT_H
@@ -111,6 +112,26 @@ ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable,
 		  int rdhup);
 /* Bytes written, -1 would block (writable=0), -2 error. */
 ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n, unsigned *writable);
+/* The same for a client: its socket, or for an HTTP/2 stream conn its stream. */
+ssize_t client_fill(struct conn *c, struct rbuf *b);
+ssize_t client_writev(struct conn *c, struct iovec *iov, int n);
+
+/* relay.c's steps, shared with relay-buffer.c and upstream.c. */
+/* SIGTERM came: answers say Connection: close. */
+int relay_stopping(void);
+/* relay-route.c: handles a parsed request head of length hl at c->in.pos. */
+void start_request(struct conn *c, struct http_head *h, int hl);
+/* Flushes c->out, then *pend bytes at body (of c->up's buffer), to the client. */
+int flush_client(struct conn *c, const char *body, size_t *pend);
+/* The request is over (logged, released); reuse: its upstream goes back to the pool. */
+void finish_request(struct conn *c, int reuse);
+/* The target failed before or while answering: a retry, a 502, or a close. */
+void upstream_failed(struct conn *c, const char *why);
+/* Whether u is clean for the next request: both messages went whole. */
+int upstream_reusable(struct conn *c, struct upstream *u);
+/* Moves body framing forward over avail bytes at p: *pend of them are body. */
+int scan_body(enum http_body mode, uint64_t *left, struct http_chunked *ch,
+	      const char *p, size_t avail, size_t *pend, int *done);
 void relay_drop_service(struct service *s);
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body);
