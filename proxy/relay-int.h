@@ -60,7 +60,9 @@ struct conn {
 		resp_head : 1, resp_done : 1, req_done : 1, req_bad : 1,
 		write_error : 1, is_upgrade : 1, resp_keep : 1,
 		is_write : 1, queued : 1, no_metrics : 1,
-		tls_wait : 1; /* handshake parked: an on-demand order */
+		tls_wait : 1, /* handshake parked: an on-demand order */
+		may_retry : 1, /* idempotent, no body: another target may take it */
+		resent : 1; /* sent again after a kept-alive connection failed */
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
 	uint64_t idle_since; /* when the last request ended */
@@ -85,6 +87,8 @@ struct conn {
 	size_t out_off;
 	struct strbuf uhead; /* rewritten request head for the target */
 	size_t uhead_off;
+	size_t uhead_tgt_at, uhead_tgt_len; /* X-Kamal-Target's address in uhead */
+	int tries; /* targets that refused this request (upstream.c) */
 	struct spill *req_spill, *resp_spill; /* buffered bodies (spill.h) */
 	/* access log */
 	int status;
@@ -184,6 +188,8 @@ static inline void sb_add_hex(struct strbuf *sb, unsigned long long v, int digit
 /* request.c: the head the target gets, into c->uhead (see there). */
 void build_upstream_head(struct conn *c, struct http_head *h,
 			 size_t prefix_len, int buffered);
+/* After a retry picked another c->tgt: the head names it (X-Kamal-Target). */
+void upstream_head_retarget(struct conn *c);
 /* Connection, Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection. */
 int http_hop_by_hop(struct slice name);
 

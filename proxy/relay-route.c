@@ -108,6 +108,20 @@ static int is_health_request(const struct service *s, const struct http_head *h,
 	return slice_eq(p, s->health_path);
 }
 
+/*
+ * Whether another target may take the request when the first refuses it
+ * (upstream.c): methods RFC 9110 calls idempotent, and of those PUT and
+ * DELETE only without a body, which we would have to replay.
+ */
+static int may_retry(const struct http_head *h)
+{
+	struct slice m = h->method;
+	if (slice_eq(m, "GET") || slice_eq(m, "HEAD") || slice_eq(m, "OPTIONS") ||
+	    slice_eq(m, "TRACE"))
+		return 1;
+	return h->body == BODY_NONE && (slice_eq(m, "PUT") || slice_eq(m, "DELETE"));
+}
+
 /* Handles a parsed request head of length hl at c->in.pos. */
 void start_request(struct conn *c, struct http_head *h, int hl)
 {
@@ -205,6 +219,9 @@ void start_request(struct conn *c, struct http_head *h, int hl)
 	c->tgt = t;
 	t->refs++;
 	t->active++;
+	c->may_retry = may_retry(h);
+	c->resent = 0;
+	c->tries = 0;
 	c->is_upgrade = h->upgrade;
 	int buffered = s->buffer_requests && !c->req_done && !h->upgrade;
 	build_upstream_head(c, h, prefix_len, buffered);

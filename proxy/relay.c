@@ -476,16 +476,27 @@ void upstream_failed(struct conn *c, const char *why)
 	struct upstream *u = c->up;
 	if (!c->resp_head && u && u->reused && !u->got_bytes &&
 	    c->req_body == BODY_NONE) {
-		/* A pooled connection the target had closed: try a fresh one. */
-		upstream_close(u);
-		target_put(u->tgt);
-		c->up = upstream_get(c->tgt);
-		c->uhead_off = 0;
-		if (c->up) {
-			c->up->c = c;
-			c->up->reused = 0;
-			return;
-		}
+		/*
+		 * A pooled connection the target had closed (RFC 9112 9.3.1):
+		 * the same request on a fresh one. Others of the pool may be
+		 * as stale, so not from there.
+		 */
+		upstream_release(c, 0);
+		c->resent = 1;
+		connect_fresh(c);
+		return;
+	}
+	/*
+	 * Reset before a byte of the request left: as good as refused. So
+	 * is a fresh connection failing right after a kept-alive one did:
+	 * the target is going away (the kernel took our connect into the
+	 * backlog of a listener that is closing), and the request was to be
+	 * sent again anyway.
+	 */
+	if (!c->resp_head && u && u->eof && !u->reused && !u->got_bytes &&
+	    (!c->uhead_off || c->resent)) {
+		target_refused(c, ECONNRESET);
+		return;
 	}
 	if (c->resp_head) {
 		if (cfg.debug)
@@ -731,7 +742,7 @@ static int step_proxy(struct conn *c)
 				c->resp_done = 1;
 				break;
 			}
-			relay_close(c); /* truncated response */
+			upstream_failed(c, "truncated response"); /* closes c */
 			return 0;
 		}
 		if (!read_upstream(c, u))
@@ -958,9 +969,7 @@ static void upstream_event(struct upstream *u, uint32_t events)
 			struct conn *c = u->c;
 			u->eof = 1;
 			if (c) {
-				log_warn("cannot connect to target '%s': %s",
-					 u->tgt->addr, strerror(err));
-				send_local(c, 502, NULL, NULL, NULL, NULL);
+				target_refused(c, err);
 				relay_run(c);
 			}
 			return;

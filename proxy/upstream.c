@@ -68,10 +68,15 @@ void pool_put(struct upstream *u)
 	t->nidle++;
 }
 
-/* A pooled connection or a fresh one (connect in progress); holds a ref. */
-struct upstream *upstream_get(struct target *t)
+/*
+ * A pooled connection (unless fresh) or a new one, connect in progress;
+ * holds a ref. NULL when none: *connect_err is the errno of a connect()
+ * that failed at once, 0 when we could not even try (no socket).
+ */
+struct upstream *upstream_get(struct target *t, int fresh, int *connect_err)
 {
-	while (t->idle) {
+	*connect_err = 0;
+	while (t->idle && !fresh) {
 		struct upstream *u = t->idle;
 		t->idle = u->next_idle;
 		t->nidle--;
@@ -90,7 +95,9 @@ struct upstream *upstream_get(struct target *t)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (struct sockaddr *)&t->sa, t->salen) < 0 &&
 	    errno != EINPROGRESS) {
+		*connect_err = errno;
 		close(fd);
+		errno = *connect_err;
 		return NULL;
 	}
 	struct upstream *u = xcalloc(1, sizeof(*u));
@@ -123,18 +130,79 @@ int read_upstream(struct conn *c, struct upstream *u)
 	return 0;
 }
 
-/* The request goes to c->tgt now, on a pooled or a new connection. */
-void connect_target(struct conn *c)
+static void connect_to(struct conn *c, int fresh)
 {
-	c->up = upstream_get(c->tgt);
+	int err;
+	c->up = upstream_get(c->tgt, fresh, &err);
 	if (!c->up) {
-		log_warn("cannot connect to target '%s'", c->tgt->addr);
+		if (err) {
+			target_refused(c, err);
+			return;
+		}
+		log_warn("cannot connect to target '%s': %s", c->tgt->addr, strerror(errno));
 		send_local(c, 502, NULL, NULL, NULL, NULL);
 		return;
 	}
 	c->up->c = c;
+	c->uhead_off = 0;
 	c->state = CS_PROXY;
 	c->deadline = now_ms() + c->svc->target_timeout_ms;
+}
+
+void connect_target(struct conn *c)
+{
+	connect_to(c, 0);
+}
+
+void connect_fresh(struct conn *c)
+{
+	connect_to(c, 1);
+}
+
+/*
+ * Whether a failed connect() says something about the target (it is
+ * down, or unreachable) rather than about us (out of ports, memory).
+ */
+static int target_fault(int err)
+{
+	return err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT ||
+	       err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN ||
+	       err == ENETDOWN || err == ECONNABORTED;
+}
+
+/*
+ * Beyond kamal-proxy, which answers 502 until the next health check: a
+ * refused request has not reached any target, so an idempotent one
+ * (c->may_retry) goes to another target in rotation, up to RETRY_MAX
+ * times; the target leaves the rotation at once (monitor_eject()).
+ */
+#define RETRY_MAX 3
+
+void target_refused(struct conn *c, int err)
+{
+	struct target *t = c->tgt, *next = NULL;
+	upstream_release(c, 0);
+	if (target_fault(err)) {
+		monitor_eject(c->svc, t, strerror(err));
+		if (c->may_retry && c->tries < RETRY_MAX)
+			next = service_repick(c->svc, t);
+	}
+	if (!next) {
+		log_warn("cannot connect to target '%s': %s", t->addr, strerror(err));
+		send_local(c, 502, NULL, NULL, NULL, NULL);
+		return;
+	}
+	if (cfg.debug)
+		log_info("target '%s' refused a request: sent to '%s'", t->addr, next->addr);
+	c->tries++;
+	stats.retries++;
+	next->refs++;
+	next->active++;
+	c->tgt = next;
+	t->active--;
+	target_put(t);
+	upstream_head_retarget(c);
+	connect_target(c);
 }
 
 void upstream_release(struct conn *c, int reuse)

@@ -11,10 +11,25 @@
 
 #include "relay-int.h"
 
-/* A pooled connection or a fresh one (connect in progress); NULL if none. */
-struct upstream *upstream_get(struct target *t);
-/* The request goes to c->tgt now, on a pooled or a new connection (CS_PROXY). */
+/*
+ * A pooled connection (unless fresh) or a new one (connect in progress);
+ * NULL if none, with *connect_err the errno of a connect() that failed at
+ * once (0: no socket to try with).
+ */
+struct upstream *upstream_get(struct target *t, int fresh, int *connect_err);
+/*
+ * The request goes to c->tgt now, on a pooled or a new connection
+ * (CS_PROXY); connect_fresh(): on a new one. A connect() that fails at
+ * once goes to target_refused().
+ */
 void connect_target(struct conn *c);
+void connect_fresh(struct conn *c);
+/*
+ * c's target could not be reached (err), and nothing of the request left:
+ * the target is ejected and an idempotent request tries another target,
+ * else the client gets a 502.
+ */
+void target_refused(struct conn *c, int err);
 /* Closes u's socket; u is freed by upstream_reap(). Keeps the target ref. */
 void upstream_close(struct upstream *u);
 /* Idle: into t's pool (or closed, if draining or full). */
