@@ -4,9 +4,10 @@
  * One thread, one epoll loop (loop.c). Everything registered with epoll
  * starts with a struct ev, whose type says which module handles it:
  *   relay.c    client connections: the state machine, events, timers
- *              (relay-route.c: what a request head becomes; relay-buffer.c:
- *              buffered bodies; relay-io.c: socket I/O; upstream.c: target
- *              connections and their pool)
+ *              (relay-route.c: what a request head becomes; relay-message.c:
+ *              request out, response head back; relay-buffer.c: buffered
+ *              bodies; relay-io.c: socket I/O; upstream.c: target
+ *              connections, their pool, failures and retries)
  *   router.c   services, routes, targets, deploy/drain, the state file
  *   health.c   health checks of new targets
  *   control.c  the control socket that the CLI commands talk to

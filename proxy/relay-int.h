@@ -129,8 +129,15 @@ void start_request(struct conn *c, struct http_head *h, int hl);
 int flush_client(struct conn *c, const char *body, size_t *pend);
 /* The request is over (logged, released); reuse: its upstream goes back to the pool. */
 void finish_request(struct conn *c, int reuse);
-/* The target failed before or while answering: a retry, a 502, or a close. */
+/* upstream.c: the target failed before or while answering: a retry, a 502, or a close. */
 void upstream_failed(struct conn *c, const char *why);
+/*
+ * relay-message.c: CS_PROXY's steps. The rewritten head and request body
+ * to the target; the response head from it (into c->out, rewritten). Each
+ * returns whether it made progress.
+ */
+int step_request_body(struct conn *c, struct upstream *u);
+int step_response_head(struct conn *c, struct upstream *u);
 /* Whether u is clean for the next request: both messages went whole. */
 int upstream_reusable(struct conn *c, struct upstream *u);
 /* Moves body framing forward over avail bytes at p: *pend of them are body. */

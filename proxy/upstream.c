@@ -205,6 +205,50 @@ void target_refused(struct conn *c, int err)
 	connect_target(c);
 }
 
+/*
+ * The target failed before or while answering. What it means for the
+ * request: sent again (a stale kept-alive connection), sent elsewhere
+ * (the target refused it, target_refused()), a 502, or, once the response
+ * has begun, the client's connection closed.
+ */
+void upstream_failed(struct conn *c, const char *why)
+{
+	struct upstream *u = c->up;
+	if (!c->resp_head && u && u->reused && !u->got_bytes &&
+	    c->req_body == BODY_NONE) {
+		/*
+		 * A pooled connection the target had closed (RFC 9112 9.3.1):
+		 * the same request on a fresh one. Others of the pool may be
+		 * as stale, so not from there.
+		 */
+		upstream_release(c, 0);
+		c->resent = 1;
+		connect_fresh(c);
+		return;
+	}
+	/*
+	 * Reset before a byte of the request left: as good as refused. So
+	 * is a fresh connection failing right after a kept-alive one did:
+	 * the target is going away (the kernel took our connect into the
+	 * backlog of a listener that is closing), and the request was to be
+	 * sent again anyway.
+	 */
+	if (!c->resp_head && u && u->eof && !u->reused && !u->got_bytes &&
+	    (!c->uhead_off || c->resent)) {
+		target_refused(c, ECONNRESET);
+		return;
+	}
+	if (c->resp_head) {
+		if (cfg.debug)
+			log_warn("target '%s' failed mid-response: %s",
+				 c->tgt ? c->tgt->addr : "?", why);
+		relay_close(c);
+		return;
+	}
+	log_warn("target '%s' failed: %s", c->tgt ? c->tgt->addr : "?", why);
+	send_local(c, 502, NULL, NULL, NULL, NULL);
+}
+
 void upstream_release(struct conn *c, int reuse)
 {
 	if (c->up) {
