@@ -301,6 +301,12 @@ void metrics_render(struct strbuf *out)
 	strbuf_addf(out, "# TYPE berth_proxy_access_log_dropped_total counter\n"
 		    "berth_proxy_access_log_dropped_total %llu\n",
 		    (unsigned long long)stats.log_dropped);
+	strbuf_addf(out, "# TYPE berth_proxy_target_retries_total counter\n"
+		    "berth_proxy_target_retries_total %llu\n"
+		    "# TYPE berth_proxy_targets_ejected_total counter\n"
+		    "berth_proxy_targets_ejected_total %llu\n",
+		    (unsigned long long)stats.retries,
+		    (unsigned long long)stats.targets_ejected);
 	strbuf_addf(out, "# TYPE berth_proxy_bytes_received_total counter\n"
 		    "berth_proxy_bytes_received_total %llu\n"
 		    "# TYPE berth_proxy_bytes_sent_total counter\n"

@@ -3,11 +3,15 @@
  * object on one line, and gets one JSON line back: {"ok":true,...} or
  * {"error":"..."}. Deploys answer only once the swap and drain are over,
  * so a control connection may stay open for a while.
+ *
+ * Replies are written without blocking, as everything on the event loop
+ * is: one a client does not read waits in c->out, and a client that
+ * reads none of it for CTL_STALL_MS, or whose reply would pass
+ * CTL_OUT_MAX, is dropped. Blocking here would stall every proxied connection.
  */
 #include "relay-int.h"
 #include "log.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
@@ -15,11 +19,16 @@
 #include <unistd.h>
 
 #define CTL_MAX (1 << 20)
+#define CTL_OUT_MAX (16 << 20)
+#define CTL_STALL_MS 5000
 
 struct ctl {
 	struct ev ev;
 	struct strbuf in;
-	int dispatched, dead;
+	struct strbuf out; /* the reply, from out_off on still to write */
+	size_t out_off;
+	int dispatched, dead, replying;
+	uint64_t stall_deadline; /* replying: dropped if out is not gone by then */
 	struct ctl *next;
 };
 
@@ -84,28 +93,48 @@ static void ctl_close(struct ctl *c)
 	close(c->ev.fd);
 }
 
+/* Writes what the socket takes of the reply; closes c once all is out. */
+static void ctl_flush(struct ctl *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = write(c->ev.fd, c->out.buf + c->out_off,
+				  c->out.len - c->out_off);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return; /* EPOLLOUT brings us back */
+		if (n < 0)
+			break; /* the command went away; nothing to tell */
+		c->out_off += n;
+		c->stall_deadline = now_ms() + CTL_STALL_MS; /* slow is not stuck */
+	}
+	ctl_close(c);
+}
+
 void ctl_reply(struct ctl *c, cJSON *resp)
 {
-	if (!c)
+	if (!c) {
+		cJSON_Delete(resp);
 		return;
+	}
 	if (!resp)
 		resp = cJSON_CreateObject();
 	if (!cJSON_GetObjectItem(resp, "error"))
 		cJSON_AddBoolToObject(resp, "ok", 1);
 	char *text = cJSON_PrintUnformatted(resp);
 	cJSON_Delete(resp);
-	if (!c->dead) {
-		/* Replies are small and the peer is waiting for them: block. */
-		int fl = fcntl(c->ev.fd, F_GETFL);
-		fcntl(c->ev.fd, F_SETFL, fl & ~O_NONBLOCK);
-		size_t len = strlen(text);
-		text[len] = '\n';
-		if (write(c->ev.fd, text, len + 1) < 0) {
-			/* the command went away; nothing to tell */
-		}
+	if (c->dead || c->replying) {
+		free(text);
+		return;
+	}
+	c->replying = 1;
+	c->stall_deadline = now_ms() + CTL_STALL_MS;
+	if (!text || strbuf_addstr(&c->out, text) < 0 || strbuf_addch(&c->out, '\n') < 0) {
+		log_warn("control reply of %zu bytes is over %d: not sent",
+			 text ? strlen(text) : 0, CTL_OUT_MAX);
+		ctl_close(c);
+	} else {
+		ctl_flush(c);
 	}
 	free(text);
-	ctl_close(c);
 }
 
 void ctl_reply_error(struct ctl *c, const char *fmt, ...)
@@ -132,13 +161,19 @@ void control_event(struct ev *ev, uint32_t events)
 			c->ev.fd = fd;
 			strbuf_init(&c->in, 0);
 			c->in.max = CTL_MAX;
+			strbuf_init(&c->out, 0);
+			c->out.max = CTL_OUT_MAX;
 			c->next = ctls;
 			ctls = c;
-			loop_add(&c->ev, EPOLLIN | EPOLLET);
+			loop_add(&c->ev, EPOLLIN | EPOLLOUT | EPOLLET);
 		}
 		return;
 	}
 	struct ctl *c = (struct ctl *)(void *)ev;
+	if (c->replying && !c->dead) {
+		ctl_flush(c);
+		return;
+	}
 	if (c->dead || c->dispatched)
 		return;
 	char buf[4096];
@@ -168,9 +203,15 @@ void control_tick(void)
 	struct ctl **pp = &ctls;
 	while (*pp) {
 		struct ctl *c = *pp;
+		if (!c->dead && c->replying && now_ms() >= c->stall_deadline) {
+			log_warn("control client did not read its reply for %d s: dropped",
+				 CTL_STALL_MS / 1000);
+			ctl_close(c);
+		}
 		if (c->dead) {
 			*pp = c->next;
 			strbuf_release(&c->in);
+			strbuf_release(&c->out);
 			free(c);
 		} else {
 			pp = &c->next;

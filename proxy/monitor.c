@@ -6,7 +6,9 @@
  * --health-check-interval, with the deploy's path, host, port and timeout.
  * One failed check takes the target out of the rotation, one passing check
  * puts it back (kamal-proxy's rule); the router skips it meanwhile. A
- * draining target is left alone.
+ * draining target is left alone. A target that refuses a connection
+ * leaves at once (monitor_eject(), called by the relay), and its checks
+ * go on as for one that failed a check.
  */
 #include "relay-int.h"
 #include "log.h"
@@ -47,6 +49,16 @@ static void watch_group(struct service *s, struct target **a, int na,
 		watch(s, a[i], now);
 	for (int i = 0; i < nb; i++)
 		watch(s, b[i], now);
+}
+
+void monitor_eject(struct service *s, struct target *t, const char *why)
+{
+	if (t->unhealthy || t->draining || service_group_size(s, t) < 2)
+		return;
+	t->unhealthy = 1;
+	stats.targets_ejected++;
+	log_warn("target '%s' refused a connection (%s): out of rotation until a health check passes",
+		 t->addr, why);
 }
 
 void monitor_tick(void)

@@ -3,7 +3,11 @@
  *
  * One thread, one epoll loop (loop.c). Everything registered with epoll
  * starts with a struct ev, whose type says which module handles it:
- *   relay.c    client connections and their target (upstream) connections
+ *   relay.c    client connections: the state machine, events, timers
+ *              (relay-route.c: what a request head becomes; relay-message.c:
+ *              request out, response head back; relay-buffer.c: buffered
+ *              bodies; relay-io.c: socket I/O; upstream.c: target
+ *              connections, their pool, failures and retries)
  *   router.c   services, routes, targets, deploy/drain, the state file
  *   health.c   health checks of new targets
  *   control.c  the control socket that the CLI commands talk to
@@ -121,6 +125,13 @@ extern struct service *services;
 
 struct service *route(struct slice host, struct slice path, size_t *prefix_len);
 struct target *service_pick(struct service *s, int is_read, struct slice cookie);
+/*
+ * For a retry (upstream.c): another target in rotation to send a request
+ * to that failed could not take; NULL if none.
+ */
+struct target *service_repick(struct service *s, const struct target *failed);
+/* How many targets t's group in s has, as monitor.c checks them (0: not in s). */
+int service_group_size(const struct service *s, const struct target *t);
 void target_put(struct target *t); /* drop a reference */
 int router_restore(void);
 int router_save(void);
@@ -192,6 +203,12 @@ void health_tick(void);
  * other to send to, a 502 says more than a 503.
  */
 void monitor_tick(void);
+/*
+ * Passive ejection: t (of s) refused a connection, so it leaves the
+ * rotation now instead of at its next failed check; the checks bring it
+ * back. A lone target stays, as above.
+ */
+void monitor_eject(struct service *s, struct target *t, const char *why);
 
 /* ---- control.c ---- */
 int control_listen(const char *path);
@@ -266,6 +283,8 @@ struct proxy_stats {
 	uint64_t requests, responses[6], conns_accepted, conns_refused;
 	uint64_t bytes_in, bytes_out;
 	uint64_t log_dropped; /* access-log lines a stalled stdout had no room for */
+	uint64_t retries;         /* requests sent to another target after a refusal */
+	uint64_t targets_ejected; /* targets out of rotation after a refusal */
 };
 extern struct proxy_stats stats;
 void metrics_render(struct strbuf *out);

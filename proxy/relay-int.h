@@ -1,6 +1,7 @@
 /*
- * relay-int.h - relay.c's connection types, shared only with the access
- * log and TLS glue. Not part of the daemon's contract (see proxy.h).
+ * relay-int.h - relay.c's connection types, shared only with the files
+ * it is split into (relay-*.c, upstream.c), the access log and the TLS
+ * and HTTP/2 glue. Not part of the daemon's contract (see proxy.h).
  */
 #ifndef BERTH_PROXY_RELAY_INT_H
 #define BERTH_PROXY_RELAY_INT_H
@@ -59,7 +60,9 @@ struct conn {
 		resp_head : 1, resp_done : 1, req_done : 1, req_bad : 1,
 		write_error : 1, is_upgrade : 1, resp_keep : 1,
 		is_write : 1, queued : 1, no_metrics : 1,
-		tls_wait : 1; /* handshake parked: an on-demand order */
+		tls_wait : 1, /* handshake parked: an on-demand order */
+		may_retry : 1, /* idempotent, no body: another target may take it */
+		resent : 1; /* sent again after a kept-alive connection failed */
 	enum conn_state state;
 	uint64_t deadline; /* ms, monotonic; 0: none */
 	uint64_t idle_since; /* when the last request ended */
@@ -84,6 +87,8 @@ struct conn {
 	size_t out_off;
 	struct strbuf uhead; /* rewritten request head for the target */
 	size_t uhead_off;
+	size_t uhead_tgt_at, uhead_tgt_len; /* X-Kamal-Target's address in uhead */
+	int tries; /* targets that refused this request (upstream.c) */
 	struct spill *req_spill, *resp_spill; /* buffered bodies (spill.h) */
 	/* access log */
 	int status;
@@ -111,6 +116,33 @@ ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable,
 		  int rdhup);
 /* Bytes written, -1 would block (writable=0), -2 error. */
 ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n, unsigned *writable);
+/* The same for a client: its socket, or for an HTTP/2 stream conn its stream. */
+ssize_t client_fill(struct conn *c, struct rbuf *b);
+ssize_t client_writev(struct conn *c, struct iovec *iov, int n);
+
+/* relay.c's steps, shared with relay-buffer.c and upstream.c. */
+/* SIGTERM came: answers say Connection: close. */
+int relay_stopping(void);
+/* relay-route.c: handles a parsed request head of length hl at c->in.pos. */
+void start_request(struct conn *c, struct http_head *h, int hl);
+/* Flushes c->out, then *pend bytes at body (of c->up's buffer), to the client. */
+int flush_client(struct conn *c, const char *body, size_t *pend);
+/* The request is over (logged, released); reuse: its upstream goes back to the pool. */
+void finish_request(struct conn *c, int reuse);
+/* upstream.c: the target failed before or while answering: a retry, a 502, or a close. */
+void upstream_failed(struct conn *c, const char *why);
+/*
+ * relay-message.c: CS_PROXY's steps. The rewritten head and request body
+ * to the target; the response head from it (into c->out, rewritten). Each
+ * returns whether it made progress.
+ */
+int step_request_body(struct conn *c, struct upstream *u);
+int step_response_head(struct conn *c, struct upstream *u);
+/* Whether u is clean for the next request: both messages went whole. */
+int upstream_reusable(struct conn *c, struct upstream *u);
+/* Moves body framing forward over avail bytes at p: *pend of them are body. */
+int scan_body(enum http_body mode, uint64_t *left, struct http_chunked *ch,
+	      const char *p, size_t avail, size_t *pend, int *done);
 void relay_drop_service(struct service *s);
 void send_local(struct conn *c, int st, const char *extra, const char *msg,
 		const char *ctype, const char *body);
@@ -163,6 +195,8 @@ static inline void sb_add_hex(struct strbuf *sb, unsigned long long v, int digit
 /* request.c: the head the target gets, into c->uhead (see there). */
 void build_upstream_head(struct conn *c, struct http_head *h,
 			 size_t prefix_len, int buffered);
+/* After a retry picked another c->tgt: the head names it (X-Kamal-Target). */
+void upstream_head_retarget(struct conn *c);
 /* Connection, Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection. */
 int http_hop_by_hop(struct slice name);
 

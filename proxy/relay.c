@@ -15,11 +15,18 @@
  *
  * Per-connection problems end in a local response (400, 404, 502, 503,
  * 504...) or a closed connection and one log line, never in exit.
+ *
+ * Here: the state machine (relay_run()), events, timers and shutdown.
+ * The other parts of the relay are in relay-route.c (a request head),
+ * relay-message.c (request out, response head back), relay-buffer.c,
+ * relay-io.c and upstream.c (target connections, failures, retries).
  */
 #include "proxy.h"
 #include "log.h"
 #include "relay-int.h"
 #include "h2.h"
+#include "upstream.h"
+#include "relay-buffer.h"
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,20 +38,11 @@
 #include <openssl/err.h>
 
 #define EVMASK (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
-/*
- * Idle target connections kept per target. An idle one only exists because
- * as many requests ran at once a moment ago, and it closes after
- * POOL_IDLE_MS; a small cap made busy HTTP/2 connections (up to 100 streams
- * each) open and close a target connection per request.
- */
-#define POOL_MAX 512
-#define POOL_IDLE_MS 15000
 #define CONTAINER(ptr, type) ((type *)(void *)(ptr))
 
 struct proxy_stats stats;
 static struct conn *all_conns;
 static struct conn *grave_conns;
-static struct upstream *grave_ups;
 static struct conn *run_queue;
 static int nconns;
 static uint64_t last_refusal_log;
@@ -70,202 +68,12 @@ int relay_count_conns(void)
 	return nconns;
 }
 
-/* ---------- buffers and I/O ---------- */
-
-int buf_room(struct rbuf *b, size_t want_cap)
+int relay_stopping(void)
 {
-	if (!b->p) {
-		b->cap = want_cap;
-		b->p = xmalloc(b->cap);
-		b->pos = b->len = 0;
-	}
-	if (b->pos == b->len)
-		b->pos = b->len = 0;
-	if (b->len == b->cap && b->pos) {
-		memmove(b->p, b->p + b->pos, b->len - b->pos);
-		b->len -= b->pos;
-		b->pos = 0;
-	}
-	return b->len < b->cap;
+	return shutting_down;
 }
 
-void buf_free(struct rbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
 
-/*
- * Reads into b. >0 bytes read, 0 EOF, -1 would block, -2 error. A short
- * read means the socket is drained, unless the peer has closed (rdhup):
- * then the EOF is still to be read, and no event will announce it.
- */
-ssize_t sock_fill(int fd, SSL *ssl, struct rbuf *b, unsigned *readable,
-		  int rdhup)
-{
-	size_t room = b->cap - b->len;
-	ssize_t n;
-	if (ssl) {
-		ERR_clear_error();
-		int r = SSL_read(ssl, b->p + b->len, room);
-		if (r <= 0) {
-			int e = SSL_get_error(ssl, r);
-			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-				*readable = 0;
-				return -1;
-			}
-			return e == SSL_ERROR_ZERO_RETURN ? 0 : -2;
-		}
-		b->len += r;
-		return r;
-	}
-	n = read(fd, b->p + b->len, room);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR) {
-			*readable = 0;
-			return -1;
-		}
-		return -2;
-	}
-	if ((size_t)n < room && !rdhup)
-		*readable = 0;
-	b->len += n;
-	return n;
-}
-
-ssize_t sock_writev(int fd, SSL *ssl, struct iovec *iov, int n,
-		    unsigned *writable)
-{
-	if (ssl) {
-		ssize_t total = 0;
-		for (int i = 0; i < n; i++) {
-			if (!iov[i].iov_len)
-				continue;
-			ERR_clear_error();
-			int r = SSL_write(ssl, iov[i].iov_base, iov[i].iov_len);
-			if (r <= 0) {
-				int e = SSL_get_error(ssl, r);
-				if (e == SSL_ERROR_WANT_WRITE ||
-				    e == SSL_ERROR_WANT_READ) {
-					*writable = 0;
-					return total ? total : -1;
-				}
-				return total ? total : -2;
-			}
-			total += r;
-			if ((size_t)r < iov[i].iov_len)
-				break;
-		}
-		return total;
-	}
-	ssize_t w = writev(fd, iov, n);
-	if (w < 0) {
-		if (errno == EAGAIN || errno == EINTR) {
-			*writable = 0;
-			return -1;
-		}
-		return -2;
-	}
-	return w;
-}
-
-/* A client's bytes: its socket, or for an HTTP/2 stream conn its stream. */
-static ssize_t client_fill(struct conn *c, struct rbuf *b)
-{
-	if (c->h2s)
-		return h2_stream_read(c, b);
-	return sock_fill(c->ev.fd, c->ssl, b, &c->readable, c->rdhup);
-}
-
-static ssize_t client_writev(struct conn *c, struct iovec *iov, int n)
-{
-	if (c->h2s)
-		return h2_stream_writev(c, iov, n);
-	return sock_writev(c->ev.fd, c->ssl, iov, n, &c->writable);
-}
-
-/* ---------- upstreams ---------- */
-
-static void upstream_close(struct upstream *u)
-{
-	if (u->dead)
-		return;
-	u->dead = 1;
-	loop_del(&u->ev);
-	close(u->ev.fd);
-	buf_free(&u->in);
-	u->next_idle = grave_ups;
-	grave_ups = u;
-}
-
-static void pool_remove(struct upstream *u)
-{
-	struct upstream **pp = &u->tgt->idle;
-	while (*pp && *pp != u)
-		pp = &(*pp)->next_idle;
-	if (*pp) {
-		*pp = u->next_idle;
-		u->tgt->nidle--;
-	}
-	target_put(u->tgt);
-}
-
-static void pool_put(struct upstream *u)
-{
-	struct target *t = u->tgt;
-	if (t->draining || t->nidle >= POOL_MAX) {
-		upstream_close(u);
-		target_put(t);
-		return;
-	}
-	u->c = NULL;
-	u->got_bytes = 0;
-	u->in.pos = u->in.len = 0;
-	u->idle_deadline = now_ms() + POOL_IDLE_MS;
-	u->next_idle = t->idle;
-	t->idle = u;
-	t->nidle++;
-}
-
-/* A pooled connection or a fresh one (connect in progress); holds a ref. */
-static struct upstream *upstream_get(struct target *t)
-{
-	while (t->idle) {
-		struct upstream *u = t->idle;
-		t->idle = u->next_idle;
-		t->nidle--;
-		if (u->eof || u->rdhup || u->dead) {
-			upstream_close(u);
-			target_put(t);
-			continue;
-		}
-		u->reused = 1;
-		return u;
-	}
-	int fd = socket(t->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&t->sa, t->salen) < 0 &&
-	    errno != EINPROGRESS) {
-		close(fd);
-		return NULL;
-	}
-	struct upstream *u = xcalloc(1, sizeof(*u));
-	u->ev.type = EV_UPSTREAM;
-	u->ev.fd = fd;
-	u->tgt = t;
-	u->connecting = 1;
-	t->refs++;
-	if (loop_add(&u->ev, EVMASK) < 0) {
-		close(fd);
-		free(u);
-		t->refs--;
-		return NULL;
-	}
-	return u;
-}
 
 /* ---------- connection bookkeeping ---------- */
 
@@ -339,19 +147,6 @@ static void run_queue_remove(struct conn *c)
 	c->queued = 0;
 }
 
-static void upstream_release(struct conn *c, int reuse)
-{
-	if (c->up) {
-		if (reuse)
-			pool_put(c->up);
-		else {
-			upstream_close(c->up);
-			target_put(c->up->tgt);
-		}
-		c->up = NULL;
-	}
-}
-
 /* Every end of a request comes here: nothing it held outlives it. */
 static void request_release(struct conn *c, int reuse_upstream)
 {
@@ -414,11 +209,7 @@ void relay_reap(void)
 		free(c->cookie_scope);
 		free(c);
 	}
-	while (grave_ups) {
-		struct upstream *u = grave_ups;
-		grave_ups = u->next_idle;
-		free(u);
-	}
+	upstream_reap();
 	if (trim_pending) {
 		trim_pending = 0;
 		malloc_trim(0);
@@ -460,241 +251,6 @@ void send_local(struct conn *c, int st, const char *extra, const char *msg,
 	c->resp_head = 1;
 	c->state = CS_LOCAL;
 	c->deadline = now_ms() + cfg.idle_timeout_ms;
-}
-
-/* ---------- request start ---------- */
-
-static struct slice host_only(struct slice h)
-{
-	/* [v6]:port, name:port */
-	if (h.n && h.p[0] == '[') {
-		const char *e = memchr(h.p, ']', h.n);
-		if (e)
-			h.n = e + 1 - h.p;
-		return h;
-	}
-	const char *colon = memchr(h.p, ':', h.n);
-	if (colon)
-		h.n = colon - h.p;
-	return h;
-}
-
-static int host_matches(struct slice host, const char *want)
-{
-	size_t n = strlen(want);
-	return host.n == n && !strncasecmp(host.p, want, n);
-}
-
-static void redirect(struct conn *c, const char *scheme, struct slice host,
-		     struct http_head *h)
-{
-	struct strbuf loc = STRBUF_INIT;
-	strbuf_addf(&loc, "Location: %s://", scheme);
-	strbuf_add(&loc, host.p, host.n);
-	if (!strcmp(scheme, "https") && cfg.https_port != 443)
-		strbuf_addf(&loc, ":%d", cfg.https_port);
-	strbuf_add(&loc, h->path.p, h->path.n);
-	strbuf_add(&loc, h->rest.p, h->rest.n);
-	strbuf_addstr(&loc, "\r\n");
-	send_local(c, 301, loc.buf, NULL, NULL, "");
-	strbuf_release(&loc);
-}
-
-/* Defined further down: connecting, and buffered bodies. */
-static void connect_target(struct conn *c);
-static void start_buffering(struct conn *c, int send_continue);
-static int send_request_spill(struct conn *c, struct upstream *u);
-static void start_response_buffering(struct conn *c, struct http_head *h);
-static int buffer_response(struct conn *c, struct upstream *u);
-static int upstream_reusable(struct conn *c, struct upstream *u);
-
-/*
- * Reads (GET, HEAD) may go to read targets; as in kamal-proxy, a WebSocket
- * is a write unless the service lets readers take them.
- */
-static int is_read_request(const struct service *s, const struct http_head *h,
-			   int is_head)
-{
-	if (is_head)
-		return 1;
-	if (!slice_eq(h->method, "GET"))
-		return 0;
-	if (!h->upgrade || s->readers_take_websockets)
-		return 1;
-	const struct slice *up = http_find(h, "upgrade");
-	return !up || !slice_caseeq(*up, "websocket");
-}
-
-/*
- * --exclude-metrics-path names paths as the target sees them (prefix
- * stripped, no query), as kamal-proxy matches them.
- */
-static int excluded_from_metrics(const struct service *s, struct slice path,
-				 size_t prefix_len)
-{
-	if (!s->no_metrics.nr)
-		return 0;
-	struct slice p = path;
-	if (prefix_len && s->strip_prefix) {
-		p.p += prefix_len;
-		p.n -= prefix_len;
-	}
-	const char *q = memchr(p.p, '?', p.n);
-	if (q)
-		p.n = q - p.p;
-	if (!p.n)
-		p = (struct slice){ "/", 1 };
-	for (size_t i = 0; i < s->no_metrics.nr; i++)
-		if (slice_eq(p, s->no_metrics.v[i]))
-			return 1;
-	return 0;
-}
-
-/*
- * A GET or HEAD of the health path as the target would see it (prefix
- * stripped). While a service is paused or stopped on purpose kamal-proxy
- * answers these itself, with 200: a load balancer in front that polls the
- * path must not take the host out of its pool for a planned pause, and
- * the target may well be down for the maintenance.
- */
-static int is_health_request(const struct service *s, const struct http_head *h,
-			     size_t prefix_len)
-{
-	struct slice p = h->path;
-	if (!s->health_path || (!slice_eq(h->method, "GET") && !slice_eq(h->method, "HEAD")))
-		return 0;
-	if (prefix_len && s->strip_prefix) {
-		p.p += prefix_len;
-		p.n -= prefix_len;
-		if (!p.n)
-			p = (struct slice){ "/", 1 };
-	}
-	return slice_eq(p, s->health_path);
-}
-
-/* Handles a parsed request head of length hl at c->in.pos. */
-static void start_request(struct conn *c, struct http_head *h, int hl)
-{
-	size_t prefix_len = 0;
-	c->in_request = 1;
-	c->minor0 = h->minor == 0;
-	/* Draining: the answer says Connection: close, so the client does not
-	 * send its next request on a connection about to close. */
-	c->keep_alive = h->keep_alive && !shutting_down;
-	c->is_head = slice_eq(h->method, "HEAD");
-	c->req_body = h->body;
-	c->req_left = h->content_length;
-	memset(&c->req_ch, 0, sizeof(c->req_ch));
-	c->req_done = h->body == BODY_NONE;
-	if (!c->start_us)
-		c->start_us = now_ms();
-	access_log_begin(c, h);
-
-	if (c->ln->metrics) {
-		struct strbuf m = STRBUF_INIT;
-		metrics_render(&m);
-		c->in.pos += hl;
-		send_local(c, 200, NULL, NULL, "text/plain; version=0.0.4", m.buf);
-		strbuf_release(&m);
-		return;
-	}
-	struct service *s = route(h->host, h->path, &prefix_len);
-	c->svc = s;
-	c->no_metrics = s && excluded_from_metrics(s, h->path, prefix_len);
-	free(c->cookie_scope);
-	c->cookie_scope = NULL;
-	if (s && s->scope_cookie_paths && prefix_len > 1)
-		c->cookie_scope = cookie_scope_new((struct slice){ h->path.p, prefix_len },
-						   h->host);
-	if (h->path.n > 28 && h->path.p[1] == '.') {
-		struct strbuf body = STRBUF_INIT;
-		if (!autotls_http01(s, h->host, h->path, &body)) {
-			c->in.pos += hl;
-			send_local(c, 200, NULL, NULL, "text/plain", body.buf);
-			strbuf_release(&body);
-			return;
-		}
-		strbuf_release(&body);
-	}
-	access_log_request_headers(c, h);
-	if (!s) {
-		c->in.pos += hl;
-		send_local(c, 404, NULL, NULL, NULL, NULL);
-		return;
-	}
-	struct slice bare = host_only(h->host);
-	if (s->canonical_host && !host_matches(bare, s->canonical_host)) {
-		struct slice ch = { s->canonical_host, strlen(s->canonical_host) };
-		c->in.pos += hl;
-		redirect(c, s->tls && (s->tls_redirect || c->ln->tls) ? "https" : "http",
-			 ch, h);
-		return;
-	}
-	if (s->tls && s->tls_redirect && !c->ln->tls) {
-		c->in.pos += hl;
-		redirect(c, "https", bare, h);
-		return;
-	}
-	if (s->state != SVC_RUNNING && is_health_request(s, h, prefix_len)) {
-		c->in.pos += hl;
-		send_local(c, 200, NULL, NULL, "text/plain; charset=utf-8", "");
-		return;
-	}
-	if (s->state == SVC_STOPPED) {
-		c->in.pos += hl;
-		send_local(c, 503, NULL, s->stop_message ? s->stop_message : "", NULL, NULL);
-		return;
-	}
-	if (s->state == SVC_PAUSED) {
-		/* The head stays in the buffer; it is parsed again on resume. */
-		c->state = CS_HELD;
-		c->deadline = now_ms() + s->pause_deadline_ms;
-		return;
-	}
-	if (s->buffer_requests && s->max_req_body &&
-	    h->body == BODY_LENGTH && h->content_length > s->max_req_body) {
-		c->in.pos += hl;
-		send_local(c, 413, NULL, NULL, NULL, NULL);
-		return;
-	}
-	const struct slice *cookie = http_find(h, "cookie");
-	c->is_write = !is_read_request(s, h, c->is_head);
-	struct target *t = service_pick(s, !c->is_write,
-					cookie ? *cookie : (struct slice){ "", 0 });
-	if (!t) {
-		c->in.pos += hl;
-		send_local(c, 503, NULL, NULL, NULL, NULL);
-		return;
-	}
-	c->tgt = t;
-	t->refs++;
-	t->active++;
-	c->is_upgrade = h->upgrade;
-	int buffered = s->buffer_requests && !c->req_done && !h->upgrade;
-	build_upstream_head(c, h, prefix_len, buffered);
-	c->in.pos += hl;
-	c->resp_head = 0;
-	c->resp_done = 0;
-	c->req_pend = c->resp_pend = 0;
-	c->body_in = 0;
-	if (buffered)
-		start_buffering(c, h->expect_continue && !c->minor0);
-	else
-		connect_target(c);
-}
-
-/* The request goes to c->tgt now, on a pooled or a new connection. */
-static void connect_target(struct conn *c)
-{
-	c->up = upstream_get(c->tgt);
-	if (!c->up) {
-		log_warn("cannot connect to target '%s'", c->tgt->addr);
-		send_local(c, 502, NULL, NULL, NULL, NULL);
-		return;
-	}
-	c->up->c = c;
-	c->state = CS_PROXY;
-	c->deadline = now_ms() + c->svc->target_timeout_ms;
 }
 
 /* ---------- the state machine ---------- */
@@ -757,7 +313,7 @@ static int step_head(struct conn *c)
 }
 
 /* Flushes c->out then pending response body bytes to the client. */
-static int flush_client(struct conn *c, const char *body, size_t *pend)
+int flush_client(struct conn *c, const char *body, size_t *pend)
 {
 	int progress = 0;
 	while (c->writable && (c->out_off < c->out.len || (pend && *pend))) {
@@ -835,7 +391,7 @@ static int step_linger(struct conn *c)
 	return 0;
 }
 
-static void finish_request(struct conn *c, int reuse)
+void finish_request(struct conn *c, int reuse)
 {
 	access_log(c);
 	c->in_request = 0;
@@ -892,7 +448,7 @@ static int step_local(struct conn *c)
 }
 
 /* Moves response-side framing forward over bytes in u->in. */
-static int scan_body(enum http_body mode, uint64_t *left, struct http_chunked *ch,
+int scan_body(enum http_body mode, uint64_t *left, struct http_chunked *ch,
 		     const char *p, size_t avail, size_t *pend, int *done)
 {
 	*done = 0;
@@ -918,212 +474,6 @@ static int scan_body(enum http_body mode, uint64_t *left, struct http_chunked *c
 		return 0;
 	}
 	return 0;
-}
-
-static void upstream_failed(struct conn *c, const char *why)
-{
-	struct upstream *u = c->up;
-	if (!c->resp_head && u && u->reused && !u->got_bytes &&
-	    c->req_body == BODY_NONE) {
-		/* A pooled connection the target had closed: try a fresh one. */
-		upstream_close(u);
-		target_put(u->tgt);
-		c->up = upstream_get(c->tgt);
-		c->uhead_off = 0;
-		if (c->up) {
-			c->up->c = c;
-			c->up->reused = 0;
-			return;
-		}
-	}
-	if (c->resp_head) {
-		if (cfg.debug)
-			log_warn("target '%s' failed mid-response: %s",
-				 c->tgt ? c->tgt->addr : "?", why);
-		relay_close(c);
-		return;
-	}
-	log_warn("target '%s' failed: %s", c->tgt ? c->tgt->addr : "?", why);
-	send_local(c, 502, NULL, NULL, NULL, NULL);
-}
-
-static void build_response_head(struct conn *c, struct http_head *h)
-{
-	struct strbuf *sb = &c->out;
-	strbuf_addstr(sb, "HTTP/1.1 ");
-	sb_add_u64(sb, h->status);
-	strbuf_addch(sb, ' ');
-	strbuf_add(sb, h->reason.p, h->reason.n);
-	strbuf_addstr(sb, "\r\n");
-	int upgrade = h->status == 101;
-	struct service *s = c->svc;
-	int affinity = s && s->nreaders && c->is_write && s->writer_affinity_ms;
-	for (size_t i = 0; i < h->nhdr; i++) {
-		struct slice n = h->hdr[i].name;
-		if (http_hop_by_hop(n) && !(upgrade && slice_caseeq(n, "upgrade")))
-			continue;
-		if (n.n == 17 && slice_caseeq(n, "x-writer-affinity")) {
-			if (slice_eq(h->hdr[i].value, "false"))
-				affinity = 0; /* the target opted out */
-			continue;
-		}
-		strbuf_add(sb, n.p, n.n);
-		strbuf_addstr(sb, ": ");
-		if (c->cookie_scope && n.n == 10 && slice_caseeq(n, "set-cookie"))
-			cookie_scope_add(sb, c->cookie_scope, h->hdr[i].value);
-		else
-			strbuf_add(sb, h->hdr[i].value.p, h->hdr[i].value.n);
-		strbuf_addstr(sb, "\r\n");
-	}
-	if (affinity) {
-		/* Reads after a write go to the writers, which have seen it. */
-		uint64_t until = wall_ms() + s->writer_affinity_ms;
-		time_t exp = (until + 1000) / 1000;
-		struct tm tm;
-		char date[64];
-		gmtime_r(&exp, &tm);
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-		strbuf_addf(sb, "Set-Cookie: kamal-writer=%llu; Path=/; Expires=%s; HttpOnly\r\n",
-			    (unsigned long long)until, date);
-	}
-	if (upgrade)
-		strbuf_addstr(sb, "Connection: Upgrade\r\n");
-	else if (!c->keep_alive)
-		strbuf_addstr(sb, "Connection: close\r\n");
-	else if (c->minor0)
-		strbuf_addstr(sb, "Connection: keep-alive\r\n");
-	strbuf_addstr(sb, "\r\n");
-}
-
-static int read_upstream(struct conn *c, struct upstream *u)
-{
-	if (!u->readable || !buf_room(&u->in, 16384))
-		return 0;
-	ssize_t n = sock_fill(u->ev.fd, NULL, &u->in, &u->readable, u->rdhup);
-	if (n > 0) {
-		u->got_bytes = 1;
-		return 1;
-	}
-	if (n == 0 || n == -2) {
-		u->eof = 1;
-		return 1;
-	}
-	return 0;
-}
-
-static int step_response_head(struct conn *c, struct upstream *u)
-{
-	struct http_head h;
-	if (u->in.len > u->in.pos) {
-		int r = http_parse_response(u->in.p + u->in.pos,
-					    u->in.len - u->in.pos,
-					    cfg.max_head, c->is_head, &h);
-		if (r < 0) {
-			upstream_failed(c, "malformed response");
-			return 1;
-		}
-		if (r > 0) {
-			if (h.status < 200 && h.status != 101) {
-				/* Interim responses (100 Continue) pass as they are. */
-				strbuf_add(&c->out, u->in.p + u->in.pos, r);
-				u->in.pos += r;
-				return 1;
-			}
-			if (h.status == 101 && !c->is_upgrade) {
-				upstream_failed(c, "unexpected 101");
-				return 1;
-			}
-			if (c->minor0 && h.body == BODY_CHUNKED)
-				c->keep_alive = 0;
-			if (!h.keep_alive && h.body == BODY_UNTIL_CLOSE)
-				c->keep_alive = 0;
-			c->status = h.status;
-			c->resp_head = 1;
-			c->resp_keep = h.keep_alive;
-			c->resp_body = h.body;
-			c->resp_left = h.content_length;
-			memset(&c->resp_ch, 0, sizeof(c->resp_ch));
-			build_response_head(c, &h);
-			access_log_response(c, &h);
-			u->in.pos += r;
-			c->deadline = 0;
-			if (h.status == 101) {
-				c->state = CS_TUNNEL;
-				c->resp_done = 1;
-			} else if (c->svc && c->svc->buffer_responses) {
-				start_response_buffering(c, &h);
-			}
-			return 1;
-		}
-		if (u->in.len - u->in.pos >= cfg.max_head) {
-			upstream_failed(c, "response head too large");
-			return 1;
-		}
-	}
-	if (u->eof) {
-		upstream_failed(c, "connection closed before a response");
-		return 1;
-	}
-	return read_upstream(c, u);
-}
-
-/* Sends the rewritten head and request body bytes to the target. */
-static int step_request_body(struct conn *c, struct upstream *u)
-{
-	int progress = 0;
-	if (c->req_spill)
-		return send_request_spill(c, u);
-	for (;;) {
-		if (!c->req_pend && !c->req_done && c->in.len > c->in.pos) {
-			int done;
-			if (scan_body(c->req_body, &c->req_left, &c->req_ch,
-				      c->in.p + c->in.pos, c->in.len - c->in.pos,
-				      &c->req_pend, &done) < 0) {
-				c->req_bad = 1;
-				return 1;
-			}
-			if (done)
-				c->req_done = 1;
-			c->body_in += c->req_pend;
-		}
-		size_t head = c->uhead.len - c->uhead_off;
-		if (!u->writable || (!head && !c->req_pend))
-			break;
-		struct iovec iov[2];
-		int n = 0;
-		if (head)
-			iov[n++] = (struct iovec){ c->uhead.buf + c->uhead_off, head };
-		if (c->req_pend)
-			iov[n++] = (struct iovec){ c->in.p + c->in.pos, c->req_pend };
-		ssize_t w = sock_writev(u->ev.fd, NULL, iov, n, &u->writable);
-		if (w == -1)
-			break;
-		if (w == -2) {
-			u->eof = 1;
-			return 1;
-		}
-		progress = 1;
-		if ((size_t)w <= head) {
-			c->uhead_off += w;
-		} else {
-			c->uhead_off = c->uhead.len;
-			c->in.pos += w - head;
-			c->req_pend -= w - head;
-		}
-	}
-	if (!c->req_done && !c->req_pend && c->in.pos == c->in.len &&
-	    c->readable && !c->eof) {
-		buf_room(&c->in, 8192);
-		ssize_t n = client_fill(c, &c->in);
-		if (n > 0) {
-			stats.bytes_in += n;
-			progress = 1;
-		} else if (n == 0 || n == -2) {
-			c->eof = 1;
-			progress = 1;
-		}
-	}
-	return progress;
 }
 
 static int step_proxy(struct conn *c)
@@ -1196,7 +546,7 @@ static int step_proxy(struct conn *c)
 				c->resp_done = 1;
 				break;
 			}
-			relay_close(c); /* truncated response */
+			upstream_failed(c, "truncated response"); /* closes c */
 			return 0;
 		}
 		if (!read_upstream(c, u))
@@ -1211,7 +561,7 @@ static int step_proxy(struct conn *c)
 }
 
 /* Whether u is clean for the next request: both messages went whole. */
-static int upstream_reusable(struct conn *c, struct upstream *u)
+int upstream_reusable(struct conn *c, struct upstream *u)
 {
 	return c->resp_keep && c->req_done && !c->req_pend && !c->req_spill &&
 	       c->uhead_off == c->uhead.len && u->in.pos == u->in.len &&
@@ -1268,263 +618,6 @@ static int step_tunnel(struct conn *c)
 	return progress;
 }
 
-/* ---------- buffered bodies (--buffer-requests, --buffer-responses) ---------- */
-
-/*
- * Request buffering: the whole body is read into c->req_spill (CS_BUFFER)
- * before the target is contacted, so a slow client never holds a target
- * connection. The target was chosen already and counts the request as
- * in flight (drains and pause wait for it), as kamal-proxy does.
- */
-static void start_buffering(struct conn *c, int send_continue)
-{
-	c->req_spill = spill_new(c->svc->buffer_memory);
-	/* The target will not see Expect: the answer is ours to give. */
-	if (send_continue)
-		strbuf_addstr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
-	c->state = CS_BUFFER;
-	c->deadline = now_ms() + cfg.idle_timeout_ms;
-}
-
-static int buffer_failed(struct conn *c, int st)
-{
-	if (st == 500)
-		log_warn("cannot buffer a request body: %s", strerror(errno));
-	c->keep_alive = 0;
-	send_local(c, st, NULL, NULL, NULL, NULL);
-	return -1;
-}
-
-/* Body bytes so far, as --max-request-body counts them (no chunk framing). */
-static uint64_t request_body_size(struct conn *c)
-{
-	return c->req_body == BODY_CHUNKED ? c->req_ch.data : c->body_in;
-}
-
-/*
- * Moves the body bytes in c->in into the spill: 1 when the body is
- * complete, 0 when more is to come, -1 when it was answered (400, 413...).
- */
-static int take_request_body(struct conn *c)
-{
-	size_t pend;
-	int done;
-	if (scan_body(c->req_body, &c->req_left, &c->req_ch, c->in.p + c->in.pos,
-		      c->in.len - c->in.pos, &pend, &done) < 0)
-		return buffer_failed(c, 400);
-	c->body_in += pend;
-	if (c->svc->max_req_body && request_body_size(c) > c->svc->max_req_body)
-		return buffer_failed(c, 413);
-	if (spill_add(c->req_spill, c->in.p + c->in.pos, pend) < 0)
-		return buffer_failed(c, 500);
-	c->in.pos += pend; /* what follows the body stays: pipelining */
-	c->req_done = done;
-	return done;
-}
-
-static int step_buffer(struct conn *c)
-{
-	int progress = flush_client(c, NULL, NULL); /* 100 Continue */
-	if (c->write_error) {
-		relay_close(c);
-		return 0;
-	}
-	if (c->in.len > c->in.pos) {
-		int r = take_request_body(c);
-		if (r) {
-			if (r > 0)
-				connect_target(c);
-			return 1;
-		}
-	}
-	if (c->eof) {
-		relay_close(c); /* the client went away mid-body: 499 */
-		return 0;
-	}
-	if (!c->readable)
-		return progress;
-	buf_room(&c->in, 16384);
-	ssize_t n = client_fill(c, &c->in);
-	if (n > 0) {
-		stats.bytes_in += n;
-		c->deadline = now_ms() + cfg.idle_timeout_ms;
-		return 1;
-	}
-	if (n == 0 || n == -2) {
-		c->eof = 1;
-		return 1;
-	}
-	return progress;
-}
-
-/* CS_PROXY with a buffered body: the head, then the spill, to the target. */
-static int send_request_spill(struct conn *c, struct upstream *u)
-{
-	size_t head = c->uhead.len - c->uhead_off;
-	const char *p;
-	ssize_t n = spill_peek(c->req_spill, &p);
-	if (n < 0) {
-		log_warn("cannot read a buffered request body back: %s", strerror(errno));
-		upstream_failed(c, "request body lost");
-		return 1;
-	}
-	if (!u->writable || (!head && !n))
-		return 0;
-	struct iovec iov[2];
-	int cnt = 0;
-	if (head)
-		iov[cnt++] = (struct iovec){ c->uhead.buf + c->uhead_off, head };
-	if (n)
-		iov[cnt++] = (struct iovec){ (void *)p, n };
-	ssize_t w = sock_writev(u->ev.fd, NULL, iov, cnt, &u->writable);
-	if (w == -1)
-		return 0;
-	if (w == -2) {
-		u->eof = 1;
-		return 1;
-	}
-	if ((size_t)w <= head) {
-		c->uhead_off += w;
-	} else {
-		c->uhead_off = c->uhead.len;
-		spill_consume(c->req_spill, w - head);
-	}
-	if (!spill_left(c->req_spill))
-		spill_free(&c->req_spill); /* all sent: memory and file go now */
-	return 1;
-}
-
-/*
- * Response buffering: the body is read whole into c->resp_spill while
- * its head waits in c->out; then the target connection is let go and
- * CS_REPLY sends both, so a slow client never holds the target. As in
- * kamal-proxy, streams (chunked, server-sent events) are not buffered,
- * and a body over --max-response-body gets a 500 instead.
- */
-static void response_too_big(struct conn *c)
-{
-	strbuf_reset(&c->out);
-	c->resp_head = 0;
-	c->keep_alive = 0;
-	send_local(c, 500, NULL, NULL, NULL, NULL);
-}
-
-/* The target failed before any of its buffered response left: a 502. */
-static void response_not_sent(struct conn *c, const char *why)
-{
-	strbuf_reset(&c->out);
-	c->resp_head = 0;
-	upstream_failed(c, why);
-}
-
-static void start_response_buffering(struct conn *c, struct http_head *h)
-{
-	const struct slice *ct = http_find(h, "content-type");
-	struct service *s = c->svc;
-	if (h->body == BODY_NONE || h->body == BODY_CHUNKED ||
-	    (ct && ct->n >= 17 && !strncasecmp(ct->p, "text/event-stream", 17)))
-		return;
-	if (s->max_resp_body && h->body == BODY_LENGTH &&
-	    h->content_length > s->max_resp_body) {
-		response_too_big(c);
-		return;
-	}
-	/*
-	 * The whole body came with the head (the usual small response) and
-	 * is within --buffer-memory: the target has finished writing it, so it
-	 * goes out as an unbuffered response does, without a copy first.
-	 */
-	if (h->body == BODY_LENGTH && h->content_length <= s->buffer_memory &&
-	    c->up && c->up->in.len - c->up->in.pos >= h->content_length)
-		return;
-	c->resp_spill = spill_new(s->buffer_memory);
-}
-
-/* CS_PROXY, response buffering: one read's worth per step. */
-static int buffer_response(struct conn *c, struct upstream *u)
-{
-	uint64_t max = c->svc ? c->svc->max_resp_body : 0;
-	if (u->in.len > u->in.pos && !c->resp_done) {
-		size_t pend;
-		int done;
-		if (scan_body(c->resp_body, &c->resp_left, &c->resp_ch,
-			      u->in.p + u->in.pos, u->in.len - u->in.pos,
-			      &pend, &done) < 0) {
-			response_not_sent(c, "malformed response body");
-			return 1;
-		}
-		c->resp_done = done;
-		if (max && spill_left(c->resp_spill) + pend > max) {
-			log_warn("response from '%s' over --max-response-body", c->tgt->addr);
-			response_too_big(c);
-			return 1;
-		}
-		if (spill_add(c->resp_spill, u->in.p + u->in.pos, pend) < 0) {
-			log_warn("cannot buffer a response body: %s", strerror(errno));
-			response_too_big(c);
-			return 1;
-		}
-		u->in.pos += pend;
-	}
-	if (!c->resp_done && u->eof) {
-		if (c->resp_body != BODY_UNTIL_CLOSE) {
-			response_not_sent(c, "truncated response");
-			return 1;
-		}
-		c->resp_done = 1;
-	}
-	if (!c->resp_done)
-		return read_upstream(c, u);
-	if (!c->req_done)
-		c->keep_alive = 0;
-	upstream_release(c, upstream_reusable(c, u));
-	c->state = CS_REPLY;
-	c->deadline = now_ms() + cfg.idle_timeout_ms;
-	return 1;
-}
-
-static int step_reply(struct conn *c)
-{
-	size_t head = c->out.len - c->out_off;
-	const char *p;
-	ssize_t n = spill_peek(c->resp_spill, &p);
-	if (n < 0) {
-		log_warn("cannot read a buffered response back: %s", strerror(errno));
-		relay_close(c);
-		return 0;
-	}
-	if (!head && !n) {
-		strbuf_reset(&c->out);
-		c->out_off = 0;
-		finish_request(c, 0);
-		return 1;
-	}
-	if (!c->writable)
-		return 0;
-	struct iovec iov[2];
-	int cnt = 0;
-	if (head)
-		iov[cnt++] = (struct iovec){ c->out.buf + c->out_off, head };
-	if (n)
-		iov[cnt++] = (struct iovec){ (void *)p, n };
-	ssize_t w = client_writev(c, iov, cnt);
-	if (w == -1)
-		return 0;
-	if (w == -2) {
-		relay_close(c);
-		return 0;
-	}
-	c->bytes_out += w;
-	stats.bytes_out += w;
-	if ((size_t)w <= head) {
-		c->out_off += w;
-	} else {
-		c->out_off = c->out.len;
-		spill_consume(c->resp_spill, w - head);
-	}
-	c->deadline = now_ms() + cfg.idle_timeout_ms;
-	return 1;
-}
 
 /*
  * Advances c until nothing can move. A connection gets RUN_ROUNDS steps
@@ -1680,9 +773,7 @@ static void upstream_event(struct upstream *u, uint32_t events)
 			struct conn *c = u->c;
 			u->eof = 1;
 			if (c) {
-				log_warn("cannot connect to target '%s': %s",
-					 u->tgt->addr, strerror(err));
-				send_local(c, 502, NULL, NULL, NULL, NULL);
+				target_refused(c, err);
 				relay_run(c);
 			}
 			return;
@@ -1736,9 +827,7 @@ void relay_tick(void)
 	/* Give a burst's buffers back to the system once it is over. */
 	if (!nconns && stats.conns_accepted != last_trim) {
 		last_trim = stats.conns_accepted;
-		for (struct target *t = all_targets(); t; t = t->next)
-			for (struct upstream *u = t->idle; u; u = u->next_idle)
-				buf_free(&u->in);
+		pool_free_buffers();
 		trim_pending = 1;
 	}
 	struct conn *c, *next;
@@ -1779,24 +868,8 @@ void relay_tick(void)
 			relay_close(c);
 		}
 	}
-	/* Closing a target's last pooled connection may free the target. */
-	int closed = 0;
-	for (struct target *t = all_targets(), *tn; t; t = tn) {
-		tn = t->next;
-		struct upstream *u = t->idle, *un;
-		for (; u; u = un) {
-			un = u->next_idle;
-			if (u->in.p && now + POOL_IDLE_MS - u->idle_deadline > 2000)
-				buf_free(&u->in);
-			if (u->idle_deadline <= now) {
-				pool_remove(u);
-				upstream_close(u);
-				closed++;
-			}
-		}
-	}
 	/* The pool outlives the burst: give back what it held once it is gone. */
-	if (closed && !nconns)
+	if (pool_tick(now) && !nconns)
 		trim_pending = 1;
 }
 

@@ -136,8 +136,23 @@ static void add_target_header(struct strbuf *sb, struct conn *c, struct http_hea
 	strbuf_addstr(sb, "X-Kamal-Target: ");
 	if (c->svc->forward_headers && add_all_values(sb, h, "x-kamal-target"))
 		strbuf_addstr(sb, ", ");
+	c->uhead_tgt_at = sb->len;
+	c->uhead_tgt_len = strlen(c->tgt->addr);
 	strbuf_addstr(sb, c->tgt->addr);
 	strbuf_addstr(sb, "\r\n");
+}
+
+void upstream_head_retarget(struct conn *c)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t end = c->uhead_tgt_at + c->uhead_tgt_len;
+	strbuf_add(&sb, c->uhead.buf, c->uhead_tgt_at);
+	strbuf_addstr(&sb, c->tgt->addr);
+	strbuf_add(&sb, c->uhead.buf + end, c->uhead.len - end);
+	c->uhead_tgt_len = strlen(c->tgt->addr);
+	strbuf_release(&c->uhead);
+	c->uhead = sb;
+	c->uhead_off = 0;
 }
 
 static void add_line(struct strbuf *sb, const char *name, struct slice v)

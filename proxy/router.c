@@ -176,6 +176,52 @@ struct target *service_pick(struct service *s, int is_read, struct slice cookie)
 	return rr(s->targets, s->ntargets, &s->rr);
 }
 
+static int in_group(struct target **g, int n, const struct target *t)
+{
+	for (int i = 0; i < n; i++)
+		if (g[i] == t)
+			return 1;
+	return 0;
+}
+
+/* rr() that passes over one target: the one a retry comes from. */
+static struct target *rr_except(struct target **t, int n, unsigned *ctr,
+				const struct target *not)
+{
+	for (int i = 0; i < n; i++) {
+		struct target *x = t[(*ctr)++ % n];
+		if (x != not && !x->unhealthy)
+			return x;
+	}
+	return NULL;
+}
+
+/*
+ * The retry goes where service_pick() would have sent the request had
+ * failed been out of rotation: another of its group (rollout, readers,
+ * writers), else the writers, as reads and rollout cookies fall back to
+ * them. A target no longer in the service (a deploy swapped it out since)
+ * is replaced by a writer.
+ */
+struct target *service_repick(struct service *s, const struct target *failed)
+{
+	struct target *t = NULL;
+	if (in_group(s->rollout, s->nrollout, failed))
+		t = rr_except(s->rollout, s->nrollout, &s->rr, failed);
+	else if (in_group(s->readers, s->nreaders, failed))
+		t = rr_except(s->readers, s->nreaders, &s->rr, failed);
+	return t ? t : rr_except(s->targets, s->ntargets, &s->rr, failed);
+}
+
+int service_group_size(const struct service *s, const struct target *t)
+{
+	if (in_group(s->rollout, s->nrollout, t))
+		return s->nrollout;
+	if (in_group(s->targets, s->ntargets, t) || in_group(s->readers, s->nreaders, t))
+		return s->ntargets + s->nreaders;
+	return 0;
+}
+
 struct target *target_new(const char *addr, struct strbuf *err)
 {
 	char host[256];

@@ -6,7 +6,8 @@
 
 Routes:
   /up             health path: STATUS (default 200); with --health-file,
-                  503 while PATH does not exist
+                  503 while PATH does not exist; once answered, a line
+                  with the status goes to NAME.checks
   /slow?ms=N      answers after N milliseconds; touches NAME.started when
                   it begins and NAME.cancelled if the client went away first
   /stream         a chunked response in three pieces
@@ -98,9 +99,14 @@ class Handler(BaseHTTPRequestHandler):
         args = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
         if path == "/up":
             time.sleep(health_delay)
+            status = health
             if health_file and not os.path.exists(health_file):
-                return self.reply(503, "down " + name, "text/plain")
-            return self.reply(health, "up " + name, "text/plain")
+                status = 503
+            self.reply(status, ("up " if status == health else "down ") + name,
+                       "text/plain")
+            with open(name + ".checks", "a") as f:
+                f.write("%d\n" % status)
+            return
         if path == "/slow":
             ms = int(args.get("ms", "1000"))
             open(name + ".started", "w").close()

@@ -1,4 +1,4 @@
-/* test-proxy.c - routing, durations and PROXY-protocol trust (proxy/). */
+/* test-proxy.c - routing, retry targets, durations and PROXY-protocol trust (proxy/). */
 #include "unit.h"
 #include "proxy/proxy.h"
 #include "proxy/relay-int.h"
@@ -94,11 +94,53 @@ static void json_strings(void)
 	CHECK_STR(js("\xe2\x82x"), "\"\\ufffd\\ufffdx\"");
 }
 
+static struct target *tgt(const char *addr)
+{
+	struct target *t = xcalloc(1, sizeof(*t));
+	t->addr = xstrdup(addr);
+	return t;
+}
+
+/* Where a retry goes when a target refuses (upstream.c asks the router). */
+static void retry_targets(void)
+{
+	struct target *w1 = tgt("w1"), *w2 = tgt("w2"), *r1 = tgt("r1"),
+		      *r2 = tgt("r2"), *o1 = tgt("o1"), *gone = tgt("gone");
+	struct target *writers[] = { w1, w2 }, *readers[] = { r1, r2 }, *roll[] = { o1 };
+	struct service s = { .targets = writers, .ntargets = 2,
+			     .readers = readers, .nreaders = 2,
+			     .rollout = roll, .nrollout = 1 };
+	CHECK_STR(service_repick(&s, w1)->addr, "w2");
+	CHECK_STR(service_repick(&s, w2)->addr, "w1");
+	CHECK_STR(service_repick(&s, r1)->addr, "r2");
+	/* No other reader, or rollout target, in rotation: the writers. */
+	r2->unhealthy = 1;
+	struct target *t = service_repick(&s, r1);
+	CHECK(t == w1 || t == w2);
+	t = service_repick(&s, o1);
+	CHECK(t == w1 || t == w2);
+	/* Swapped out by a deploy meanwhile: a writer. */
+	CHECK(service_repick(&s, gone) != NULL);
+	w2->unhealthy = 1;
+	CHECK(service_repick(&s, w1) == NULL);
+	/* Groups as monitor.c checks (and ejects) them. */
+	CHECK(service_group_size(&s, w1) == 4);
+	CHECK(service_group_size(&s, r2) == 4);
+	CHECK(service_group_size(&s, o1) == 1);
+	CHECK(service_group_size(&s, gone) == 0);
+	struct target *all[] = { w1, w2, r1, r2, o1, gone };
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		free(all[i]->addr);
+		free(all[i]);
+	}
+}
+
 int main(void)
 {
 	RUN(json_strings);
 	RUN(routing);
 	RUN(durations);
 	RUN(proxy_protocol_trust);
+	RUN(retry_targets);
 	return unit_done();
 }
