@@ -199,6 +199,8 @@ void build_upstream_head(struct conn *c, struct http_head *h,
 void upstream_head_retarget(struct conn *c);
 /* Connection, Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection. */
 int http_hop_by_hop(struct slice name);
+/* Whether h's Connection header lists name as one of its options. */
+int http_connection_names(const struct http_head *h, struct slice name);
 
 /* cookiescope.c: the request's scope ("prefix\nhost", malloc'd) and the
  * rewriting of one Set-Cookie value under it. */

@@ -10,6 +10,7 @@
  * is allocated per header.
  */
 #include "relay-int.h"
+#include <ctype.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -50,6 +51,41 @@ int http_hop_by_hop(struct slice n)
 	case 7: return slice_caseeq(n, "trailer") || slice_caseeq(n, "upgrade");
 	case 10: return slice_caseeq(n, "connection") || slice_caseeq(n, "keep-alive");
 	case 16: return slice_caseeq(n, "proxy-connection");
+	}
+	return 0;
+}
+
+static int slice_casecmp_eq(struct slice a, struct slice b)
+{
+	if (a.n != b.n)
+		return 0;
+	for (size_t i = 0; i < a.n; i++)
+		if (tolower((unsigned char)a.p[i]) != tolower((unsigned char)b.p[i]))
+			return 0;
+	return 1;
+}
+
+int http_connection_names(const struct http_head *h, struct slice n)
+{
+	for (size_t i = 0; i < h->nhdr; i++) {
+		struct slice v = h->hdr[i].value;
+		size_t at = 0;
+		if (h->hdr[i].name.n != 10 || !slice_caseeq(h->hdr[i].name, "connection"))
+			continue;
+		while (at < v.n) {
+			size_t start, end;
+			while (at < v.n && (v.p[at] == ' ' || v.p[at] == '\t' || v.p[at] == ','))
+				at++;
+			start = at;
+			while (at < v.n && v.p[at] != ',')
+				at++;
+			end = at;
+			while (end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
+				end--;
+			if (end > start &&
+			    slice_casecmp_eq((struct slice){ v.p + start, end - start }, n))
+				return 1;
+		}
 	}
 	return 0;
 }
@@ -198,6 +234,20 @@ static void add_forwarded(struct strbuf *sb, struct conn *c, struct http_head *h
 	add_line(sb, "X-Forwarded-Host", v && v->n ? *v : h->host);
 }
 
+/*
+ * Not for the target: the hop-by-hop headers, those the Connection header
+ * names (RFC 9110 7.6.1), and the credentials meant for this proxy
+ * (Proxy-Authorization), as Go's reverse proxy drops them.
+ */
+static int not_forwarded(struct conn *c, struct http_head *h, struct slice n)
+{
+	if (forwards_upgrade(c, h, n))
+		return 0;
+	if (http_hop_by_hop(n) || http_connection_names(h, n))
+		return 1;
+	return n.n == 19 && slice_caseeq(n, "proxy-authorization");
+}
+
 /* buffered: the body will be here already, so Expect goes (we answered it). */
 void build_upstream_head(struct conn *c, struct http_head *h,
 			 size_t prefix_len, int buffered)
@@ -209,7 +259,7 @@ void build_upstream_head(struct conn *c, struct http_head *h,
 	add_request_line(sb, c, h, prefix_len);
 	for (size_t i = 0; i < h->nhdr; i++) {
 		struct slice n = h->hdr[i].name;
-		if (http_hop_by_hop(n) && !forwards_upgrade(c, h, n))
+		if (not_forwarded(c, h, n))
 			continue;
 		if (buffered && n.n == 6 && slice_caseeq(n, "expect"))
 			continue;

@@ -112,6 +112,13 @@ test_expect_success '20: without --tls, client X-Forwarded-* are kept and append
 	test_grep "\"X-Forwarded-Host\", \"plain.example.com\"" out
 '
 
+test_expect_success 'headers the Connection header names, and Proxy-Authorization, stop at the proxy (RFC 9110 7.6.1)' '
+	get / -H "Connection: keep-alive, X-Hop-Secret" -H "X-Hop-Secret: for the proxy" \
+		-H "Proxy-Authorization: Basic cHJveHk6cGFzcw==" -H "X-Kept: end to end" >out &&
+	test_grep "\"X-Kept\", \"end to end\"" out &&
+	! grep -qi -e x-hop-secret -e proxy-authorization -e cHJveHk6 out
+'
+
 test_expect_success '20: --forward-headers=false replaces them' '
 	bp deploy strict --target 127.0.0.1:$PORT_one --host strict.example.com --forward-headers=false &&
 	get / -H "Host: strict.example.com" -H "X-Forwarded-For: 6.6.6.6" \
