@@ -64,6 +64,7 @@ struct conn {
 		may_retry : 1, /* idempotent, no body: another target may take it */
 		resent : 1; /* sent again after a kept-alive connection failed */
 	enum conn_state state;
+	char upgrade_to[32]; /* is_upgrade: the request's Upgrade value, to hold the 101 to */
 	uint64_t deadline; /* ms, monotonic; 0: none */
 	uint64_t idle_since; /* when the last request ended */
 	uint64_t linger_end; /* CS_LINGER: closed by then at the latest */

@@ -8,6 +8,7 @@
 #include "relay-int.h"
 #include "relay-buffer.h"
 #include "upstream.h"
+#include <strings.h>
 #include <time.h>
 
 static void build_response_head(struct conn *c, struct http_head *h)
@@ -60,6 +61,19 @@ static void build_response_head(struct conn *c, struct http_head *h)
 	strbuf_addstr(sb, "\r\n");
 }
 
+/*
+ * A 101 must switch to what the client asked for (RFC 9110 7.8), or the
+ * client would speak one protocol to a target speaking another: Go's
+ * proxy answers 502 then, and so do we. An Upgrade value too long to
+ * keep is held to nothing, so it fails closed.
+ */
+static int switches_as_asked(struct conn *c, const struct http_head *h)
+{
+	const struct slice *up = http_find(h, "upgrade");
+	return up && up->n && up->n == strlen(c->upgrade_to) &&
+	       !strncasecmp(up->p, c->upgrade_to, up->n);
+}
+
 int step_response_head(struct conn *c, struct upstream *u)
 {
 	struct http_head h;
@@ -80,6 +94,10 @@ int step_response_head(struct conn *c, struct upstream *u)
 			}
 			if (h.status == 101 && !c->is_upgrade) {
 				upstream_failed(c, "unexpected 101");
+				return 1;
+			}
+			if (h.status == 101 && !switches_as_asked(c, &h)) {
+				upstream_failed(c, "switched to a protocol other than the one asked for");
 				return 1;
 			}
 			if (c->minor0 && h.body == BODY_CHUNKED)

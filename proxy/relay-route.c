@@ -223,6 +223,12 @@ void start_request(struct conn *c, struct http_head *h, int hl)
 	c->resent = 0;
 	c->tries = 0;
 	c->is_upgrade = h->upgrade;
+	if (h->upgrade) {
+		const struct slice *up = http_find(h, "upgrade");
+		size_t n = up && up->n < sizeof(c->upgrade_to) ? up->n : 0;
+		memcpy(c->upgrade_to, up ? up->p : "", n);
+		c->upgrade_to[n] = '\0';
+	}
 	int buffered = s->buffer_requests && !c->req_done && !h->upgrade;
 	build_upstream_head(c, h, prefix_len, buffered);
 	c->in.pos += hl;

@@ -18,6 +18,7 @@ Routes:
                   Domain=other.example.com)
   /ws             101 for a valid RFC 6455 handshake (else 426 or 400),
                   then echoes bytes until EOF
+  /switch-h2c     a broken target: 101 to h2c whatever the Upgrade asked
   /close          200 without a length: the body ends with the connection
                   (head, body and FIN leave together)
   /bytes?n=N      N bytes of a fixed pattern (&chunked=1: chunked, in
@@ -172,6 +173,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(int(path[8:]), "status", "text/plain")
         if path == "/ws":
             return self.websocket()
+        if path == "/switch-h2c":
+            self.send_response(101)
+            self.send_header("Upgrade", "h2c")
+            self.send_header("Connection", "Upgrade")
+            self.end_headers()
+            self.wfile.flush()
+            self.close_connection = True
+            return
         arrived = time.time()
         time.sleep(int(args.get("read_delay_ms", "0")) / 1000.0)
         body = self.read_body()

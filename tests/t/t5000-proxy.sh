@@ -256,6 +256,11 @@ test_expect_success '23: WebSocket upgrade is passed through' '
 	test_grep "^Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" out
 '
 
+test_expect_success 'a 101 to another protocol than the one asked for is a 502, as in Go'"'"'s proxy' '
+	raw "GET /switch-h2c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n$WS_KEY\r\n" 1 >out &&
+	test_grep "^HTTP/1.1 502 " out && ! grep -q "^HTTP/1.1 101" out
+'
+
 test_expect_success 'keep-alive and pipelining: two requests on one connection' '
 	raw "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >out &&
 	test "$(grep -c "HTTP/1.1 200" out)" = 2 &&
