@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Summarise `app boot` dry-run comparisons: Kamal's golden (golden.py --only app_boot.txt)
 against berth's plan (tests/conformance/sequences.py), one case per folder.
-usage: app-boot.py GOLD_OUT CASES > app-boot.tsv
+usage: app-boot.py GOLD_OUT CASES > app-boot.tsv   (app-boot-notes.tsv beside it: hand-checked results)
   GOLD_OUT/CASE/commands/app_boot.txt  Kamal's recording;  GOLD_OUT/CASE/berth.tap  sequences.py's TAP
 The one known harness difference is discounted: sequences.py gives berth placeholder files
 for secrets read with $(cat FILE), where Kamal's recording had none and took the failed
 command's empty output (berth refuses a failing command; see kamal-sequences-differences.tsv)."""
 import os, re, sys
 gold, cases = sys.argv[1:3]
+notes = {}
+npath = os.path.join(os.path.dirname(os.path.abspath(__file__)), "app-boot-notes.tsv")
+if os.path.exists(npath):
+    for l in open(npath):
+        if l.strip() and not l.startswith("#"):
+            c, r, d = l.rstrip("\n").split("\t")[:3]; notes[c] = (r, d)
 print("case\trepository\tcommit\tkamal_exit\tresult\tdetail")
 tot = {}
 for c in sorted(os.listdir(gold)):
@@ -40,6 +46,7 @@ for c in sorted(os.listdir(gold)):
             elif red: res, det = "berth-redacts-more", f"{len(mk)} line(s): berth prints [REDACTED] where a value equals a secret's (host, service name, env value); Kamal prints it"
             elif not minus and not plus: res, det = "differ", re.sub(r"\s+", " ", t.splitlines()[1] if len(t.splitlines()) > 1 else t)[:160]
             else: res, det = "differ", ("kamal: " + (mk[0] if mk else "-")[:110] + " | berth: " + (pk[0] if pk else "-")[:110]).replace("\t", " ")
+    if c in notes and res not in ("same",): res, det = notes[c]
     tot[res] = tot.get(res, 0) + 1
     print(f"{c}\t{repo}\t{commit}\t{kx}\t{res}\t{det}")
 print(" ".join(f"{k}={v}" for k, v in sorted(tot.items())), file=sys.stderr)
