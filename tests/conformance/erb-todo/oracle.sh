@@ -1,0 +1,1 @@
+../erb-ruby/oracle.sh
