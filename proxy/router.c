@@ -3,7 +3,8 @@
  *
  * Routing is a scan over the (few) services: an exact host beats a
  * wildcard (*.example.com: one label), which beats a service without hosts; among
- * those the longest matching path prefix wins. A prefix matches a whole
+ * the services of the best such rank the longest matching path prefix wins,
+ * and none matching is a 404 (no falling back to a lower rank). A prefix matches a whole
  * path segment: /app matches /app, /app/x and /app?q, never /appointment.
  */
 #include "relay-int.h"
@@ -63,41 +64,63 @@ static long prefix_match(const char *prefix, struct slice path)
 	return n;
 }
 
+/* How well s's hosts take host: 3 exact, 2 wildcard, 1 s has no hosts, 0 not at all. */
+static int service_host_rank(const struct service *s, struct slice host)
+{
+	int hr = 0;
+	if (!s->hosts.nr)
+		return 1;
+	for (size_t i = 0; i < s->hosts.nr; i++) {
+		int r = host_rank(s->hosts.v[i], host);
+		if (r > hr)
+			hr = r;
+	}
+	return hr;
+}
+
+/* The longest of s's prefixes that matches path (0 with none), -1 if none does. */
+static long service_prefix(const struct service *s, struct slice path)
+{
+	long pl = s->prefixes.nr ? -1 : 0;
+	for (size_t i = 0; i < s->prefixes.nr; i++) {
+		long m = prefix_match(s->prefixes.v[i], path);
+		if (m > pl)
+			pl = m;
+	}
+	return pl;
+}
+
+/*
+ * As kamal-proxy's service map: the host picks one rank of services (its
+ * exact name if any service has it, else its wildcard, else the services
+ * without hosts), and only those compete on path. A host that has
+ * services, none under the request's path, is a 404: it never falls
+ * through to a wildcard or catch-all service.
+ */
 struct service *route(struct slice host, struct slice path, size_t *prefix_len)
 {
 	struct service *best = NULL;
-	long best_score = -1;
+	long best_pl = -1;
+	int top = 0;
 	const char *colon;
 	if (host.n && host.p[0] != '[' && (colon = memchr(host.p, ':', host.n)))
 		host.n = colon - host.p;
 	while (host.n && host.p[host.n - 1] == '.')
 		host.n--;
 	for (struct service *s = services; s; s = s->next) {
-		int hr = 0;
-		if (!s->hosts.nr) {
-			hr = 1;
-		} else {
-			for (size_t i = 0; i < s->hosts.nr; i++) {
-				int r = host_rank(s->hosts.v[i], host);
-				if (r > hr)
-					hr = r;
-			}
-		}
-		if (!hr)
+		int hr = service_host_rank(s, host);
+		if (hr > top)
+			top = hr;
+	}
+	if (!top)
+		return NULL;
+	for (struct service *s = services; s; s = s->next) {
+		long pl;
+		if (service_host_rank(s, host) != top)
 			continue;
-		long pl = -1;
-		for (size_t i = 0; i < s->prefixes.nr; i++) {
-			long m = prefix_match(s->prefixes.v[i], path);
-			if (m > pl)
-				pl = m;
-		}
-		if (!s->prefixes.nr)
-			pl = 0;
-		if (pl < 0)
-			continue;
-		long score = hr * 1000000L + pl;
-		if (score > best_score) {
-			best_score = score;
+		pl = service_prefix(s, path);
+		if (pl > best_pl) {
+			best_pl = pl;
 			best = s;
 			*prefix_len = pl;
 		}

@@ -67,8 +67,12 @@ test_expect_success '6: path prefixes are stripped, whole segments only' '
 	get "/app/show?a=1" -H "Host: pre.example.com" >out &&
 	test_grep "\"target\": \"/show?a=1\"" out &&
 	get /app -H "Host: pre.example.com" >out && test_grep "\"path\": \"/\"" out &&
-	get /appointment -H "Host: pre.example.com" >out &&
-	test_grep "\"path\": \"/appointment\"" out && test_grep "\"backend\": \"two\"" out
+	test "$(status /appointment -H "Host: pre.example.com")" = 404
+'
+
+test_expect_success '6: a host with services, none under the path, is a 404 (no falling back to the catch-all), as in kamal-proxy' '
+	get /elsewhere -H "Host: pre.example.com" >out && test_grep "404 Not Found" out &&
+	get /elsewhere -H "Host: other.example.com" >out && test_grep "\"backend\": \"two\"" out
 '
 
 test_expect_success '6: --strip-path-prefix=false keeps the path' '
