@@ -114,6 +114,23 @@ static void custom_headers(struct strbuf *sb, struct strvec *names,
 	}
 }
 
+/*
+ * As kamal-proxy logs it: the service's --client-ip-header when the request
+ * has one (it stands for X-Forwarded-For there), else the client's
+ * X-Forwarded-For as sent, else the connection's address.
+ */
+static struct slice remote_addr(struct conn *c, struct http_head *h)
+{
+	size_t prefix_len;
+	struct service *s = route(h->host, h->path, &prefix_len);
+	struct slice v = s && s->client_ip_header ? hdr(h, s->client_ip_header) : hdr(NULL, "");
+	if (!v.n)
+		v = hdr(h, "x-forwarded-for");
+	if (!v.n)
+		v = (struct slice){ c->addr, strlen(c->addr) };
+	return v;
+}
+
 void access_log_begin(struct conn *c, struct http_head *h)
 {
 	struct strbuf *sb = &c->log;
@@ -140,11 +157,7 @@ void access_log_begin(struct conn *c, struct http_head *h)
 	strbuf_addstr(sb, c->addr);
 	strbuf_addstr(sb, "\",\"client_port\":");
 	sb_add_u64(sb, c->port);
-	struct slice xff = hdr(h, "x-forwarded-for");
-	if (xff.n)
-		field(sb, "remote_addr", xff);
-	else
-		field(sb, "remote_addr", (struct slice){ c->addr, strlen(c->addr) });
+	field(sb, "remote_addr", remote_addr(c, h));
 	strbuf_addstr(sb, c->h2s ? ",\"proto\":\"HTTP/2.0\"" : h->minor ? ",\"proto\":\"HTTP/1.1\""
 								   : ",\"proto\":\"HTTP/1.0\"");
 	strbuf_addstr(sb, c->ln->tls ? ",\"scheme\":\"https\"" : ",\"scheme\":\"http\"");

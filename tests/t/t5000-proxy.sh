@@ -140,10 +140,12 @@ test_expect_success '20: a client'"'"'s Forwarded header never reaches the targe
 	! grep -q 6.6.6.6 out
 '
 
-test_expect_success '--client-ip-header: its value stands for the client'"'"'s X-Forwarded-For' '
+test_expect_success '--client-ip-header: its value stands for the client'"'"'s X-Forwarded-For, and is the log'"'"'s remote_addr' '
 	bp deploy cip --target 127.0.0.1:$PORT_one --host cip.example.com --client-ip-header True-Client-IP &&
 	get / -H "Host: cip.example.com" -H "True-Client-IP: 203.0.113.9" -H "X-Forwarded-For: 6.6.6.6" >out &&
 	test_grep "\"X-Forwarded-For\", \"203.0.113.9, 127.0.0.1\"" out &&
+	log_line "\"host\":\"cip.example.com\"" >line &&
+	test_grep "\"remote_addr\":\"203.0.113.9\"" line &&
 	get / -H "Host: cip.example.com" -H "X-Forwarded-For: 6.6.6.6" >out &&
 	test_grep "\"X-Forwarded-For\", \"6.6.6.6, 127.0.0.1\"" out &&
 	bp remove cip
