@@ -286,6 +286,7 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 			goto out;
 		}
 		cps[i] = init;
+		db_pg_child(&cps[i]);
 		/* One table per child: the parallelism is across children. */
 		db_pg_restore_argv(&cps[i].args, pg_restore, dbname, "--data-only", 1, 0,
 				   path.buf, dump);

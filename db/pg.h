@@ -39,6 +39,14 @@ int db_child_env(const char *conninfo, struct strvec *env, struct strbuf *err);
 int db_run(const struct db_restore_opts *o, struct child_process *cp,
 	   struct strbuf *out, struct strbuf *err);
 
+/*
+ * Marks cp as one of the restore's own children (pg_restore, zstd): it is
+ * killed when berth-db dies, even by SIGKILL (run-command.h,
+ * die_with_parent), so no pg_restore keeps loading a database nobody
+ * watches any more. The app restart is not one: it must not stop halfway.
+ */
+void db_pg_child(struct child_process *cp);
+
 /* The option that keeps a loading session's triggers and FK checks off. */
 #define DB_REPLICA_PGOPTIONS "PGOPTIONS=-c session_replication_role=replica"
 

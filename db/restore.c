@@ -71,6 +71,7 @@ static int pick_pg_restore(struct run *r, struct strbuf *err)
 	int major = toc_major(r->toc.dumped_by), have;
 	const char *v;
 
+	db_pg_child(&cp);
 	strbuf_reset(&r->pg_restore);
 	if (r->o->pg_bin)
 		strbuf_addf(&r->pg_restore, "%s/pg_restore", r->o->pg_bin);
@@ -104,6 +105,7 @@ static int read_toc(struct run *r, struct strbuf *err)
 	struct strbuf out = STRBUF_INIT, child_err = STRBUF_INIT;
 	int rc;
 
+	db_pg_child(&cp);
 	/* Any pg_restore reads the header; the right one is picked after. */
 	if (r->o->pg_bin)
 		strvec_pushf(&cp.args, "%s/pg_restore", r->o->pg_bin);
@@ -166,6 +168,7 @@ static int build_lists(struct run *r, struct strbuf *err)
 	struct strbuf schema = STRBUF_INIT, e = STRBUF_INIT;
 	int rc = -1;
 
+	db_pg_child(&cp);
 	if (read_toc(r, err) < 0 || pick_pg_restore(r, err) < 0 || check_tables(r, err) < 0)
 		goto out;
 	/* Partitions: read from the dump's own ATTACH PARTITION statements. */
@@ -228,6 +231,7 @@ static int restore_schema(struct run *r, struct strbuf *err)
 	struct strbuf sql = STRBUF_INIT;
 	int rc;
 
+	db_pg_child(&cp);
 	if (db_drop(r->o, r->o->restore_db, err) < 0)
 		return -1;
 	strbuf_addstr(&sql, "CREATE DATABASE ");
@@ -252,6 +256,7 @@ static int restore_fast_data(struct run *r, struct strbuf *err)
 	struct child_process cp = CHILD_PROCESS_INIT;
 	int rc;
 
+	db_pg_child(&cp);
 	pg_restore_args(r, &cp.args, "--data-only");
 	/*
 	 * Only this session skips triggers and FK checks: rows of a table with
@@ -275,6 +280,7 @@ static int verify_counts(struct run *r, PGconn *c, struct strbuf *err)
 	FILE *f;
 	int rc = -1;
 
+	db_pg_child(&cp);
 	strbuf_addf(&path, "%s/fast-data.sql", r->o->workdir);
 	strvec_pushl(&cp.args, r->pg_restore.buf, "--data-only", "-L", r->fast_list.buf,
 		     "-f", path.buf, r->dump.buf, NULL);
@@ -373,6 +379,7 @@ static void check_start(struct run *r, struct check *ck)
 
 	memset(ck, 0, sizeof(*ck));
 	ck->cp = init;
+	db_pg_child(&ck->cp);
 	strbuf_init(&ck->out, 0);
 	strbuf_init(&ck->err, 0);
 	if (r->o->dry_run || r->o->no_deferred || r->o->schema_only || !r->split.deferred.len)

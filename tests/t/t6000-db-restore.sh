@@ -156,4 +156,21 @@ test_expect_success 'the deferred load reports progress in rows and bytes' '
 	test "$(pgsql app "SELECT count(*) FROM events")" = "$(pgsql prod "SELECT count(*) FROM events")"
 '
 
+# Waits (up to 20s) for a line matching $2 in file $1.
+wait_for_line() {
+	for i in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+test_expect_success 'berth-db SIGKILLed in the deferred load takes its pg_restore children with it' '
+	$R --file slow.dump >killed.out 2>&1 &
+	pid=$! &&
+	wait_for_line killed.out "==> deferred data" &&
+	sleep 0.5 &&
+	pgrep -f "$W/deferred-" >before &&
+	kill -9 $pid && { wait $pid; true; } &&
+	for i in $(seq 20); do pgrep -f "$W/deferred-" >after || break; sleep 0.1; done &&
+	test_must_fail pgrep -f "$W/deferred-"
+'
+
 test_done
