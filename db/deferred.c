@@ -24,16 +24,26 @@ void db_concurrent_index(struct strbuf *out, const char *def)
 	strbuf_addstr(out, p);
 }
 
-static void add_step(struct strbuf *sql, const char *kind, const char *subject,
-		     const char *stmt)
+static void add_step_for(struct strbuf *sql, const char *kind, const char *subject,
+			 const char *stmt, const char *table, const char *aside)
 {
-	strbuf_addstr(sql, "INSERT INTO berth_restore.steps (kind, subject, sql) VALUES (");
+	strbuf_addstr(sql, "INSERT INTO berth_restore.steps (kind, subject, sql, tbl, aside) VALUES (");
 	db_quote_literal(sql, kind);
 	strbuf_addstr(sql, ", ");
 	db_quote_literal(sql, subject);
 	strbuf_addstr(sql, ", ");
 	db_quote_literal(sql, stmt);
+	strbuf_addstr(sql, ", ");
+	db_quote_literal(sql, table ? table : "");
+	strbuf_addstr(sql, ", ");
+	db_quote_literal(sql, aside ? aside : "");
 	strbuf_addstr(sql, ");\n");
+}
+
+static void add_step(struct strbuf *sql, const char *kind, const char *subject,
+		     const char *stmt)
+{
+	add_step_for(sql, kind, subject, stmt, NULL, NULL);
 }
 
 static PGresult *query(PGconn *c, const char *sql, struct strbuf *err)
@@ -46,6 +56,63 @@ static PGresult *query(PGconn *c, const char *sql, struct strbuf *err)
 		return NULL;
 	}
 	return r;
+}
+
+/*
+ * The rows of the dump that collide with the app's on a unique index (see
+ * deferred.h): into aside, "ONLY TABLE d WHERE ..." for a DELETE or a
+ * count. Berth's rows are those its copy wrote (xmin is that copy's
+ * transaction, which the copy's trigger recorded); a row the app inserted
+ * or updated has another xmin. 1 with aside filled for a unique index on
+ * plain columns, 0 for any other index (nothing is set aside for it).
+ */
+static int unique_aside(PGconn *c, const char *lit, const char *index_oid,
+			struct strbuf *aside, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	PGresult *r;
+	int rc = 0;
+
+	strbuf_addf(&q, "SELECT i.indisunique AND i.indexprs IS NULL AND i.indpred IS NULL, "
+			"(SELECT string_agg(format('a.%%1$I = d.%%1$I', a.attname), ' AND ' ORDER BY k.i) "
+			"FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, i) "
+			"JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+			"WHERE k.i <= i.indnkeyatts) FROM pg_index i WHERE i.indexrelid = %s::oid",
+		    index_oid);
+	if (!(r = query(c, q.buf, err))) {
+		strbuf_release(&q);
+		return -1;
+	}
+	if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t") && !PQgetisnull(r, 0, 1)) {
+		strbuf_reset(aside);
+		strbuf_addf(aside, "ONLY %s d WHERE d.xmin = (SELECT xid::xid FROM berth_restore.steps "
+				   "WHERE kind = 'copy' AND subject = ", lit);
+		db_quote_literal(aside, lit);
+		strbuf_addf(aside, ") AND EXISTS (SELECT 1 FROM ONLY %s a WHERE NOT (a.xmin = d.xmin) AND %s)",
+			    lit, PQgetvalue(r, 0, 1));
+		rc = 1;
+	}
+	PQclear(r);
+	strbuf_release(&q);
+	return rc;
+}
+
+/* An index step, or for a unique index a "unique" step with its aside. */
+static int add_index_step(PGconn *c, struct strbuf *later, const char *table,
+			  const char *lit, const char *index, const char *index_oid,
+			  const char *def, struct strbuf *err)
+{
+	struct strbuf s = STRBUF_INIT, aside = STRBUF_INIT;
+	int unique = unique_aside(c, lit, index_oid, &aside, err);
+
+	if (unique >= 0) {
+		db_concurrent_index(&s, def);
+		add_step_for(later, unique ? "unique" : "index", index, s.buf,
+			     table, unique ? aside.buf : NULL);
+	}
+	strbuf_release(&s);
+	strbuf_release(&aside);
+	return unique < 0 ? -1 : 0;
 }
 
 /*
@@ -92,7 +159,7 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	/* Primary key and unique constraints: index first, then USING INDEX. */
 	strbuf_reset(&q);
 	strbuf_addf(&q, "SELECT quote_ident(conname), contype, pg_get_indexdef(conindid), conindid::regclass::text, "
-			"quote_ident((SELECT relname FROM pg_class WHERE oid = conindid)) "
+			"quote_ident((SELECT relname FROM pg_class WHERE oid = conindid)), conindid "
 			"FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u') "
 			"AND NOT condeferrable ORDER BY 1", reg.buf);
 	if (!(r = query(c, q.buf, err)))
@@ -100,9 +167,9 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *con = PQgetvalue(r, i, 0), *type = PQgetvalue(r, i, 1);
 		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", lit.buf, con);
-		strbuf_reset(&s);
-		db_concurrent_index(&s, PQgetvalue(r, i, 2));
-		add_step(later, "index", PQgetvalue(r, i, 3), s.buf);
+		if (add_index_step(c, later, table, lit.buf, PQgetvalue(r, i, 3), PQgetvalue(r, i, 5),
+				   PQgetvalue(r, i, 2), err) < 0)
+			goto out;
 		strbuf_reset(&s);
 		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", lit.buf, con,
 			    *type == 'p' ? "PRIMARY KEY" : "UNIQUE", PQgetvalue(r, i, 4));
@@ -111,16 +178,16 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	PQclear(r);
 	/* Plain indexes (not behind a constraint). */
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+	strbuf_addf(&q, "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indexrelid FROM pg_index i "
 			"WHERE i.indrelid = %s::regclass AND NOT EXISTS "
 			"(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(r); i++) {
 		strbuf_addf(drops, "DROP INDEX %s;\n", PQgetvalue(r, i, 0));
-		strbuf_reset(&s);
-		db_concurrent_index(&s, PQgetvalue(r, i, 1));
-		add_step(later, "index", PQgetvalue(r, i, 0), s.buf);
+		if (add_index_step(c, later, table, lit.buf, PQgetvalue(r, i, 0), PQgetvalue(r, i, 2),
+				   PQgetvalue(r, i, 1), err) < 0)
+			goto out;
 	}
 	strbuf_reset(&s);
 	strbuf_addf(&s, "ANALYZE %s", lit.buf);
@@ -133,6 +200,35 @@ out:
 	strbuf_release(&reg);
 	strbuf_release(&s);
 	return rc;
+}
+
+/*
+ * A copy marks its own step done, in its own transaction: an AFTER INSERT
+ * statement trigger on the table, enabled ALWAYS so that it fires under
+ * session_replication_role=replica, acts only in a session that set
+ * berth.loading (DB_LOAD_PGOPTIONS: berth's loading pg_restore). It also
+ * records the copy's transaction id, the xmin of every row the copy wrote.
+ * So a copy either committed and is done, or rolled back and left nothing:
+ * resume redoes it without emptying the table the app already writes to.
+ * For the app's own inserts the trigger costs one current_setting() per
+ * statement. DROP SCHEMA berth_restore CASCADE removes it with the rest.
+ */
+#define LOADED_FUNCTION \
+	"CREATE FUNCTION berth_restore.loaded() RETURNS trigger LANGUAGE plpgsql AS $$\n" \
+	"BEGIN\n" \
+	"\tIF current_setting('berth.loading', true) = 'on' THEN\n" \
+	"\t\tUPDATE berth_restore.steps SET done = true, xid = (txid_current() % 4294967296)::text\n" \
+	"\t\tWHERE kind = 'copy' AND subject = TG_ARGV[0];\n" \
+	"\tEND IF;\n" \
+	"\tRETURN NULL;\n" \
+	"END $$;\n"
+
+static void add_loaded_trigger(struct strbuf *sql, const char *table)
+{
+	strbuf_addf(sql, "CREATE TRIGGER berth_restore_loaded AFTER INSERT ON %s "
+			 "FOR EACH STATEMENT EXECUTE FUNCTION berth_restore.loaded(", table);
+	db_quote_literal(sql, table);
+	strbuf_addf(sql, ");\nALTER TABLE %s ENABLE ALWAYS TRIGGER berth_restore_loaded;\n", table);
 }
 
 static void add_state(struct strbuf *sql, const char *key, const char *value)
@@ -158,7 +254,9 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 			    "CREATE SCHEMA berth_restore;\n"
 			    "CREATE TABLE berth_restore.state (key text PRIMARY KEY, value text NOT NULL);\n"
 			    "CREATE TABLE berth_restore.steps (n serial PRIMARY KEY, kind text NOT NULL, "
-			    "subject text NOT NULL, sql text NOT NULL, done boolean NOT NULL DEFAULT false);\n");
+			    "subject text NOT NULL, sql text NOT NULL, done boolean NOT NULL DEFAULT false, "
+			    "tbl text NOT NULL DEFAULT '', aside text NOT NULL DEFAULT '', xid text);\n"
+			    LOADED_FUNCTION);
 	add_state(&sql, "dump", dump);
 	add_state(&sql, "pg_restore", pg_restore);
 	/* Copies first: one per TOC line of the deferred list. */
@@ -169,6 +267,7 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 		strbuf_reset(&s);
 		db_quote_qualified(&s, split->deferred_tables.v[i]);
 		add_step(&sql, "copy", s.buf, entry);
+		add_loaded_trigger(&sql, s.buf);
 		free(entry);
 		line = nl + 1;
 	}
@@ -213,7 +312,7 @@ out:
 /* --- running the steps ------------------------------------------------- */
 
 struct step {
-	char *n, *kind, *subject, *sql;
+	char *n, *kind, *subject, *sql, *table, *aside;
 };
 
 static double seconds(void)
@@ -240,29 +339,9 @@ static int mark_done(PGconn *c, const char *n, struct strbuf *err)
 	return rc;
 }
 
-/* Empties a table whose earlier copy may have committed unrecorded. */
-static int empty_table(const struct db_restore_opts *o, PGconn *c,
-		       const char *table, struct strbuf *err)
-{
-	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT;
-	int rc;
-
-	strbuf_addf(&q, "SELECT EXISTS (SELECT 1 FROM ONLY %s)", table);
-	rc = db_value(c, q.buf, &v, err);
-	if (!rc && !strcmp(v.buf, "t")) {
-		log_info("    emptying %s before loading it again", table);
-		strbuf_reset(&q);
-		strbuf_addf(&q, "TRUNCATE ONLY %s", table);
-		rc = db_sql(o, c, q.buf, err);
-	}
-	strbuf_release(&q);
-	strbuf_release(&v);
-	return rc;
-}
-
 static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *dbname,
 		      struct step *steps, size_t n, const char *dump,
-		      const char *pg_restore, int resume, struct strbuf *err)
+		      const char *pg_restore, struct strbuf *err)
 {
 	struct child_process *cps = xcalloc(n ? n : 1, sizeof(*cps));
 	struct parallel_result *res = xcalloc(n ? n : 1, sizeof(*res));
@@ -272,10 +351,6 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 	for (size_t i = 0; i < n; i++) {
 		struct child_process init = CHILD_PROCESS_INIT;
 
-		if (resume && empty_table(o, c, steps[i].subject, err) < 0) {
-			rc = -1;
-			goto out;
-		}
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/deferred-%s.list", o->workdir, steps[i].n);
 		strbuf_reset(&list);
@@ -290,7 +365,7 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 		/* One table per child: the parallelism is across children. */
 		db_pg_restore_argv(&cps[i].args, pg_restore, dbname, "--data-only", 1, 0,
 				   path.buf, dump);
-		strvec_push(&cps[i].env, DB_REPLICA_PGOPTIONS);
+		strvec_pushl(&cps[i].env, DB_LOAD_PGOPTIONS, "PGAPPNAME=" DB_LOAD_APPNAME, NULL);
 		strbuf_init(&res[i].out, 0);
 		if (db_child_env(o->conninfo, &cps[i].env, err) < 0) {
 			rc = -1;
@@ -442,22 +517,103 @@ static void progress_stop(struct progress *p)
 	pthread_cond_destroy(&p->cv);
 }
 
+/*
+ * Moves the dump's rows that collide with the app's on a unique index into
+ * berth_conflicts."schema.table" (made only when there is one) and says
+ * how many: the app's row wins.
+ */
+static int set_conflicts_aside(const struct db_restore_opts *o, PGconn *c,
+			       const struct step *st, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT, lit = STRBUF_INIT, aside = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&q, "SELECT count(*) FROM %s", st->aside);
+	if ((rc = db_value(c, q.buf, &v, err)) < 0 || !strcmp(v.buf, "0"))
+		goto out;
+	db_quote_qualified(&lit, st->table);
+	strbuf_addstr(&aside, "berth_conflicts.");
+	db_quote_ident(&aside, st->table);
+	strbuf_reset(&q);
+	strbuf_addf(&q, "CREATE SCHEMA IF NOT EXISTS berth_conflicts; "
+			"CREATE TABLE IF NOT EXISTS %s (LIKE %s)", aside.buf, lit.buf);
+	if ((rc = db_sql(o, c, q.buf, err)) < 0)
+		goto out;
+	strbuf_reset(&q);
+	strbuf_addf(&q, "WITH moved AS (DELETE FROM %s RETURNING d.*), "
+			"kept AS (INSERT INTO %s SELECT * FROM moved RETURNING 1) "
+			"SELECT count(*) FROM kept", st->aside, aside.buf);
+	if ((rc = db_value(c, q.buf, &v, err)) == 0)
+		log_warn("%s row(s) of the dump for %s have a key the app's rows already took (index %s): "
+			 "the app's rows are kept, the dump's are set aside in %s",
+			 v.buf, st->table, st->subject, aside.buf);
+out:
+	strbuf_release(&q);
+	strbuf_release(&v);
+	strbuf_release(&lit);
+	strbuf_release(&aside);
+	return rc;
+}
+
+/* CREATE INDEX; *duplicate says whether it failed on a duplicate key. */
+static int build_index(PGconn *c, const char *sql, int *duplicate, struct strbuf *err)
+{
+	PGresult *r;
+	const char *state;
+	int rc = 0;
+
+	log_verbose("sql: %s", sql);
+	r = PQexec(c, sql);
+	*duplicate = 0;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		*duplicate = state && !strcmp(state, "23505");
+		strbuf_addf(err, "%s", PQresultErrorMessage(r));
+		strbuf_rtrim(err);
+		strbuf_addf(err, " (in: %.200s)", sql);
+		rc = -1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* While the index builds the app may take another key: set aside again. */
+#define UNIQUE_TRIES 3
+
+static int run_index_step(const struct db_restore_opts *o, PGconn *c,
+			  const struct step *st, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, e = STRBUF_INIT;
+	int rc = -1, duplicate = 1;
+
+	strbuf_addf(&q, "DROP INDEX CONCURRENTLY IF EXISTS %s", st->subject);
+	for (int i = 0; rc && duplicate && i < UNIQUE_TRIES; i++) {
+		strbuf_reset(&e);
+		/* A concurrent build cut short leaves an invalid index behind. */
+		if (db_sql(o, c, q.buf, &e) < 0 ||
+		    (*st->aside && set_conflicts_aside(o, c, st, &e) < 0))
+			break;
+		rc = build_index(c, st->sql, &duplicate, &e);
+		duplicate = duplicate && *st->aside;
+	}
+	if (rc)
+		strbuf_addbuf(err, &e);
+	strbuf_release(&q);
+	strbuf_release(&e);
+	return rc;
+}
+
 static int run_sql_step(const struct db_restore_opts *o, PGconn *c,
 			const struct step *st, struct strbuf *err)
 {
-	struct strbuf q = STRBUF_INIT;
-	int rc = 0;
+	int rc;
 
-	/* A concurrent build cut short leaves an invalid index behind. */
-	if (!strcmp(st->kind, "index")) {
-		strbuf_addf(&q, "DROP INDEX CONCURRENTLY IF EXISTS %s", st->subject);
-		rc = db_sql(o, c, q.buf, err);
-	}
-	if (!rc)
+	if (!strcmp(st->kind, "index") || !strcmp(st->kind, "unique"))
+		rc = run_index_step(o, c, st, err);
+	else
 		rc = db_sql(o, c, st->sql, err);
 	if (!rc)
 		rc = mark_done(c, st->n, err);
-	strbuf_release(&q);
 	return rc;
 }
 
@@ -468,6 +624,8 @@ static void free_steps(struct step *steps, size_t n)
 		free(steps[i].kind);
 		free(steps[i].subject);
 		free(steps[i].sql);
+		free(steps[i].table);
+		free(steps[i].aside);
 	}
 	free(steps);
 }
@@ -480,7 +638,7 @@ static int load_state(PGconn *c, struct strbuf *dump, struct strbuf *pg_restore,
 	if (db_value(c, "SELECT value FROM berth_restore.state WHERE key = 'dump'", dump, err) < 0 ||
 	    db_value(c, "SELECT value FROM berth_restore.state WHERE key = 'pg_restore'", pg_restore, err) < 0)
 		return -1;
-	if (!(r = query(c, "SELECT n, kind, subject, sql FROM berth_restore.steps WHERE NOT done ORDER BY n", err)))
+	if (!(r = query(c, "SELECT n, kind, subject, sql, tbl, aside FROM berth_restore.steps WHERE NOT done ORDER BY n", err)))
 		return -1;
 	*nr = (size_t)PQntuples(r);
 	*steps = xcalloc(*nr ? *nr : 1, sizeof(**steps));
@@ -489,9 +647,44 @@ static int load_state(PGconn *c, struct strbuf *dump, struct strbuf *pg_restore,
 		(*steps)[i].kind = xstrdup(PQgetvalue(r, (int)i, 1));
 		(*steps)[i].subject = xstrdup(PQgetvalue(r, (int)i, 2));
 		(*steps)[i].sql = xstrdup(PQgetvalue(r, (int)i, 3));
+		(*steps)[i].table = xstrdup(PQgetvalue(r, (int)i, 4));
+		(*steps)[i].aside = xstrdup(PQgetvalue(r, (int)i, 5));
 	}
 	PQclear(r);
 	return 0;
+}
+
+/*
+ * One deferred run at a time per database: a session advisory lock, gone
+ * with the connection however berth-db ends. Holding it, any loading
+ * session still there belongs to a berth-db that died; it is terminated
+ * and waited for, so that its copy has either committed (and marked its
+ * step done) or rolled back before the steps are read.
+ */
+#define DB_DEFERRED_LOCK "2052344948" /* "zap" */
+
+static int take_over(PGconn *c, const char *dbname, struct strbuf *err)
+{
+	struct strbuf v = STRBUF_INIT;
+	int rc = -1;
+
+	if (db_value(c, "SELECT pg_try_advisory_lock(" DB_DEFERRED_LOCK ")", &v, err) < 0)
+		goto out;
+	if (strcmp(v.buf, "t")) {
+		strbuf_addf(err, "another berth db restore or resume is running the deferred load of '%s'",
+			    dbname);
+		goto out;
+	}
+	if (db_value(c, "SELECT count(pg_terminate_backend(pid, 30000)) FROM pg_stat_activity "
+			"WHERE datname = current_database() AND pid <> pg_backend_pid() "
+			"AND application_name = '" DB_LOAD_APPNAME "'", &v, err) < 0)
+		goto out;
+	if (strcmp(v.buf, "0"))
+		log_info("    stopped %s loading session(s) left by an earlier run", v.buf);
+	rc = 0;
+out:
+	strbuf_release(&v);
+	return rc;
 }
 
 int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
@@ -513,6 +706,15 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	if (!(c = db_connect(o, dbname, err)))
 		return -1;
 	if (db_sql(o, c, "SET search_path = ''; SET maintenance_work_mem = '512MB'", err) < 0 ||
+	    db_value(c, "SELECT to_regclass('berth_restore.steps') IS NOT NULL", &dump, err) < 0)
+		goto out;
+	if (strcmp(dump.buf, "t")) {
+		if (!resume)
+			strbuf_addf(err, "'%s' has no deferred steps", dbname);
+		rc = resume ? 1 : -1;
+		goto out;
+	}
+	if (take_over(c, dbname, err) < 0 ||
 	    load_state(c, &dump, &pg_restore, &steps, &nr, err) < 0)
 		goto out;
 	if (access(dump.buf, R_OK)) {
@@ -523,7 +725,7 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 		copies++;
 	progress_start(&prog, o, dbname);
 	t = seconds();
-	if (copies && run_copies(o, c, dbname, steps, copies, dump.buf, pg_restore.buf, resume, err) < 0)
+	if (copies && run_copies(o, c, dbname, steps, copies, dump.buf, pg_restore.buf, err) < 0)
 		goto out;
 	if (copies)
 		log_info("    loaded %zu table(s) in %.1fs", copies, seconds() - t);

@@ -49,6 +49,13 @@ void db_pg_child(struct child_process *cp);
 
 /* The option that keeps a loading session's triggers and FK checks off. */
 #define DB_REPLICA_PGOPTIONS "PGOPTIONS=-c session_replication_role=replica"
+/*
+ * A deferred copy's session: the same, plus berth.loading=on, which lets
+ * the copy mark its own step done (db/deferred.c), and an application
+ * name by which a later run finds a session an earlier one left.
+ */
+#define DB_LOAD_PGOPTIONS DB_REPLICA_PGOPTIONS " -c berth.loading=on"
+#define DB_LOAD_APPNAME "berth-db-load"
 
 /*
  * pg_restore's argv (pure): PG_RESTORE -d DBNAME [SECTION] --exit-on-error

@@ -638,10 +638,13 @@ int db_resume(struct db_restore_opts *o)
 
 	log_info("==> resuming the deferred load in '%s'", o->database);
 	rc = db_deferred_run(o, o->database, 1, &err);
-	if (rc)
+	if (rc < 0)
 		error("%s", err.buf);
+	else if (rc > 0)
+		log_info("    nothing to resume: '%s' has no unfinished deferred load", o->database);
 	else
 		log_info("==> deferred load finished in %.2fs", seconds() - t0);
+	rc = rc < 0 ? -1 : 0;
 	strbuf_release(&err);
 	return rc;
 }

@@ -162,8 +162,18 @@ wait_for_line() {
 	return 1
 }
 
+# A dump whose events load takes about 2s: a trigger enabled ALWAYS (so it
+# fires for the deferred load too) sleeps 10ms every 100th row.
+test_expect_success 'setup: a dump whose deferred load takes a while' '
+	createdb killable -T prod &&
+	pgsql killable "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN IF NEW.id % 100 = 0 THEN PERFORM pg_sleep(0.01); END IF; RETURN NEW; END\$\$;
+		CREATE TRIGGER slow_row BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION slow_row();
+		ALTER TABLE events ENABLE ALWAYS TRIGGER slow_row" &&
+	pg_dump -Fc -f killable.dump killable
+'
+
 test_expect_success 'berth-db SIGKILLed in the deferred load takes its pg_restore children with it' '
-	$R --file slow.dump >killed.out 2>&1 &
+	$R --file killable.dump >killed.out 2>&1 &
 	pid=$! &&
 	wait_for_line killed.out "==> deferred data" &&
 	sleep 0.5 &&
@@ -171,6 +181,59 @@ test_expect_success 'berth-db SIGKILLed in the deferred load takes its pg_restor
 	kill -9 $pid && { wait $pid; true; } &&
 	for i in $(seq 20); do pgrep -f "$W/deferred-" >after || break; sleep 0.1; done &&
 	test_must_fail pgrep -f "$W/deferred-"
+'
+
+# The dump's events rows as one line: count and checksum. In app, the rows
+# the app wrote (payload app-*) are left out and the dump rows set aside for
+# a key the app took are put back in, so that the result must equal prod's.
+dump_events() {
+	if [ "$1" = prod ]; then
+		from="events"
+	else
+		from="(SELECT * FROM events WHERE payload NOT LIKE 'app-%'"
+		[ "$(pgsql "$1" "SELECT to_regclass('berth_conflicts.\"public.events\"') IS NOT NULL")" = t ] &&
+			from="$from UNION ALL SELECT * FROM berth_conflicts.\"public.events\""
+		from="$from) e"
+	fi
+	pgsql "$1" "SELECT count(*), md5(string_agg(concat_ws(',', id, account_id, kind, payload, created_at), ';' ORDER BY id)) FROM $from"
+}
+
+# One trial: berth-db is SIGKILLed $1 seconds into the deferred load; the
+# app then writes (a row of its own, and one with a key of the dump's if the
+# key is free), and resume finishes. The app's rows are there, every dump
+# row is there exactly once (or, for the key the app took, set aside).
+kill_and_resume() {
+	echo "trial: SIGKILL ${1}s into the deferred load"
+	$R --file killable.dump >killed.out 2>&1 &
+	pid=$! &&
+	wait_for_line killed.out "==> deferred data" &&
+	sleep "$1" &&
+	{ kill -9 $pid 2>/dev/null || echo "(the restore had finished)"; } && { wait $pid; true; } &&
+	pgsql app "INSERT INTO events (account_id, kind, payload) VALUES (1, 'app', 'app-new')" &&
+	took=$(pgsql app "INSERT INTO events (id, account_id, kind, payload) VALUES (7, 2, 'app', 'app-took-7') ON CONFLICT DO NOTHING RETURNING id") &&
+	berth db resume --database app --workdir "$W" >resume.out 2>&1 &&
+	cat resume.out &&
+	dump_events prod >expect && dump_events app >actual && test_cmp expect actual &&
+	test "$(pgsql app "SELECT count(*) FROM events WHERE payload = 'app-new'")" = 1 &&
+	test "$(pgsql app "SELECT count(*) FROM events WHERE id = 7")" = 1 &&
+	if [ "$took" = 7 ]; then
+		test "$(pgsql app "SELECT payload FROM events WHERE id = 7")" = app-took-7 &&
+		test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\" WHERE id = 7")" = 1 &&
+		cat killed.out resume.out >both.out &&
+		test_grep "1 row.* of the dump .*public.*events.* berth_conflicts" both.out
+	else
+		test "$(pgsql app "SELECT to_regclass('berth_conflicts.\"public.events\"') IS NULL")" = t
+	fi &&
+	test "$(pgsql app "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")" = 3 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = 'berth_restore'")" = 0
+}
+
+test_expect_success 'resume after a SIGKILL in the deferred load keeps the rows the app wrote (random kill points)' '
+	for delay in $(awk "BEGIN { srand(); for (i = 0; i < 6; i++) printf \"%.2f \", rand() * 2.6 }"); do
+		kill_and_resume $delay || exit 1
+	done
 '
 
 test_done
