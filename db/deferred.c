@@ -1,6 +1,7 @@
 /* deferred.c - set the large tables' indexes aside, then load and rebuild. */
 #include "deferred.h"
 #include "pg.h"
+#include "triggers.h"
 #include "log.h"
 
 #include <errno.h>
@@ -278,9 +279,17 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 	} else if (db_sql(o, conn, "SET search_path = ''", err) < 0) {
 		goto out;
 	}
-	for (size_t i = 0; !o->dry_run && i < split->deferred_tables.nr; i++)
-		if (set_aside(conn, split->deferred_tables.v[i], &drops, &later, &fks, err) < 0)
+	for (size_t i = 0; !o->dry_run && i < split->deferred_tables.nr; i++) {
+		const char *table = split->deferred_tables.v[i];
+		struct strbuf on = STRBUF_INIT;
+		/* Off from before the swap until the copies are in (triggers.h). */
+		int r = db_triggers_aside(conn, table, DB_TRIGGERS_REPLICA, &drops, &on, err);
+		if (!r && on.len)
+			add_step(&sql, "sql", table, on.buf);
+		strbuf_release(&on);
+		if (r < 0 || set_aside(conn, table, &drops, &later, &fks, err) < 0)
 			goto out;
+	}
 	/* Foreign keys need the unique indexes they point at rebuilt first. */
 	strbuf_addbuf(&sql, &later);
 	strbuf_addbuf(&sql, &fks);

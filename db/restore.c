@@ -5,6 +5,7 @@
 #include "pg.h"
 #include "swap.h"
 #include "toc.h"
+#include "triggers.h"
 #include "log.h"
 
 #include <errno.h>
@@ -251,9 +252,10 @@ static int restore_schema(struct run *r, struct strbuf *err)
 	return rc ? -1 : 0;
 }
 
-static int restore_fast_data(struct run *r, struct strbuf *err)
+static int restore_fast_data(struct run *r, PGconn *c, struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf off = STRBUF_INIT, on = STRBUF_INIT;
 	int rc;
 
 	db_pg_child(&cp);
@@ -264,8 +266,20 @@ static int restore_fast_data(struct run *r, struct strbuf *err)
 	 * data that already holds their effects.
 	 */
 	strvec_push(&cp.env, DB_REPLICA_PGOPTIONS);
+	/* Those a replica session does fire are off meanwhile (db/triggers.h). */
+	if (!r->o->dry_run &&
+	    (db_triggers_aside(c, NULL, DB_TRIGGERS_REPLICA | DB_TRIGGERS_ALWAYS, &off, &on, err) < 0 ||
+	     (off.len && db_sql(r->o, c, off.buf, err) < 0))) {
+		rc = -1;
+		goto out;
+	}
 	rc = db_run(r->o, &cp, NULL, err);
+	if (!rc && on.len && db_sql(r->o, c, on.buf, err) < 0)
+		rc = -1;
+out:
 	child_process_clear(&cp);
+	strbuf_release(&off);
+	strbuf_release(&on);
 	return rc ? -1 : 0;
 }
 
@@ -482,7 +496,7 @@ static int core_phases(struct run *r, struct strbuf *err)
 		goto out;
 	if (!r->o->schema_only) {
 		phase(r, "fast data");
-		if (restore_fast_data(r, err) < 0 || verify_counts(r, c, err) < 0)
+		if (restore_fast_data(r, c, err) < 0 || verify_counts(r, c, err) < 0)
 			goto out;
 		{
 			char what[64];

@@ -26,9 +26,10 @@ test_expect_success 'setup: a production-shaped database and its dump' '
 '
 
 counts() {
-	for t in accounts events event_notes settings audit_log measurements measurements_2023 account_names event_stats; do
+	for t in accounts events event_notes settings audit_log measurements measurements_2023 account_names event_stats trigger_log; do
 		echo "$t $(pgsql "$1" "SELECT count(*) FROM $t")"
 	done
+	echo "triggers $(pgsql "$1" "SELECT string_agg(tgrelid::regclass || ' ' || tgname || ' ' || tgenabled::text, ', ' ORDER BY tgrelid::regclass::text, tgname) FROM pg_trigger WHERE NOT tgisinternal")"
 	echo "seq $(pgsql "$1" "SELECT last_value FROM invoice_numbers") $(pgsql "$1" "SELECT last_value FROM events_id_seq")"
 }
 
@@ -63,6 +64,24 @@ test_expect_success 'a restore swaps in every row, constraints and all, with the
 test_expect_success 'foreign keys into the deferred table are enforced again' '
 	! pgsql app "INSERT INTO event_notes (event_id) VALUES (999999999)" 2>err &&
 	test_grep "foreign key" err
+'
+
+test_expect_success 'triggers in every enable mode fire for none of the dump rows and keep their mode' '
+	test "$(pgsql app "SELECT count(*) FROM trigger_log")" = 0 &&
+	pgsql app "SELECT tgrelid::regclass || '"'"' '"'"' || tgname || '"'"' '"'"' || tgenabled::text FROM pg_trigger
+		WHERE tgname LIKE '"'"'%_always'"'"' OR tgname LIKE '"'"'%_replica'"'"' OR tgname LIKE '"'"'%_disabled'"'"' ORDER BY 1" >actual &&
+	cat >expect <<-EOF &&
+	accounts accounts_always A
+	events events_disabled D
+	events events_replica R
+	measurements measurements_replica R
+	measurements_2023 measurements_replica R
+	measurements_2024 measurements_replica R
+	settings settings_replica R
+	EOF
+	test_cmp expect actual &&
+	pgsql app "INSERT INTO accounts (name) VALUES ('"'"'after the restore'"'"')" &&
+	test "$(pgsql app "SELECT name FROM trigger_log")" = accounts.accounts_always
 '
 
 test_expect_success 'undo swaps the previous database back, drop-old removes it' '
@@ -227,7 +246,9 @@ kill_and_resume() {
 	test "$(pgsql app "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" = 0 &&
 	test "$(pgsql app "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 &&
 	test "$(pgsql app "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")" = 3 &&
-	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = 'berth_restore'")" = 0
+	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = 'berth_restore'")" = 0 &&
+	test "$(pgsql app "SELECT tgenabled FROM pg_trigger WHERE tgname = 'events_replica'")" = R &&
+	test "$(pgsql app "SELECT count(*) FROM trigger_log")" = 0
 }
 
 test_expect_success 'resume after a SIGKILL in the deferred load keeps the rows the app wrote (random kill points)' '
