@@ -117,6 +117,42 @@ static int add_index_step(PGconn *c, struct strbuf *later, const char *table,
 }
 
 /*
+ * What dropping an index or a constraint loses and pg_restore would have
+ * kept, as SQL expressions for a catalog query: the statements (";\n"
+ * between them, '' for none) that put it back once the index or key is
+ * there again. For an index (oid_expr names its oid): its comment, CLUSTER
+ * ON, REPLICA IDENTITY USING INDEX and per-column statistics targets.
+ */
+static void add_index_details(struct strbuf *q, const char *oid_expr)
+{
+	strbuf_addf(q, "concat_ws(E';\n', "
+		    "(SELECT format('COMMENT ON INDEX %%s IS %%L', xd.objoid::regclass, xd.description) "
+		    "FROM pg_description xd WHERE xd.objoid = %1$s AND xd.classoid = 'pg_class'::regclass AND xd.objsubid = 0), "
+		    "(SELECT format('ALTER TABLE %%s CLUSTER ON %%I', xi.indrelid::regclass, xc.relname) "
+		    "FROM pg_index xi JOIN pg_class xc ON xc.oid = xi.indexrelid WHERE xi.indexrelid = %1$s AND xi.indisclustered), "
+		    "(SELECT format('ALTER TABLE %%s REPLICA IDENTITY USING INDEX %%I', xi.indrelid::regclass, xc.relname) "
+		    "FROM pg_index xi JOIN pg_class xc ON xc.oid = xi.indexrelid WHERE xi.indexrelid = %1$s AND xi.indisreplident), "
+		    "(SELECT string_agg(format('ALTER INDEX %%s ALTER COLUMN %%s SET STATISTICS %%s', xa.attrelid::regclass, "
+		    "xa.attnum, xa.attstattarget), E';\n' ORDER BY xa.attnum) "
+		    "FROM pg_attribute xa WHERE xa.attrelid = %1$s AND xa.attstattarget >= 0))", oid_expr);
+}
+
+/* A constraint's comment (con_alias names its pg_constraint row). */
+static void add_constraint_comment(struct strbuf *q, const char *con_alias)
+{
+	strbuf_addf(q, "coalesce((SELECT format('COMMENT ON CONSTRAINT %%I ON %%s IS %%L', %1$s.conname, "
+		    "%1$s.conrelid::regclass, xd.description) FROM pg_description xd "
+		    "WHERE xd.objoid = %1$s.oid AND xd.classoid = 'pg_constraint'::regclass), '')", con_alias);
+}
+
+/* Appends ";\n" and the details to stmt when there are any. */
+static void add_details(struct strbuf *stmt, const char *details)
+{
+	if (*details)
+		strbuf_addf(stmt, ";\n%s", details);
+}
+
+/*
  * One table: drop incoming FKs, its unique/primary constraints and plain
  * indexes (appended to drops), and the steps that rebuild them (to later).
  */
@@ -142,8 +178,9 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	PQclear(r);
 	/* Foreign keys pointing at the table depend on its unique index. */
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
-			"FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass ORDER BY 1, 2", reg.buf);
+	strbuf_addstr(&q, "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid), ");
+	add_constraint_comment(&q, "k");
+	strbuf_addf(&q, " FROM pg_constraint k WHERE contype = 'f' AND confrelid = %s::regclass ORDER BY 1, 2", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -151,6 +188,7 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", rel, con);
 		strbuf_reset(&s);
 		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", rel, con, PQgetvalue(r, i, 2));
+		add_details(&s, PQgetvalue(r, i, 3));
 		add_step(fks, "sql", rel, s.buf);
 		strbuf_reset(&s);
 		strbuf_addf(&s, "ALTER TABLE %s VALIDATE CONSTRAINT %s", rel, con);
@@ -159,9 +197,12 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	PQclear(r);
 	/* Primary key and unique constraints: index first, then USING INDEX. */
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT quote_ident(conname), contype, pg_get_indexdef(conindid), conindid::regclass::text, "
-			"quote_ident((SELECT relname FROM pg_class WHERE oid = conindid)), conindid "
-			"FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u') "
+	strbuf_addstr(&q, "SELECT quote_ident(conname), contype, pg_get_indexdef(conindid), conindid::regclass::text, "
+			  "quote_ident((SELECT relname FROM pg_class WHERE oid = conindid)), conindid, ");
+	add_constraint_comment(&q, "k");
+	strbuf_addstr(&q, ", ");
+	add_index_details(&q, "k.conindid");
+	strbuf_addf(&q, " FROM pg_constraint k WHERE conrelid = %s::regclass AND contype IN ('p', 'u') "
 			"AND NOT condeferrable ORDER BY 1", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
@@ -174,13 +215,16 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 		strbuf_reset(&s);
 		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", lit.buf, con,
 			    *type == 'p' ? "PRIMARY KEY" : "UNIQUE", PQgetvalue(r, i, 4));
+		add_details(&s, PQgetvalue(r, i, 6));
+		add_details(&s, PQgetvalue(r, i, 7));
 		add_step(later, "sql", lit.buf, s.buf);
 	}
 	PQclear(r);
 	/* Plain indexes (not behind a constraint). */
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indexrelid FROM pg_index i "
-			"WHERE i.indrelid = %s::regclass AND NOT EXISTS "
+	strbuf_addstr(&q, "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indexrelid, ");
+	add_index_details(&q, "i.indexrelid");
+	strbuf_addf(&q, " FROM pg_index i WHERE i.indrelid = %s::regclass AND NOT EXISTS "
 			"(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
@@ -189,6 +233,9 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 		if (add_index_step(c, later, table, lit.buf, PQgetvalue(r, i, 0), PQgetvalue(r, i, 2),
 				   PQgetvalue(r, i, 1), err) < 0)
 			goto out;
+		/* Not with the build: CREATE INDEX CONCURRENTLY runs alone. */
+		if (*PQgetvalue(r, i, 3))
+			add_step(later, "sql", PQgetvalue(r, i, 0), PQgetvalue(r, i, 3));
 	}
 	strbuf_reset(&s);
 	strbuf_addf(&s, "ANALYZE %s", lit.buf);

@@ -11,7 +11,7 @@ CREATE TABLE events (
 	created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX events_account_idx ON events (account_id, created_at);
-CREATE INDEX events_kind_hash ON events USING hash (kind);
+CREATE INDEX events_kind_hash ON events USING hash (lower(kind));
 -- A small table whose rows point into the deferred large table.
 CREATE TABLE event_notes (
 	id serial PRIMARY KEY,
@@ -76,3 +76,12 @@ CREATE TRIGGER events_disabled AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCT
 ALTER TABLE events DISABLE TRIGGER events_disabled;
 CREATE TRIGGER measurements_replica AFTER INSERT ON measurements FOR EACH ROW EXECUTE FUNCTION log_trigger();
 ALTER TABLE measurements ENABLE REPLICA TRIGGER measurements_replica;
+
+-- Details of the large table's indexes and constraints, which berth drops
+-- before the load and builds again after it: each must come back.
+COMMENT ON INDEX events_account_idx IS 'events by account';
+COMMENT ON CONSTRAINT events_pkey ON events IS 'the event id';
+COMMENT ON CONSTRAINT event_notes_event_id_fkey ON event_notes IS 'notes point at events';
+ALTER TABLE events CLUSTER ON events_account_idx;
+ALTER TABLE events REPLICA IDENTITY USING INDEX events_pkey;
+ALTER INDEX events_kind_hash ALTER COLUMN 1 SET STATISTICS 500;

@@ -61,6 +61,34 @@ test_expect_success 'a restore swaps in every row, constraints and all, with the
 	test "$(pgsql app_berth_old "SELECT v FROM marker")" = old
 '
 
+# What pg_restore keeps of the large table's set-aside indexes and keys.
+details() {
+	pgsql "$1" "SELECT 'index comment', obj_description('events_account_idx'::regclass, 'pg_class')
+		UNION ALL SELECT 'constraint comment ' || conname, obj_description(oid, 'pg_constraint')
+			FROM pg_constraint WHERE conname IN ('events_pkey', 'event_notes_event_id_fkey')
+		UNION ALL SELECT 'cluster on', indexrelid::regclass::text FROM pg_index WHERE indrelid = 'events'::regclass AND indisclustered
+		UNION ALL SELECT 'replica identity ' || relreplident::text, (SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = c.oid AND indisreplident)
+			FROM pg_class c WHERE oid = 'events'::regclass
+		UNION ALL SELECT 'statistics ' || attrelid::regclass || ' ' || attnum, attstattarget::text
+			FROM pg_attribute WHERE attrelid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'events'::regclass) AND attstattarget >= 0
+		ORDER BY 1"
+}
+
+test_expect_success 'comments, CLUSTER ON, REPLICA IDENTITY and statistics of the set-aside indexes and keys survive' '
+	details prod >expect &&
+	cat >expect-prod <<-EOF &&
+	cluster on|events_account_idx
+	constraint comment event_notes_event_id_fkey|notes point at events
+	constraint comment events_pkey|the event id
+	index comment|events by account
+	replica identity i|events_pkey
+	statistics events_kind_hash 1|500
+	EOF
+	test_cmp expect-prod expect &&
+	details app >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'foreign keys into the deferred table are enforced again' '
 	! pgsql app "INSERT INTO event_notes (event_id) VALUES (999999999)" 2>err &&
 	test_grep "foreign key" err
@@ -248,6 +276,7 @@ kill_and_resume() {
 	test "$(pgsql app "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'")" = 3 &&
 	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = 'berth_restore'")" = 0 &&
 	test "$(pgsql app "SELECT tgenabled FROM pg_trigger WHERE tgname = 'events_replica'")" = R &&
+	details prod >expect && details app >actual && test_cmp expect actual &&
 	test "$(pgsql app "SELECT count(*) FROM trigger_log")" = 0
 }
 
