@@ -387,7 +387,9 @@ static int mark_done(PGconn *c, const char *n, struct strbuf *err)
 	strbuf_addf(&q, "UPDATE berth_restore.steps SET done = true WHERE n = %d", atoi(n));
 	r = PQexec(c, q.buf);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		strbuf_addf(err, "cannot record step %s: %s", n, PQresultErrorMessage(r));
+		strbuf_addf(err, "%scannot record step %s: %s", err->len ? "\n" : "", n,
+			    PQresultErrorMessage(r));
+		strbuf_rtrim(err);
 		rc = -1;
 	}
 	PQclear(r);

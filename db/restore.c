@@ -411,8 +411,9 @@ static int check_finish(struct check *ck, struct strbuf *err)
 		pthread_join(ck->thread, NULL);
 		if (ck->status) {
 			strbuf_rtrim(&ck->err);
-			strbuf_addf(err, "the dump's deferred data cannot be read (truncated or corrupt?): %s",
-				    ck->err.buf);
+			/* err may hold the core phases' own error already. */
+			strbuf_addf(err, "%sthe dump's deferred data cannot be read (truncated or corrupt?): %s",
+				    err->len ? "\n" : "", ck->err.buf);
 			rc = -1;
 		}
 	}

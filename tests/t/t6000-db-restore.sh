@@ -153,6 +153,8 @@ test_expect_success 'a truncated dump fails before the swap, live untouched' '
 	size=$(wc -c <prod.dump) && head -c $((size * 3 / 4)) prod.dump >trunc.dump &&
 	test_must_fail $R --file trunc.dump >out 2>&1 &&
 	cat out && test_grep "untouched" out &&
+	# Both the fast load and the deferred check fail: one message per line.
+	test_grep "^\(error: \)\{0,1\}the dump.s deferred data cannot be read" out &&
 	test "$(pgsql app "SELECT v FROM marker")" = current
 '
 
