@@ -661,11 +661,28 @@ static int run_index_step(const struct db_restore_opts *o, PGconn *c,
 	return rc;
 }
 
+/*
+ * A plain SQL step commits with its done mark, so that resume never runs
+ * one twice (ADD CONSTRAINT would fail the second time): the session of a
+ * killed berth-db finishes the statement it was running and commits it.
+ * Index builds (CONCURRENTLY) and VACUUM cannot run in a transaction; they
+ * are marked after, and are redone harmlessly.
+ */
 static int run_sql_step(const struct db_restore_opts *o, PGconn *c,
 			const struct step *st, struct strbuf *err)
 {
+	struct strbuf q = STRBUF_INIT, e = STRBUF_INIT;
 	int rc;
 
+	if (!strcmp(st->kind, "sql")) {
+		strbuf_addf(&q, "BEGIN;\n%s;\nUPDATE berth_restore.steps SET done = true WHERE n = %d;\nCOMMIT",
+			    st->sql, atoi(st->n));
+		if ((rc = db_sql(o, c, q.buf, err)) < 0)
+			db_sql(o, c, "ROLLBACK", &e);
+		strbuf_release(&q);
+		strbuf_release(&e);
+		return rc;
+	}
 	if (!strcmp(st->kind, "index") || !strcmp(st->kind, "unique"))
 		rc = run_index_step(o, c, st, err);
 	else
@@ -714,7 +731,10 @@ static int load_state(PGconn *c, struct strbuf *dump, struct strbuf *pg_restore,
 
 /*
  * One deferred run at a time per database: a session advisory lock, gone
- * with the connection however berth-db ends. Holding it, any loading
+ * with the connection however berth-db ends. When berth-db was killed, its
+ * session keeps the lock until the statement it was running (an index
+ * build, say) ends and it finds its client gone, so a run that finds the
+ * lock taken waits for it, saying for whom. Holding it, any loading
  * session still there belongs to a berth-db that died; it is terminated
  * and waited for, so that its copy has either committed (and marked its
  * step done) or rolled back before the steps are read.
@@ -729,9 +749,15 @@ static int take_over(PGconn *c, const char *dbname, struct strbuf *err)
 	if (db_value(c, "SELECT pg_try_advisory_lock(" DB_DEFERRED_LOCK ")", &v, err) < 0)
 		goto out;
 	if (strcmp(v.buf, "t")) {
-		strbuf_addf(err, "another berth db restore or resume is running the deferred load of '%s'",
-			    dbname);
-		goto out;
+		if (db_value(c, "SELECT string_agg(l.pid || ' (' || a.state || ': ' || left(a.query, 60) || ')', ', ') "
+				"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+				"AND l.granted AND l.objid = " DB_DEFERRED_LOCK " AND l.database = "
+				"(SELECT oid FROM pg_database WHERE datname = current_database())", &v, err) < 0)
+			goto out;
+		log_info("    waiting for the session running the deferred load of '%s' to end: pid %s",
+			 dbname, v.len ? v.buf : "(gone)");
+		if (db_value(c, "SELECT pg_advisory_lock(" DB_DEFERRED_LOCK ")", &v, err) < 0)
+			goto out;
 	}
 	if (db_value(c, "SELECT count(pg_terminate_backend(pid, 30000)) FROM pg_stat_activity "
 			"WHERE datname = current_database() AND pid <> pg_backend_pid() "

@@ -252,10 +252,10 @@ dump_events() {
 # key is free), and resume finishes. The app's rows are there, every dump
 # row is there exactly once (or, for the key the app took, set aside).
 kill_and_resume() {
-	echo "trial: SIGKILL ${1}s into the deferred load"
+	echo "trial: SIGKILL ${1}s after '${2:-==> deferred data}'"
 	$R --file killable.dump >killed.out 2>&1 &
 	pid=$! &&
-	wait_for_line killed.out "==> deferred data" &&
+	wait_for_line killed.out "${2:-==> deferred data}" &&
 	sleep "$1" &&
 	{ kill -9 $pid 2>/dev/null || echo "(the restore had finished)"; } && { wait $pid; true; } &&
 	pgsql app "INSERT INTO events (account_id, kind, payload) VALUES (1, 'app', 'app-new')" &&
@@ -285,7 +285,9 @@ kill_and_resume() {
 test_expect_success 'resume after a SIGKILL in the deferred load keeps the rows the app wrote (random kill points)' '
 	for delay in $(awk "BEGIN { srand(); for (i = 0; i < 6; i++) printf \"%.2f \", rand() * 2.6 }"); do
 		kill_and_resume $delay || exit 1
-	done
+	done &&
+	# And once among the index builds and constraints, after the copies.
+	kill_and_resume 0 "loaded 3 table"
 '
 
 test_done
