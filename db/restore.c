@@ -689,13 +689,18 @@ int db_undo(struct db_restore_opts *o)
 int db_drop_old(struct db_restore_opts *o)
 {
 	struct strbuf err = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT;
-	int rc;
+	int rc, exists;
 
 	default_names(o, &a, &b);
-	rc = db_drop(o, o->old_db, &err);
-	if (rc)
+	/* After an undo the previous database is live again: nothing to drop. */
+	exists = o->dry_run ? 1 : db_exists(o, o->old_db, &err);
+	if (exists == 0)
+		log_info("nothing to drop: no database '%s' (none kept, or undo made it live again)",
+			 o->old_db);
+	rc = exists > 0 ? db_drop(o, o->old_db, &err) : exists;
+	if (rc < 0)
 		error("%s", err.buf);
-	else
+	else if (exists > 0 && !o->dry_run)
 		log_info("dropped '%s'", o->old_db);
 	strbuf_release(&err);
 	strbuf_release(&a);

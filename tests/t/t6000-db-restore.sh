@@ -112,14 +112,26 @@ test_expect_success 'triggers in every enable mode fire for none of the dump row
 	test "$(pgsql app "SELECT name FROM trigger_log")" = accounts.accounts_always
 '
 
-test_expect_success 'undo swaps the previous database back, drop-old removes it' '
+test_expect_success 'undo swaps the previous database back; drop-old then has nothing to drop' '
 	berth db undo --database app >out 2>&1 &&
 	test "$(pgsql app "SELECT v FROM marker")" = old &&
 	test_must_fail berth db undo --database app 2>err &&
 	test_grep "no previous database .app_berth_old." err &&
 	test "$(pgsql app "SELECT v FROM marker")" = old &&
-	berth db drop-old --database app &&
+	berth db drop-old --database app >out 2>&1 &&
+	cat out &&
+	test_grep "nothing to drop: no database .app_berth_old." out &&
+	! grep -q dropped out &&
 	test "$(pgsql postgres "SELECT count(*) FROM pg_database WHERE datname = '"'"'app_berth_old'"'"'")" = 0
+'
+
+test_expect_success 'drop-old drops the database a swap replaced' '
+	berth db restore --database other --workdir "$W" --file prod.dump --no-deferred >out 2>&1 &&
+	berth db restore --database other --workdir "$W" --file prod.dump --no-deferred >out 2>&1 &&
+	test "$(pgsql other_berth_old "SELECT count(*) FROM accounts")" = 50 &&
+	berth db drop-old --database other >out 2>&1 &&
+	test_grep "dropped .other_berth_old." out &&
+	test "$(pgsql postgres "SELECT count(*) FROM pg_database WHERE datname = '"'"'other_berth_old'"'"'")" = 0
 '
 
 test_expect_success '--no-swap builds the restore database and leaves live alone' '
