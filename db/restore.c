@@ -475,11 +475,12 @@ static void fail_hint(struct run *r, const char *stage, const struct strbuf *err
 	if (!strcmp(stage, "before-swap"))
 		log_warn("the restore stopped before the swap: database '%s' is untouched",
 			 r->o->database);
+	else if (!strcmp(stage, "deferred") && r->o->no_swap)
+		log_warn("the core data is in '%s' (not swapped in); the deferred load stopped and resumes with: berth db resume --database %s",
+			 r->o->restore_db, r->o->restore_db);
 	else if (!strcmp(stage, "deferred"))
-		log_warn("the core data is live in '%s'; the deferred load stopped and resumes with: berth db resume --database %s%s",
-			 r->o->no_swap ? r->o->restore_db : r->o->database,
-			 r->o->no_swap ? r->o->restore_db : r->o->database,
-			 r->o->no_swap ? "" : "");
+		log_warn("the core data is live in '%s'; the deferred load stopped and resumes with: berth db resume --database %s",
+			 r->o->database, r->o->database);
 }
 
 static int core_phases(struct run *r, struct strbuf *err)
@@ -620,7 +621,11 @@ int db_restore(struct db_restore_opts *o)
 		}
 		phase_done(&r, "");
 	}
-	log_info("==> core live after %.2fs, total %.2fs", r.core_live, seconds() - r.t0);
+	if (o->no_swap)
+		log_info("==> restored into '%s' (not swapped in) after %.2fs, total %.2fs",
+			 o->restore_db, r.core_live, seconds() - r.t0);
+	else
+		log_info("==> core live after %.2fs, total %.2fs", r.core_live, seconds() - r.t0);
 	rc = 0;
 out:
 	if (r.dump_temporary && !o->keep_dump && !o->dry_run)

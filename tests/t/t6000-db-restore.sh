@@ -140,6 +140,14 @@ test_expect_success '--no-swap builds the restore database and leaves live alone
 	counts prod >expect && counts app_berth_restore >actual && test_cmp expect actual
 '
 
+test_expect_success 'NO_SWAP=1 does the same and never claims the core went live' '
+	NO_SWAP=1 $R --file prod.dump >out 2>&1 &&
+	cat out &&
+	test "$(pgsql app "SELECT v FROM marker")" = old &&
+	! grep -i "live after\|is live" out &&
+	test_grep "^==> restored into .app_berth_restore. (not swapped in) after" out
+'
+
 test_expect_success 'NO_DEFERRED=1 restores the core only, from a zstd dump' '
 	NO_DEFERRED=1 $R --file prod.dump.zst >out 2>&1 &&
 	test "$(pgsql app "SELECT count(*) FROM events")" = 0 &&
