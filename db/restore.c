@@ -8,8 +8,10 @@
 #include "triggers.h"
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@ struct run {
 	struct strvec deferred, analytics;
 	double t0, phase_t0, core_live;
 	long long fast_rows;
+	int pg_restore_major;
 };
 
 void db_restore_opts_init(struct db_restore_opts *o)
@@ -65,38 +68,96 @@ static void phase_done(struct run *r, const char *what)
 
 /* --- step 2: lists --------------------------------------------------- */
 
-static int pick_pg_restore(struct run *r, struct strbuf *err)
+/* The major version a pg_restore binary reports (--version), or -1. */
+static int pg_restore_major(const char *path)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	struct strbuf out = STRBUF_INIT;
-	int major = toc_major(r->toc.dumped_by), have;
 	const char *v;
+	int major = -1;
 
+	if (access(path, X_OK))
+		return -1;
 	db_pg_child(&cp);
+	strvec_pushl(&cp.args, path, "--version", NULL);
+	if (!capture_command(&cp, &out, NULL) && (v = strstr(out.buf, ") ")))
+		major = toc_major(v + 2);
+	child_process_clear(&cp);
+	strbuf_release(&out);
+	return major;
+}
+
+#define PG_LIB "/usr/lib/postgresql"
+
+/*
+ * Of the installed PG_LIB/N/bin/pg_restore, the one with the smallest
+ * N >= want (the closest that reads the dump) into path; else *newest
+ * gets the highest N there is (-1: none). Returns N or -1.
+ */
+static int installed_pg_restore(int want, struct strbuf *path, int *newest)
+{
+	DIR *d = opendir(PG_LIB);
+	struct dirent *e;
+	struct strbuf p = STRBUF_INIT;
+	int best = -1;
+
+	*newest = -1;
+	while (d && (e = readdir(d))) {
+		int n = atoi(e->d_name);
+		strbuf_reset(&p);
+		strbuf_addf(&p, PG_LIB "/%s/bin/pg_restore", e->d_name);
+		if (n <= 0 || access(p.buf, X_OK))
+			continue;
+		if (n > *newest)
+			*newest = n;
+		if (n >= want && (best < 0 || n < best)) {
+			best = n;
+			strbuf_reset(path);
+			strbuf_addbuf(path, &p);
+		}
+	}
+	if (d)
+		closedir(d);
+	strbuf_release(&p);
+	return best;
+}
+
+/*
+ * pg_restore reads the archives of its own and every older pg_dump, so
+ * the dump's major is the least one that will do: --pg-bin's if given,
+ * else the closest installed. One older than the dump is refused.
+ */
+static int pick_pg_restore(struct run *r, struct strbuf *err)
+{
+	int major = toc_major(r->toc.dumped_by), newest = -1, have;
+	const char *by = r->toc.dumped_by ? r->toc.dumped_by : "(unknown)";
+
 	strbuf_reset(&r->pg_restore);
 	if (r->o->pg_bin)
 		strbuf_addf(&r->pg_restore, "%s/pg_restore", r->o->pg_bin);
-	else
-		strbuf_addf(&r->pg_restore, "/usr/lib/postgresql/%d/bin/pg_restore", major);
-	if (access(r->pg_restore.buf, X_OK)) {
-		strbuf_addf(err, "the dump was made by pg_dump %s; no matching pg_restore at '%s' "
-				 "(install postgresql-client-%d, or give --pg-bin)",
-			    r->toc.dumped_by ? r->toc.dumped_by : "(unknown)", r->pg_restore.buf, major);
+	else if (installed_pg_restore(major, &r->pg_restore, &newest) < 0) {
+		if (newest < 0)
+			strbuf_addf(err, "the dump was made by pg_dump %s; no pg_restore in " PG_LIB "/*/bin "
+					 "(install postgresql-client-%d, or give --pg-bin)", by, major);
+		else
+			strbuf_addf(err, "the dump was made by pg_dump %s; no pg_restore here reads it: the newest is %d "
+					 "(a pg_restore %d or newer is needed: install postgresql-client-%d, or give --pg-bin)",
+				    by, newest, major, major);
 		return -1;
 	}
-	strvec_pushl(&cp.args, r->pg_restore.buf, "--version", NULL);
-	capture_command(&cp, &out, NULL);
-	child_process_clear(&cp);
-	v = strstr(out.buf, ") ");
-	have = toc_major(v ? v + 2 : "");
-	if (have != major) {
-		strbuf_addf(err, "version mismatch: the dump was made by pg_dump %s, but '%s' is %d "
-				 "(use a pg_restore %d, e.g. --pg-bin /usr/lib/postgresql/%d/bin)",
-			    r->toc.dumped_by, r->pg_restore.buf, have, major, major);
-		strbuf_release(&out);
+	have = pg_restore_major(r->pg_restore.buf);
+	if (have < 0) {
+		strbuf_addf(err, "no pg_restore at '%s' (install postgresql-client-%d, or give --pg-bin)",
+			    r->pg_restore.buf, major);
 		return -1;
 	}
-	strbuf_release(&out);
+	if (have < major) {
+		strbuf_addf(err, "version mismatch: the dump was made by pg_dump %s, but '%s' is %d, which "
+				 "cannot read it (use a pg_restore %d or newer, e.g. --pg-bin " PG_LIB "/%d/bin)",
+			    by, r->pg_restore.buf, have, major, major);
+		return -1;
+	}
+	r->pg_restore_major = have;
 	return 0;
 }
 
@@ -587,8 +648,9 @@ int db_restore(struct db_restore_opts *o)
 	}
 	{
 		char what[128];
-		snprintf(what, sizeof(what), "%zu fast tables, %zu deferred, pg_dump %d",
-			 r.split.fast_tables.nr, r.split.deferred_tables.nr, toc_major(r.toc.dumped_by));
+		snprintf(what, sizeof(what), "%zu fast tables, %zu deferred, pg_dump %d, pg_restore %d",
+			 r.split.fast_tables.nr, r.split.deferred_tables.nr, toc_major(r.toc.dumped_by),
+			 r.pg_restore_major);
 		phase_done(&r, what);
 	}
 	if (o->dry_run)

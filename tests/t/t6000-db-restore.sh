@@ -191,6 +191,35 @@ test_expect_success 'an empty critical matview stops the restore before the swap
 	test "$(pgsql app "SELECT v FROM marker")" = current
 '
 
+# A dump as pg_dump 14 makes it: 14 and 15 write the same archive version
+# (1.14), so only the two version strings of the header differ.
+as_dump_14() {
+	python3 - "$1" "$2" <<-\EOF
+	import re, sys
+	d = open(sys.argv[1], "rb").read()
+	v = re.search(rb"15\.\d+ \([^)]*\)", d).group(0)
+	open(sys.argv[2], "wb").write(d.replace(v, v.replace(b"15", b"14"), 2))
+	EOF
+}
+
+test_expect_success 'a dump from an older major restores with the newer pg_restore' '
+	as_dump_14 prod.dump prod14.dump &&
+	pg_restore -l prod14.dump | grep "Dumped by pg_dump version: 14\." &&
+	test ! -x /usr/lib/postgresql/14/bin/pg_restore &&
+	berth db restore --database from14 --workdir "$W" --file prod14.dump --large-table events >out 2>&1 &&
+	cat out &&
+	test_grep "pg_dump 14" out &&
+	test "$(pgsql from14 "SELECT count(*) FROM events")" = 20000
+'
+
+test_expect_success 'a dump from a newer major than any pg_restore is refused, naming both' '
+	python3 -c "import sys; d = open(\"prod.dump\", \"rb\").read(); sys.stdout.buffer.write(d.replace(b\"Debian 15.\", b\"Debian 99.\", 2).replace(b\"15.\", b\"99.\", 2))" >prod99.dump &&
+	pg_restore -l prod99.dump | grep "Dumped by pg_dump version: 99\." &&
+	test_must_fail berth db restore --database from99 --workdir "$W" --file prod99.dump >out 2>&1 &&
+	cat out &&
+	test_grep "pg_dump 99.*no pg_restore .* 99 or newer" out
+'
+
 test_expect_success 'a large table missing from the dump is an error' '
 	test_must_fail $R --file prod.dump --large-table evnets >out 2>&1 &&
 	test_grep "large table .public.evnets. is not in the dump" out
