@@ -798,6 +798,18 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 		rc = resume ? 1 : -1;
 		goto out;
 	}
+	/*
+	 * Steps an older berth wrote have copies that do not mark themselves
+	 * done: redoing one without emptying the table could load it twice.
+	 */
+	if (db_value(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'berth_restore.steps'::regclass "
+			"AND attname = 'xid'", &dump, err) < 0)
+		goto out;
+	if (strcmp(dump.buf, "1")) {
+		strbuf_addf(err, "the deferred load in '%s' was started by an older berth: finish it with that version",
+			    dbname);
+		goto out;
+	}
 	if (take_over(c, dbname, err) < 0 ||
 	    load_state(c, &dump, &pg_restore, &steps, &nr, err) < 0)
 		goto out;

@@ -281,6 +281,12 @@ test_expect_success 'berth-db SIGKILLed in the deferred load takes its pg_restor
 	test_must_fail pgrep -f "$W/deferred-"
 '
 
+test_expect_success 'resume refuses steps an older berth wrote (its copies do not mark themselves done)' '
+	pgsql app "ALTER TABLE berth_restore.steps DROP COLUMN xid" &&
+	test_must_fail berth db resume --database app --workdir "$W" >out 2>&1 &&
+	test_grep "started by an older berth" out
+'
+
 # The dump's events rows as one line: count and checksum. In app, the rows
 # the app wrote (payload app-*) are left out and the dump rows set aside for
 # a key the app took are put back in, so that the result must equal prod's.
