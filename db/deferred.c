@@ -1,12 +1,11 @@
 /* deferred.c - set the large tables' indexes aside, then load and rebuild. */
 #include "deferred.h"
 #include "pg.h"
+#include "progress.h"
 #include "triggers.h"
 #include "log.h"
 
 #include <errno.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -456,125 +455,6 @@ out:
 	return rc;
 }
 
-/* --- progress: sampled from PostgreSQL's own progress views ------------ */
-
-/*
- * While the deferred steps run, a second connection reads
- * pg_stat_progress_copy (rows and bytes each loading pg_restore has sent)
- * and pg_stat_progress_create_index (the phase and blocks of an index
- * build) every BERTH_DB_PROGRESS seconds (default 10; 0 turns it off).
- * Both are views over shared memory, so a sample costs next to nothing.
- */
-struct progress {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	const struct db_restore_opts *o;
-	const char *dbname;
-	double interval;
-	int stop, started, broken;
-};
-
-static void progress_sample(struct progress *p, PGconn *c)
-{
-	struct strbuf line = STRBUF_INIT;
-	PGresult *r;
-
-	r = PQexec(c, "SELECT relid::regclass::text, tuples_processed, bytes_processed "
-		      "FROM pg_stat_progress_copy WHERE datname = current_database() ORDER BY 1");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		log_verbose("progress: %s", PQresultErrorMessage(r));
-		p->broken = 1;
-	}
-	for (int i = 0; !p->broken && i < PQntuples(r); i++)
-		strbuf_addf(&line, "%s%s %lld rows (%.1f MB)", line.len ? ", " : "",
-			    PQgetvalue(r, i, 0), atoll(PQgetvalue(r, i, 1)),
-			    (double)atoll(PQgetvalue(r, i, 2)) / 1e6);
-	PQclear(r);
-	if (line.len)
-		log_info("    loading: %s", line.buf);
-	strbuf_reset(&line);
-	r = PQexec(c, "SELECT relid::regclass::text, phase, blocks_done, blocks_total, "
-		      "tuples_done, tuples_total FROM pg_stat_progress_create_index "
-		      "WHERE datname = current_database() ORDER BY 1");
-	for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
-		long long bd = atoll(PQgetvalue(r, i, 2)), bt = atoll(PQgetvalue(r, i, 3));
-		long long td = atoll(PQgetvalue(r, i, 4)), tt = atoll(PQgetvalue(r, i, 5));
-		strbuf_addf(&line, "%sindex on %s: %s", line.len ? ", " : "",
-			    PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-		if (bt > 0)
-			strbuf_addf(&line, " %lld%% of %lld blocks", bd * 100 / bt, bt);
-		else if (tt > 0)
-			strbuf_addf(&line, " %lld of %lld rows", td, tt);
-	}
-	PQclear(r);
-	if (line.len)
-		log_info("    building: %s", line.buf);
-	strbuf_release(&line);
-}
-
-static void *progress_thread(void *v)
-{
-	struct progress *p = v;
-	struct strbuf err = STRBUF_INIT;
-	PGconn *c = db_connect(p->o, p->dbname, &err);
-
-	if (!c)
-		log_verbose("progress: %s", err.buf);
-	else
-		PQclear(PQexec(c, "SET search_path = ''")); /* names come out schema-qualified */
-	pthread_mutex_lock(&p->mu);
-	while (c && !p->stop && !p->broken) {
-		struct timespec until;
-		double whole;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)(modf(p->interval, &whole) * 1e9);
-		until.tv_sec += (time_t)whole + until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
-			;
-		if (p->stop)
-			break;
-		pthread_mutex_unlock(&p->mu);
-		progress_sample(p, c);
-		pthread_mutex_lock(&p->mu);
-	}
-	pthread_mutex_unlock(&p->mu);
-	PQfinish(c);
-	strbuf_release(&err);
-	return NULL;
-}
-
-static void progress_start(struct progress *p, const struct db_restore_opts *o,
-			   const char *dbname)
-{
-	const char *env = getenv("BERTH_DB_PROGRESS");
-
-	memset(p, 0, sizeof(*p));
-	p->o = o;
-	p->dbname = dbname;
-	p->interval = env && *env ? atof(env) : 10.0;
-	if (p->interval <= 0 || o->dry_run)
-		return;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	p->started = !pthread_create(&p->thread, NULL, progress_thread, p);
-}
-
-static void progress_stop(struct progress *p)
-{
-	if (!p->started)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = 1;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-}
-
 /*
  * Moves the dump's rows that collide with the app's on a unique index into
  * berth_conflicts."schema.table" (made only when there is one) and says
@@ -777,7 +657,7 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	struct strbuf dump = STRBUF_INIT, pg_restore = STRBUF_INIT;
 	struct step *steps = NULL;
 	size_t nr = 0, copies = 0;
-	struct progress prog;
+	struct db_progress prog;
 	PGconn *c;
 	int rc = -1;
 	double t;
@@ -819,7 +699,7 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	}
 	while (copies < nr && !strcmp(steps[copies].kind, "copy"))
 		copies++;
-	progress_start(&prog, o, dbname);
+	db_progress_start(&prog, o, dbname);
 	t = seconds();
 	if (copies && run_copies(o, c, dbname, steps, copies, dump.buf, pg_restore.buf, err) < 0)
 		goto out;
@@ -837,7 +717,7 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	}
 	rc = db_sql(o, c, "DROP SCHEMA berth_restore CASCADE", err);
 out:
-	progress_stop(&prog);
+	db_progress_stop(&prog);
 	PQfinish(c);
 	free_steps(steps, nr);
 	strbuf_release(&dump);
