@@ -7,7 +7,10 @@
  * steps in berth_restore.steps. Loading into an unindexed table and then
  * building each index once is what makes the deferred phase about as fast
  * as pg_restore's own data-then-indexes order. Partitions keep their
- * indexes (they belong to the parent's partitioned indexes).
+ * indexes (they belong to the parent's partitioned indexes). What a drop
+ * loses (comments, CLUSTER ON, REPLICA IDENTITY, statistics targets) is
+ * written into the step that puts the index or key back, and the table's
+ * REPLICA triggers are disabled until its copy is in (db/triggers.h).
  *
  * After the swap the steps run in the live database, in order:
  *  copy    one pg_restore of one table's data (parallel up to --jobs), with
@@ -20,9 +23,11 @@
  *          key an app row already has into berth_conflicts."schema.table"
  *          (the app's row wins; rows are the dump's when their xmin is the
  *          copy's transaction), again if the build meets a new duplicate;
- *  sql     ADD CONSTRAINT ... USING INDEX (a moment), ADD FOREIGN KEY
- *          NOT VALID + VALIDATE (no write lock), REFRESH of the analytics
- *          matviews, ANALYZE, VACUUM ANALYZE.
+ *  sql     ENABLE REPLICA TRIGGER, ADD CONSTRAINT ... USING INDEX (a
+ *          moment), ADD FOREIGN KEY NOT VALID + VALIDATE (no write lock),
+ *          REFRESH of the analytics matviews, ANALYZE; each commits with
+ *          its done mark;
+ *  vacuum  VACUUM ANALYZE.
  * Each step is marked done when it commits, so `berth db resume` picks up
  * at the first step not done; an interrupted copy rolled back as a whole
  * and is simply redone: nothing is ever deleted from a table but the
