@@ -1,11 +1,11 @@
 /* deferred.c - set the large tables' indexes aside, then load and rebuild. */
 #include "deferred.h"
 #include "pg.h"
+#include "progress.h"
+#include "triggers.h"
 #include "log.h"
 
 #include <errno.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,16 +24,26 @@ void db_concurrent_index(struct strbuf *out, const char *def)
 	strbuf_addstr(out, p);
 }
 
-static void add_step(struct strbuf *sql, const char *kind, const char *subject,
-		     const char *stmt)
+static void add_step_for(struct strbuf *sql, const char *kind, const char *subject,
+			 const char *stmt, const char *table, const char *aside)
 {
-	strbuf_addstr(sql, "INSERT INTO berth_restore.steps (kind, subject, sql) VALUES (");
+	strbuf_addstr(sql, "INSERT INTO berth_restore.steps (kind, subject, sql, tbl, aside) VALUES (");
 	db_quote_literal(sql, kind);
 	strbuf_addstr(sql, ", ");
 	db_quote_literal(sql, subject);
 	strbuf_addstr(sql, ", ");
 	db_quote_literal(sql, stmt);
+	strbuf_addstr(sql, ", ");
+	db_quote_literal(sql, table ? table : "");
+	strbuf_addstr(sql, ", ");
+	db_quote_literal(sql, aside ? aside : "");
 	strbuf_addstr(sql, ");\n");
+}
+
+static void add_step(struct strbuf *sql, const char *kind, const char *subject,
+		     const char *stmt)
+{
+	add_step_for(sql, kind, subject, stmt, NULL, NULL);
 }
 
 static PGresult *query(PGconn *c, const char *sql, struct strbuf *err)
@@ -46,6 +56,99 @@ static PGresult *query(PGconn *c, const char *sql, struct strbuf *err)
 		return NULL;
 	}
 	return r;
+}
+
+/*
+ * The rows of the dump that collide with the app's on a unique index (see
+ * deferred.h): into aside, "ONLY TABLE d WHERE ..." for a DELETE or a
+ * count. Berth's rows are those its copy wrote (xmin is that copy's
+ * transaction, which the copy's trigger recorded); a row the app inserted
+ * or updated has another xmin. 1 with aside filled for a unique index on
+ * plain columns, 0 for any other index (nothing is set aside for it).
+ */
+static int unique_aside(PGconn *c, const char *lit, const char *index_oid,
+			struct strbuf *aside, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	PGresult *r;
+	int rc = 0;
+
+	strbuf_addf(&q, "SELECT i.indisunique AND i.indexprs IS NULL AND i.indpred IS NULL, "
+			"(SELECT string_agg(format('a.%%1$I = d.%%1$I', a.attname), ' AND ' ORDER BY k.i) "
+			"FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, i) "
+			"JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+			"WHERE k.i <= i.indnkeyatts) FROM pg_index i WHERE i.indexrelid = %s::oid",
+		    index_oid);
+	if (!(r = query(c, q.buf, err))) {
+		strbuf_release(&q);
+		return -1;
+	}
+	if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t") && !PQgetisnull(r, 0, 1)) {
+		strbuf_reset(aside);
+		strbuf_addf(aside, "ONLY %s d WHERE d.xmin = (SELECT xid::xid FROM berth_restore.steps "
+				   "WHERE kind = 'copy' AND subject = ", lit);
+		db_quote_literal(aside, lit);
+		strbuf_addf(aside, ") AND EXISTS (SELECT 1 FROM ONLY %s a WHERE NOT (a.xmin = d.xmin) AND %s)",
+			    lit, PQgetvalue(r, 0, 1));
+		rc = 1;
+	}
+	PQclear(r);
+	strbuf_release(&q);
+	return rc;
+}
+
+/* An index step, or for a unique index a "unique" step with its aside. */
+static int add_index_step(PGconn *c, struct strbuf *later, const char *table,
+			  const char *lit, const char *index, const char *index_oid,
+			  const char *def, struct strbuf *err)
+{
+	struct strbuf s = STRBUF_INIT, aside = STRBUF_INIT;
+	int unique = unique_aside(c, lit, index_oid, &aside, err);
+
+	if (unique >= 0) {
+		db_concurrent_index(&s, def);
+		add_step_for(later, unique ? "unique" : "index", index, s.buf,
+			     table, unique ? aside.buf : NULL);
+	}
+	strbuf_release(&s);
+	strbuf_release(&aside);
+	return unique < 0 ? -1 : 0;
+}
+
+/*
+ * What dropping an index or a constraint loses and pg_restore would have
+ * kept, as SQL expressions for a catalog query: the statements (";\n"
+ * between them, '' for none) that put it back once the index or key is
+ * there again. For an index (oid_expr names its oid): its comment, CLUSTER
+ * ON, REPLICA IDENTITY USING INDEX and per-column statistics targets.
+ */
+static void add_index_details(struct strbuf *q, const char *oid_expr)
+{
+	strbuf_addf(q, "concat_ws(E';\n', "
+		    "(SELECT format('COMMENT ON INDEX %%s IS %%L', xd.objoid::regclass, xd.description) "
+		    "FROM pg_description xd WHERE xd.objoid = %1$s AND xd.classoid = 'pg_class'::regclass AND xd.objsubid = 0), "
+		    "(SELECT format('ALTER TABLE %%s CLUSTER ON %%I', xi.indrelid::regclass, xc.relname) "
+		    "FROM pg_index xi JOIN pg_class xc ON xc.oid = xi.indexrelid WHERE xi.indexrelid = %1$s AND xi.indisclustered), "
+		    "(SELECT format('ALTER TABLE %%s REPLICA IDENTITY USING INDEX %%I', xi.indrelid::regclass, xc.relname) "
+		    "FROM pg_index xi JOIN pg_class xc ON xc.oid = xi.indexrelid WHERE xi.indexrelid = %1$s AND xi.indisreplident), "
+		    "(SELECT string_agg(format('ALTER INDEX %%s ALTER COLUMN %%s SET STATISTICS %%s', xa.attrelid::regclass, "
+		    "xa.attnum, xa.attstattarget), E';\n' ORDER BY xa.attnum) "
+		    "FROM pg_attribute xa WHERE xa.attrelid = %1$s AND xa.attstattarget >= 0))", oid_expr);
+}
+
+/* A constraint's comment (con_alias names its pg_constraint row). */
+static void add_constraint_comment(struct strbuf *q, const char *con_alias)
+{
+	strbuf_addf(q, "coalesce((SELECT format('COMMENT ON CONSTRAINT %%I ON %%s IS %%L', %1$s.conname, "
+		    "%1$s.conrelid::regclass, xd.description) FROM pg_description xd "
+		    "WHERE xd.objoid = %1$s.oid AND xd.classoid = 'pg_constraint'::regclass), '')", con_alias);
+}
+
+/* Appends ";\n" and the details to stmt when there are any. */
+static void add_details(struct strbuf *stmt, const char *details)
+{
+	if (*details)
+		strbuf_addf(stmt, ";\n%s", details);
 }
 
 /*
@@ -74,8 +177,9 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	PQclear(r);
 	/* Foreign keys pointing at the table depend on its unique index. */
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
-			"FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass ORDER BY 1, 2", reg.buf);
+	strbuf_addstr(&q, "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid), ");
+	add_constraint_comment(&q, "k");
+	strbuf_addf(&q, " FROM pg_constraint k WHERE contype = 'f' AND confrelid = %s::regclass ORDER BY 1, 2", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -83,6 +187,7 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", rel, con);
 		strbuf_reset(&s);
 		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", rel, con, PQgetvalue(r, i, 2));
+		add_details(&s, PQgetvalue(r, i, 3));
 		add_step(fks, "sql", rel, s.buf);
 		strbuf_reset(&s);
 		strbuf_addf(&s, "ALTER TABLE %s VALIDATE CONSTRAINT %s", rel, con);
@@ -91,36 +196,45 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 	PQclear(r);
 	/* Primary key and unique constraints: index first, then USING INDEX. */
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT quote_ident(conname), contype, pg_get_indexdef(conindid), conindid::regclass::text, "
-			"quote_ident((SELECT relname FROM pg_class WHERE oid = conindid)) "
-			"FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u') "
+	strbuf_addstr(&q, "SELECT quote_ident(conname), contype, pg_get_indexdef(conindid), conindid::regclass::text, "
+			  "quote_ident((SELECT relname FROM pg_class WHERE oid = conindid)), conindid, ");
+	add_constraint_comment(&q, "k");
+	strbuf_addstr(&q, ", ");
+	add_index_details(&q, "k.conindid");
+	strbuf_addf(&q, " FROM pg_constraint k WHERE conrelid = %s::regclass AND contype IN ('p', 'u') "
 			"AND NOT condeferrable ORDER BY 1", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *con = PQgetvalue(r, i, 0), *type = PQgetvalue(r, i, 1);
 		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", lit.buf, con);
-		strbuf_reset(&s);
-		db_concurrent_index(&s, PQgetvalue(r, i, 2));
-		add_step(later, "index", PQgetvalue(r, i, 3), s.buf);
+		if (add_index_step(c, later, table, lit.buf, PQgetvalue(r, i, 3), PQgetvalue(r, i, 5),
+				   PQgetvalue(r, i, 2), err) < 0)
+			goto out;
 		strbuf_reset(&s);
 		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", lit.buf, con,
 			    *type == 'p' ? "PRIMARY KEY" : "UNIQUE", PQgetvalue(r, i, 4));
+		add_details(&s, PQgetvalue(r, i, 6));
+		add_details(&s, PQgetvalue(r, i, 7));
 		add_step(later, "sql", lit.buf, s.buf);
 	}
 	PQclear(r);
 	/* Plain indexes (not behind a constraint). */
 	strbuf_reset(&q);
-	strbuf_addf(&q, "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-			"WHERE i.indrelid = %s::regclass AND NOT EXISTS "
+	strbuf_addstr(&q, "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indexrelid, ");
+	add_index_details(&q, "i.indexrelid");
+	strbuf_addf(&q, " FROM pg_index i WHERE i.indrelid = %s::regclass AND NOT EXISTS "
 			"(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
 	for (int i = 0; i < PQntuples(r); i++) {
 		strbuf_addf(drops, "DROP INDEX %s;\n", PQgetvalue(r, i, 0));
-		strbuf_reset(&s);
-		db_concurrent_index(&s, PQgetvalue(r, i, 1));
-		add_step(later, "index", PQgetvalue(r, i, 0), s.buf);
+		if (add_index_step(c, later, table, lit.buf, PQgetvalue(r, i, 0), PQgetvalue(r, i, 2),
+				   PQgetvalue(r, i, 1), err) < 0)
+			goto out;
+		/* Not with the build: CREATE INDEX CONCURRENTLY runs alone. */
+		if (*PQgetvalue(r, i, 3))
+			add_step(later, "sql", PQgetvalue(r, i, 0), PQgetvalue(r, i, 3));
 	}
 	strbuf_reset(&s);
 	strbuf_addf(&s, "ANALYZE %s", lit.buf);
@@ -133,6 +247,35 @@ out:
 	strbuf_release(&reg);
 	strbuf_release(&s);
 	return rc;
+}
+
+/*
+ * A copy marks its own step done, in its own transaction: an AFTER INSERT
+ * statement trigger on the table, enabled ALWAYS so that it fires under
+ * session_replication_role=replica, acts only in a session that set
+ * berth.loading (DB_LOAD_PGOPTIONS: berth's loading pg_restore). It also
+ * records the copy's transaction id, the xmin of every row the copy wrote.
+ * So a copy either committed and is done, or rolled back and left nothing:
+ * resume redoes it without emptying the table the app already writes to.
+ * For the app's own inserts the trigger costs one current_setting() per
+ * statement. DROP SCHEMA berth_restore CASCADE removes it with the rest.
+ */
+#define LOADED_FUNCTION \
+	"CREATE FUNCTION berth_restore.loaded() RETURNS trigger LANGUAGE plpgsql AS $$\n" \
+	"BEGIN\n" \
+	"\tIF current_setting('berth.loading', true) = 'on' THEN\n" \
+	"\t\tUPDATE berth_restore.steps SET done = true, xid = (txid_current() % 4294967296)::text\n" \
+	"\t\tWHERE kind = 'copy' AND subject = TG_ARGV[0];\n" \
+	"\tEND IF;\n" \
+	"\tRETURN NULL;\n" \
+	"END $$;\n"
+
+static void add_loaded_trigger(struct strbuf *sql, const char *table)
+{
+	strbuf_addf(sql, "CREATE TRIGGER berth_restore_loaded AFTER INSERT ON %s "
+			 "FOR EACH STATEMENT EXECUTE FUNCTION berth_restore.loaded(", table);
+	db_quote_literal(sql, table);
+	strbuf_addf(sql, ");\nALTER TABLE %s ENABLE ALWAYS TRIGGER berth_restore_loaded;\n", table);
 }
 
 static void add_state(struct strbuf *sql, const char *key, const char *value)
@@ -158,7 +301,9 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 			    "CREATE SCHEMA berth_restore;\n"
 			    "CREATE TABLE berth_restore.state (key text PRIMARY KEY, value text NOT NULL);\n"
 			    "CREATE TABLE berth_restore.steps (n serial PRIMARY KEY, kind text NOT NULL, "
-			    "subject text NOT NULL, sql text NOT NULL, done boolean NOT NULL DEFAULT false);\n");
+			    "subject text NOT NULL, sql text NOT NULL, done boolean NOT NULL DEFAULT false, "
+			    "tbl text NOT NULL DEFAULT '', aside text NOT NULL DEFAULT '', xid text);\n"
+			    LOADED_FUNCTION);
 	add_state(&sql, "dump", dump);
 	add_state(&sql, "pg_restore", pg_restore);
 	/* Copies first: one per TOC line of the deferred list. */
@@ -169,6 +314,7 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 		strbuf_reset(&s);
 		db_quote_qualified(&s, split->deferred_tables.v[i]);
 		add_step(&sql, "copy", s.buf, entry);
+		add_loaded_trigger(&sql, s.buf);
 		free(entry);
 		line = nl + 1;
 	}
@@ -179,9 +325,17 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 	} else if (db_sql(o, conn, "SET search_path = ''", err) < 0) {
 		goto out;
 	}
-	for (size_t i = 0; !o->dry_run && i < split->deferred_tables.nr; i++)
-		if (set_aside(conn, split->deferred_tables.v[i], &drops, &later, &fks, err) < 0)
+	for (size_t i = 0; !o->dry_run && i < split->deferred_tables.nr; i++) {
+		const char *table = split->deferred_tables.v[i];
+		struct strbuf on = STRBUF_INIT;
+		/* Off from before the swap until the copies are in (triggers.h). */
+		int r = db_triggers_aside(conn, table, DB_TRIGGERS_REPLICA, &drops, &on, err);
+		if (!r && on.len)
+			add_step(&sql, "sql", table, on.buf);
+		strbuf_release(&on);
+		if (r < 0 || set_aside(conn, table, &drops, &later, &fks, err) < 0)
 			goto out;
+	}
 	/* Foreign keys need the unique indexes they point at rebuilt first. */
 	strbuf_addbuf(&sql, &later);
 	strbuf_addbuf(&sql, &fks);
@@ -213,7 +367,7 @@ out:
 /* --- running the steps ------------------------------------------------- */
 
 struct step {
-	char *n, *kind, *subject, *sql;
+	char *n, *kind, *subject, *sql, *table, *aside;
 };
 
 static double seconds(void)
@@ -232,7 +386,9 @@ static int mark_done(PGconn *c, const char *n, struct strbuf *err)
 	strbuf_addf(&q, "UPDATE berth_restore.steps SET done = true WHERE n = %d", atoi(n));
 	r = PQexec(c, q.buf);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		strbuf_addf(err, "cannot record step %s: %s", n, PQresultErrorMessage(r));
+		strbuf_addf(err, "%scannot record step %s: %s", err->len ? "\n" : "", n,
+			    PQresultErrorMessage(r));
+		strbuf_rtrim(err);
 		rc = -1;
 	}
 	PQclear(r);
@@ -240,29 +396,9 @@ static int mark_done(PGconn *c, const char *n, struct strbuf *err)
 	return rc;
 }
 
-/* Empties a table whose earlier copy may have committed unrecorded. */
-static int empty_table(const struct db_restore_opts *o, PGconn *c,
-		       const char *table, struct strbuf *err)
-{
-	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT;
-	int rc;
-
-	strbuf_addf(&q, "SELECT EXISTS (SELECT 1 FROM ONLY %s)", table);
-	rc = db_value(c, q.buf, &v, err);
-	if (!rc && !strcmp(v.buf, "t")) {
-		log_info("    emptying %s before loading it again", table);
-		strbuf_reset(&q);
-		strbuf_addf(&q, "TRUNCATE ONLY %s", table);
-		rc = db_sql(o, c, q.buf, err);
-	}
-	strbuf_release(&q);
-	strbuf_release(&v);
-	return rc;
-}
-
 static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *dbname,
 		      struct step *steps, size_t n, const char *dump,
-		      const char *pg_restore, int resume, struct strbuf *err)
+		      const char *pg_restore, struct strbuf *err)
 {
 	struct child_process *cps = xcalloc(n ? n : 1, sizeof(*cps));
 	struct parallel_result *res = xcalloc(n ? n : 1, sizeof(*res));
@@ -272,10 +408,6 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 	for (size_t i = 0; i < n; i++) {
 		struct child_process init = CHILD_PROCESS_INIT;
 
-		if (resume && empty_table(o, c, steps[i].subject, err) < 0) {
-			rc = -1;
-			goto out;
-		}
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/deferred-%s.list", o->workdir, steps[i].n);
 		strbuf_reset(&list);
@@ -286,10 +418,11 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 			goto out;
 		}
 		cps[i] = init;
+		db_pg_child(&cps[i]);
 		/* One table per child: the parallelism is across children. */
 		db_pg_restore_argv(&cps[i].args, pg_restore, dbname, "--data-only", 1, 0,
 				   path.buf, dump);
-		strvec_push(&cps[i].env, DB_REPLICA_PGOPTIONS);
+		strvec_pushl(&cps[i].env, DB_LOAD_PGOPTIONS, "PGAPPNAME=" DB_LOAD_APPNAME, NULL);
 		strbuf_init(&res[i].out, 0);
 		if (db_child_env(o->conninfo, &cps[i].env, err) < 0) {
 			rc = -1;
@@ -322,141 +455,120 @@ out:
 	return rc;
 }
 
-/* --- progress: sampled from PostgreSQL's own progress views ------------ */
+/*
+ * Moves the dump's rows that collide with the app's on a unique index into
+ * berth_conflicts."schema.table" (made only when there is one) and says
+ * how many: the app's row wins.
+ */
+static int set_conflicts_aside(const struct db_restore_opts *o, PGconn *c,
+			       const struct step *st, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT, lit = STRBUF_INIT, aside = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&q, "SELECT count(*) FROM %s", st->aside);
+	if ((rc = db_value(c, q.buf, &v, err)) < 0 || !strcmp(v.buf, "0"))
+		goto out;
+	db_quote_qualified(&lit, st->table);
+	strbuf_addstr(&aside, "berth_conflicts.");
+	db_quote_ident(&aside, st->table);
+	strbuf_reset(&q);
+	strbuf_addf(&q, "CREATE SCHEMA IF NOT EXISTS berth_conflicts; "
+			"CREATE TABLE IF NOT EXISTS %s (LIKE %s)", aside.buf, lit.buf);
+	if ((rc = db_sql(o, c, q.buf, err)) < 0)
+		goto out;
+	strbuf_reset(&q);
+	strbuf_addf(&q, "WITH moved AS (DELETE FROM %s RETURNING d.*), "
+			"kept AS (INSERT INTO %s SELECT * FROM moved RETURNING 1) "
+			"SELECT count(*) FROM kept", st->aside, aside.buf);
+	if ((rc = db_value(c, q.buf, &v, err)) == 0)
+		log_warn("%s row(s) of the dump for %s have a key the app's rows already took (index %s): "
+			 "the app's rows are kept, the dump's are set aside in %s",
+			 v.buf, st->table, st->subject, aside.buf);
+out:
+	strbuf_release(&q);
+	strbuf_release(&v);
+	strbuf_release(&lit);
+	strbuf_release(&aside);
+	return rc;
+}
+
+/* CREATE INDEX; *duplicate says whether it failed on a duplicate key. */
+static int build_index(PGconn *c, const char *sql, int *duplicate, struct strbuf *err)
+{
+	PGresult *r;
+	const char *state;
+	int rc = 0;
+
+	log_verbose("sql: %s", sql);
+	r = PQexec(c, sql);
+	*duplicate = 0;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		*duplicate = state && !strcmp(state, "23505");
+		strbuf_addf(err, "%s", PQresultErrorMessage(r));
+		strbuf_rtrim(err);
+		strbuf_addf(err, " (in: %.200s)", sql);
+		rc = -1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* While the index builds the app may take another key: set aside again. */
+#define UNIQUE_TRIES 3
+
+static int run_index_step(const struct db_restore_opts *o, PGconn *c,
+			  const struct step *st, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, e = STRBUF_INIT;
+	int rc = -1, duplicate = 1;
+
+	strbuf_addf(&q, "DROP INDEX CONCURRENTLY IF EXISTS %s", st->subject);
+	for (int i = 0; rc && duplicate && i < UNIQUE_TRIES; i++) {
+		strbuf_reset(&e);
+		/* A concurrent build cut short leaves an invalid index behind. */
+		if (db_sql(o, c, q.buf, &e) < 0 ||
+		    (*st->aside && set_conflicts_aside(o, c, st, &e) < 0))
+			break;
+		rc = build_index(c, st->sql, &duplicate, &e);
+		duplicate = duplicate && *st->aside;
+	}
+	if (rc)
+		strbuf_addbuf(err, &e);
+	strbuf_release(&q);
+	strbuf_release(&e);
+	return rc;
+}
 
 /*
- * While the deferred steps run, a second connection reads
- * pg_stat_progress_copy (rows and bytes each loading pg_restore has sent)
- * and pg_stat_progress_create_index (the phase and blocks of an index
- * build) every BERTH_DB_PROGRESS seconds (default 10; 0 turns it off).
- * Both are views over shared memory, so a sample costs next to nothing.
+ * A plain SQL step commits with its done mark, so that resume never runs
+ * one twice (ADD CONSTRAINT would fail the second time): the session of a
+ * killed berth-db finishes the statement it was running and commits it.
+ * Index builds (CONCURRENTLY) and VACUUM cannot run in a transaction; they
+ * are marked after, and are redone harmlessly.
  */
-struct progress {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	const struct db_restore_opts *o;
-	const char *dbname;
-	double interval;
-	int stop, started, broken;
-};
-
-static void progress_sample(struct progress *p, PGconn *c)
-{
-	struct strbuf line = STRBUF_INIT;
-	PGresult *r;
-
-	r = PQexec(c, "SELECT relid::regclass::text, tuples_processed, bytes_processed "
-		      "FROM pg_stat_progress_copy WHERE datname = current_database() ORDER BY 1");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		log_verbose("progress: %s", PQresultErrorMessage(r));
-		p->broken = 1;
-	}
-	for (int i = 0; !p->broken && i < PQntuples(r); i++)
-		strbuf_addf(&line, "%s%s %lld rows (%.1f MB)", line.len ? ", " : "",
-			    PQgetvalue(r, i, 0), atoll(PQgetvalue(r, i, 1)),
-			    (double)atoll(PQgetvalue(r, i, 2)) / 1e6);
-	PQclear(r);
-	if (line.len)
-		log_info("    loading: %s", line.buf);
-	strbuf_reset(&line);
-	r = PQexec(c, "SELECT relid::regclass::text, phase, blocks_done, blocks_total, "
-		      "tuples_done, tuples_total FROM pg_stat_progress_create_index "
-		      "WHERE datname = current_database() ORDER BY 1");
-	for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
-		long long bd = atoll(PQgetvalue(r, i, 2)), bt = atoll(PQgetvalue(r, i, 3));
-		long long td = atoll(PQgetvalue(r, i, 4)), tt = atoll(PQgetvalue(r, i, 5));
-		strbuf_addf(&line, "%sindex on %s: %s", line.len ? ", " : "",
-			    PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-		if (bt > 0)
-			strbuf_addf(&line, " %lld%% of %lld blocks", bd * 100 / bt, bt);
-		else if (tt > 0)
-			strbuf_addf(&line, " %lld of %lld rows", td, tt);
-	}
-	PQclear(r);
-	if (line.len)
-		log_info("    building: %s", line.buf);
-	strbuf_release(&line);
-}
-
-static void *progress_thread(void *v)
-{
-	struct progress *p = v;
-	struct strbuf err = STRBUF_INIT;
-	PGconn *c = db_connect(p->o, p->dbname, &err);
-
-	if (!c)
-		log_verbose("progress: %s", err.buf);
-	else
-		PQclear(PQexec(c, "SET search_path = ''")); /* names come out schema-qualified */
-	pthread_mutex_lock(&p->mu);
-	while (c && !p->stop && !p->broken) {
-		struct timespec until;
-		double whole;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)(modf(p->interval, &whole) * 1e9);
-		until.tv_sec += (time_t)whole + until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
-			;
-		if (p->stop)
-			break;
-		pthread_mutex_unlock(&p->mu);
-		progress_sample(p, c);
-		pthread_mutex_lock(&p->mu);
-	}
-	pthread_mutex_unlock(&p->mu);
-	PQfinish(c);
-	strbuf_release(&err);
-	return NULL;
-}
-
-static void progress_start(struct progress *p, const struct db_restore_opts *o,
-			   const char *dbname)
-{
-	const char *env = getenv("BERTH_DB_PROGRESS");
-
-	memset(p, 0, sizeof(*p));
-	p->o = o;
-	p->dbname = dbname;
-	p->interval = env && *env ? atof(env) : 10.0;
-	if (p->interval <= 0 || o->dry_run)
-		return;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	p->started = !pthread_create(&p->thread, NULL, progress_thread, p);
-}
-
-static void progress_stop(struct progress *p)
-{
-	if (!p->started)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = 1;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
-}
-
 static int run_sql_step(const struct db_restore_opts *o, PGconn *c,
 			const struct step *st, struct strbuf *err)
 {
-	struct strbuf q = STRBUF_INIT;
-	int rc = 0;
+	struct strbuf q = STRBUF_INIT, e = STRBUF_INIT;
+	int rc;
 
-	/* A concurrent build cut short leaves an invalid index behind. */
-	if (!strcmp(st->kind, "index")) {
-		strbuf_addf(&q, "DROP INDEX CONCURRENTLY IF EXISTS %s", st->subject);
-		rc = db_sql(o, c, q.buf, err);
+	if (!strcmp(st->kind, "sql")) {
+		strbuf_addf(&q, "BEGIN;\n%s;\nUPDATE berth_restore.steps SET done = true WHERE n = %d;\nCOMMIT",
+			    st->sql, atoi(st->n));
+		if ((rc = db_sql(o, c, q.buf, err)) < 0)
+			db_sql(o, c, "ROLLBACK", &e);
+		strbuf_release(&q);
+		strbuf_release(&e);
+		return rc;
 	}
-	if (!rc)
+	if (!strcmp(st->kind, "index") || !strcmp(st->kind, "unique"))
+		rc = run_index_step(o, c, st, err);
+	else
 		rc = db_sql(o, c, st->sql, err);
 	if (!rc)
 		rc = mark_done(c, st->n, err);
-	strbuf_release(&q);
 	return rc;
 }
 
@@ -467,6 +579,8 @@ static void free_steps(struct step *steps, size_t n)
 		free(steps[i].kind);
 		free(steps[i].subject);
 		free(steps[i].sql);
+		free(steps[i].table);
+		free(steps[i].aside);
 	}
 	free(steps);
 }
@@ -479,7 +593,7 @@ static int load_state(PGconn *c, struct strbuf *dump, struct strbuf *pg_restore,
 	if (db_value(c, "SELECT value FROM berth_restore.state WHERE key = 'dump'", dump, err) < 0 ||
 	    db_value(c, "SELECT value FROM berth_restore.state WHERE key = 'pg_restore'", pg_restore, err) < 0)
 		return -1;
-	if (!(r = query(c, "SELECT n, kind, subject, sql FROM berth_restore.steps WHERE NOT done ORDER BY n", err)))
+	if (!(r = query(c, "SELECT n, kind, subject, sql, tbl, aside FROM berth_restore.steps WHERE NOT done ORDER BY n", err)))
 		return -1;
 	*nr = (size_t)PQntuples(r);
 	*steps = xcalloc(*nr ? *nr : 1, sizeof(**steps));
@@ -488,9 +602,53 @@ static int load_state(PGconn *c, struct strbuf *dump, struct strbuf *pg_restore,
 		(*steps)[i].kind = xstrdup(PQgetvalue(r, (int)i, 1));
 		(*steps)[i].subject = xstrdup(PQgetvalue(r, (int)i, 2));
 		(*steps)[i].sql = xstrdup(PQgetvalue(r, (int)i, 3));
+		(*steps)[i].table = xstrdup(PQgetvalue(r, (int)i, 4));
+		(*steps)[i].aside = xstrdup(PQgetvalue(r, (int)i, 5));
 	}
 	PQclear(r);
 	return 0;
+}
+
+/*
+ * One deferred run at a time per database: a session advisory lock, gone
+ * with the connection however berth-db ends. When berth-db was killed, its
+ * session keeps the lock until the statement it was running (an index
+ * build, say) ends and it finds its client gone, so a run that finds the
+ * lock taken waits for it, saying for whom. Holding it, any loading
+ * session still there belongs to a berth-db that died; it is terminated
+ * and waited for, so that its copy has either committed (and marked its
+ * step done) or rolled back before the steps are read.
+ */
+#define DB_DEFERRED_LOCK "2052344948" /* "zap" */
+
+static int take_over(PGconn *c, const char *dbname, struct strbuf *err)
+{
+	struct strbuf v = STRBUF_INIT;
+	int rc = -1;
+
+	if (db_value(c, "SELECT pg_try_advisory_lock(" DB_DEFERRED_LOCK ")", &v, err) < 0)
+		goto out;
+	if (strcmp(v.buf, "t")) {
+		if (db_value(c, "SELECT string_agg(l.pid || ' (' || a.state || ': ' || left(a.query, 60) || ')', ', ') "
+				"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+				"AND l.granted AND l.objid = " DB_DEFERRED_LOCK " AND l.database = "
+				"(SELECT oid FROM pg_database WHERE datname = current_database())", &v, err) < 0)
+			goto out;
+		log_info("    waiting for the session running the deferred load of '%s' to end: pid %s",
+			 dbname, v.len ? v.buf : "(gone)");
+		if (db_value(c, "SELECT pg_advisory_lock(" DB_DEFERRED_LOCK ")", &v, err) < 0)
+			goto out;
+	}
+	if (db_value(c, "SELECT count(pg_terminate_backend(pid, 30000)) FROM pg_stat_activity "
+			"WHERE datname = current_database() AND pid <> pg_backend_pid() "
+			"AND application_name = '" DB_LOAD_APPNAME "'", &v, err) < 0)
+		goto out;
+	if (strcmp(v.buf, "0"))
+		log_info("    stopped %s loading session(s) left by an earlier run", v.buf);
+	rc = 0;
+out:
+	strbuf_release(&v);
+	return rc;
 }
 
 int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
@@ -499,7 +657,7 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	struct strbuf dump = STRBUF_INIT, pg_restore = STRBUF_INIT;
 	struct step *steps = NULL;
 	size_t nr = 0, copies = 0;
-	struct progress prog;
+	struct db_progress prog;
 	PGconn *c;
 	int rc = -1;
 	double t;
@@ -512,6 +670,27 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	if (!(c = db_connect(o, dbname, err)))
 		return -1;
 	if (db_sql(o, c, "SET search_path = ''; SET maintenance_work_mem = '512MB'", err) < 0 ||
+	    db_value(c, "SELECT to_regclass('berth_restore.steps') IS NOT NULL", &dump, err) < 0)
+		goto out;
+	if (strcmp(dump.buf, "t")) {
+		if (!resume)
+			strbuf_addf(err, "'%s' has no deferred steps", dbname);
+		rc = resume ? 1 : -1;
+		goto out;
+	}
+	/*
+	 * Steps an older berth wrote have copies that do not mark themselves
+	 * done: redoing one without emptying the table could load it twice.
+	 */
+	if (db_value(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'berth_restore.steps'::regclass "
+			"AND attname = 'xid'", &dump, err) < 0)
+		goto out;
+	if (strcmp(dump.buf, "1")) {
+		strbuf_addf(err, "the deferred load in '%s' was started by an older berth: finish it with that version",
+			    dbname);
+		goto out;
+	}
+	if (take_over(c, dbname, err) < 0 ||
 	    load_state(c, &dump, &pg_restore, &steps, &nr, err) < 0)
 		goto out;
 	if (access(dump.buf, R_OK)) {
@@ -520,9 +699,9 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	}
 	while (copies < nr && !strcmp(steps[copies].kind, "copy"))
 		copies++;
-	progress_start(&prog, o, dbname);
+	db_progress_start(&prog, o, dbname);
 	t = seconds();
-	if (copies && run_copies(o, c, dbname, steps, copies, dump.buf, pg_restore.buf, resume, err) < 0)
+	if (copies && run_copies(o, c, dbname, steps, copies, dump.buf, pg_restore.buf, err) < 0)
 		goto out;
 	if (copies)
 		log_info("    loaded %zu table(s) in %.1fs", copies, seconds() - t);
@@ -538,7 +717,7 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	}
 	rc = db_sql(o, c, "DROP SCHEMA berth_restore CASCADE", err);
 out:
-	progress_stop(&prog);
+	db_progress_stop(&prog);
 	PQfinish(c);
 	free_steps(steps, nr);
 	strbuf_release(&dump);

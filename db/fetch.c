@@ -52,6 +52,7 @@ static int decompress(const struct db_restore_opts *o, const char *src,
 	struct strbuf out = STRBUF_INIT;
 	int rc;
 
+	db_pg_child(&cp);
 	strvec_pushl(&cp.args, "zstd", "-q", "-d", "-f", NULL);
 	if (c == DB_GZIP)
 		strvec_push(&cp.args, "--format=gzip");

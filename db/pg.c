@@ -113,6 +113,11 @@ static void add_tail(struct strbuf *err, const struct strbuf *text)
 	strbuf_rtrim(err);
 }
 
+void db_pg_child(struct child_process *cp)
+{
+	cp->die_with_parent = 1;
+}
+
 int db_run(const struct db_restore_opts *o, struct child_process *cp,
 	   struct strbuf *out, struct strbuf *err)
 {

@@ -39,8 +39,23 @@ int db_child_env(const char *conninfo, struct strvec *env, struct strbuf *err);
 int db_run(const struct db_restore_opts *o, struct child_process *cp,
 	   struct strbuf *out, struct strbuf *err);
 
+/*
+ * Marks cp as one of the restore's own children (pg_restore, zstd): it is
+ * killed when berth-db dies, even by SIGKILL (run-command.h,
+ * die_with_parent), so no pg_restore keeps loading a database nobody
+ * watches any more. The app restart is not one: it must not stop halfway.
+ */
+void db_pg_child(struct child_process *cp);
+
 /* The option that keeps a loading session's triggers and FK checks off. */
 #define DB_REPLICA_PGOPTIONS "PGOPTIONS=-c session_replication_role=replica"
+/*
+ * A deferred copy's session: the same, plus berth.loading=on, which lets
+ * the copy mark its own step done (db/deferred.c), and an application
+ * name by which a later run finds a session an earlier one left.
+ */
+#define DB_LOAD_PGOPTIONS DB_REPLICA_PGOPTIONS " -c berth.loading=on"
+#define DB_LOAD_APPNAME "berth-db-load"
 
 /*
  * pg_restore's argv (pure): PG_RESTORE -d DBNAME [SECTION] --exit-on-error

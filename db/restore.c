@@ -5,10 +5,13 @@
 #include "pg.h"
 #include "swap.h"
 #include "toc.h"
+#include "triggers.h"
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +25,7 @@ struct run {
 	struct strvec deferred, analytics;
 	double t0, phase_t0, core_live;
 	long long fast_rows;
+	int pg_restore_major;
 };
 
 void db_restore_opts_init(struct db_restore_opts *o)
@@ -64,37 +68,96 @@ static void phase_done(struct run *r, const char *what)
 
 /* --- step 2: lists --------------------------------------------------- */
 
-static int pick_pg_restore(struct run *r, struct strbuf *err)
+/* The major version a pg_restore binary reports (--version), or -1. */
+static int pg_restore_major(const char *path)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
 	struct strbuf out = STRBUF_INIT;
-	int major = toc_major(r->toc.dumped_by), have;
 	const char *v;
+	int major = -1;
+
+	if (access(path, X_OK))
+		return -1;
+	db_pg_child(&cp);
+	strvec_pushl(&cp.args, path, "--version", NULL);
+	if (!capture_command(&cp, &out, NULL) && (v = strstr(out.buf, ") ")))
+		major = toc_major(v + 2);
+	child_process_clear(&cp);
+	strbuf_release(&out);
+	return major;
+}
+
+#define PG_LIB "/usr/lib/postgresql"
+
+/*
+ * Of the installed PG_LIB/N/bin/pg_restore, the one with the smallest
+ * N >= want (the closest that reads the dump) into path; else *newest
+ * gets the highest N there is (-1: none). Returns N or -1.
+ */
+static int installed_pg_restore(int want, struct strbuf *path, int *newest)
+{
+	DIR *d = opendir(PG_LIB);
+	struct dirent *e;
+	struct strbuf p = STRBUF_INIT;
+	int best = -1;
+
+	*newest = -1;
+	while (d && (e = readdir(d))) {
+		int n = atoi(e->d_name);
+		strbuf_reset(&p);
+		strbuf_addf(&p, PG_LIB "/%s/bin/pg_restore", e->d_name);
+		if (n <= 0 || access(p.buf, X_OK))
+			continue;
+		if (n > *newest)
+			*newest = n;
+		if (n >= want && (best < 0 || n < best)) {
+			best = n;
+			strbuf_reset(path);
+			strbuf_addbuf(path, &p);
+		}
+	}
+	if (d)
+		closedir(d);
+	strbuf_release(&p);
+	return best;
+}
+
+/*
+ * pg_restore reads the archives of its own and every older pg_dump, so
+ * the dump's major is the least one that will do: --pg-bin's if given,
+ * else the closest installed. One older than the dump is refused.
+ */
+static int pick_pg_restore(struct run *r, struct strbuf *err)
+{
+	int major = toc_major(r->toc.dumped_by), newest = -1, have;
+	const char *by = r->toc.dumped_by ? r->toc.dumped_by : "(unknown)";
 
 	strbuf_reset(&r->pg_restore);
 	if (r->o->pg_bin)
 		strbuf_addf(&r->pg_restore, "%s/pg_restore", r->o->pg_bin);
-	else
-		strbuf_addf(&r->pg_restore, "/usr/lib/postgresql/%d/bin/pg_restore", major);
-	if (access(r->pg_restore.buf, X_OK)) {
-		strbuf_addf(err, "the dump was made by pg_dump %s; no matching pg_restore at '%s' "
-				 "(install postgresql-client-%d, or give --pg-bin)",
-			    r->toc.dumped_by ? r->toc.dumped_by : "(unknown)", r->pg_restore.buf, major);
+	else if (installed_pg_restore(major, &r->pg_restore, &newest) < 0) {
+		if (newest < 0)
+			strbuf_addf(err, "the dump was made by pg_dump %s; no pg_restore in " PG_LIB "/*/bin "
+					 "(install postgresql-client-%d, or give --pg-bin)", by, major);
+		else
+			strbuf_addf(err, "the dump was made by pg_dump %s; no pg_restore here reads it: the newest is %d "
+					 "(a pg_restore %d or newer is needed: install postgresql-client-%d, or give --pg-bin)",
+				    by, newest, major, major);
 		return -1;
 	}
-	strvec_pushl(&cp.args, r->pg_restore.buf, "--version", NULL);
-	capture_command(&cp, &out, NULL);
-	child_process_clear(&cp);
-	v = strstr(out.buf, ") ");
-	have = toc_major(v ? v + 2 : "");
-	if (have != major) {
-		strbuf_addf(err, "version mismatch: the dump was made by pg_dump %s, but '%s' is %d "
-				 "(use a pg_restore %d, e.g. --pg-bin /usr/lib/postgresql/%d/bin)",
-			    r->toc.dumped_by, r->pg_restore.buf, have, major, major);
-		strbuf_release(&out);
+	have = pg_restore_major(r->pg_restore.buf);
+	if (have < 0) {
+		strbuf_addf(err, "no pg_restore at '%s' (install postgresql-client-%d, or give --pg-bin)",
+			    r->pg_restore.buf, major);
 		return -1;
 	}
-	strbuf_release(&out);
+	if (have < major) {
+		strbuf_addf(err, "version mismatch: the dump was made by pg_dump %s, but '%s' is %d, which "
+				 "cannot read it (use a pg_restore %d or newer, e.g. --pg-bin " PG_LIB "/%d/bin)",
+			    by, r->pg_restore.buf, have, major, major);
+		return -1;
+	}
+	r->pg_restore_major = have;
 	return 0;
 }
 
@@ -104,6 +167,7 @@ static int read_toc(struct run *r, struct strbuf *err)
 	struct strbuf out = STRBUF_INIT, child_err = STRBUF_INIT;
 	int rc;
 
+	db_pg_child(&cp);
 	/* Any pg_restore reads the header; the right one is picked after. */
 	if (r->o->pg_bin)
 		strvec_pushf(&cp.args, "%s/pg_restore", r->o->pg_bin);
@@ -166,6 +230,7 @@ static int build_lists(struct run *r, struct strbuf *err)
 	struct strbuf schema = STRBUF_INIT, e = STRBUF_INIT;
 	int rc = -1;
 
+	db_pg_child(&cp);
 	if (read_toc(r, err) < 0 || pick_pg_restore(r, err) < 0 || check_tables(r, err) < 0)
 		goto out;
 	/* Partitions: read from the dump's own ATTACH PARTITION statements. */
@@ -228,6 +293,7 @@ static int restore_schema(struct run *r, struct strbuf *err)
 	struct strbuf sql = STRBUF_INIT;
 	int rc;
 
+	db_pg_child(&cp);
 	if (db_drop(r->o, r->o->restore_db, err) < 0)
 		return -1;
 	strbuf_addstr(&sql, "CREATE DATABASE ");
@@ -247,11 +313,13 @@ static int restore_schema(struct run *r, struct strbuf *err)
 	return rc ? -1 : 0;
 }
 
-static int restore_fast_data(struct run *r, struct strbuf *err)
+static int restore_fast_data(struct run *r, PGconn *c, struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf off = STRBUF_INIT, on = STRBUF_INIT;
 	int rc;
 
+	db_pg_child(&cp);
 	pg_restore_args(r, &cp.args, "--data-only");
 	/*
 	 * Only this session skips triggers and FK checks: rows of a table with
@@ -259,8 +327,20 @@ static int restore_fast_data(struct run *r, struct strbuf *err)
 	 * data that already holds their effects.
 	 */
 	strvec_push(&cp.env, DB_REPLICA_PGOPTIONS);
+	/* Those a replica session does fire are off meanwhile (db/triggers.h). */
+	if (!r->o->dry_run &&
+	    (db_triggers_aside(c, NULL, DB_TRIGGERS_REPLICA | DB_TRIGGERS_ALWAYS, &off, &on, err) < 0 ||
+	     (off.len && db_sql(r->o, c, off.buf, err) < 0))) {
+		rc = -1;
+		goto out;
+	}
 	rc = db_run(r->o, &cp, NULL, err);
+	if (!rc && on.len && db_sql(r->o, c, on.buf, err) < 0)
+		rc = -1;
+out:
 	child_process_clear(&cp);
+	strbuf_release(&off);
+	strbuf_release(&on);
 	return rc ? -1 : 0;
 }
 
@@ -275,6 +355,7 @@ static int verify_counts(struct run *r, PGconn *c, struct strbuf *err)
 	FILE *f;
 	int rc = -1;
 
+	db_pg_child(&cp);
 	strbuf_addf(&path, "%s/fast-data.sql", r->o->workdir);
 	strvec_pushl(&cp.args, r->pg_restore.buf, "--data-only", "-L", r->fast_list.buf,
 		     "-f", path.buf, r->dump.buf, NULL);
@@ -373,6 +454,7 @@ static void check_start(struct run *r, struct check *ck)
 
 	memset(ck, 0, sizeof(*ck));
 	ck->cp = init;
+	db_pg_child(&ck->cp);
 	strbuf_init(&ck->out, 0);
 	strbuf_init(&ck->err, 0);
 	if (r->o->dry_run || r->o->no_deferred || r->o->schema_only || !r->split.deferred.len)
@@ -390,8 +472,9 @@ static int check_finish(struct check *ck, struct strbuf *err)
 		pthread_join(ck->thread, NULL);
 		if (ck->status) {
 			strbuf_rtrim(&ck->err);
-			strbuf_addf(err, "the dump's deferred data cannot be read (truncated or corrupt?): %s",
-				    ck->err.buf);
+			/* err may hold the core phases' own error already. */
+			strbuf_addf(err, "%sthe dump's deferred data cannot be read (truncated or corrupt?): %s",
+				    err->len ? "\n" : "", ck->err.buf);
 			rc = -1;
 		}
 	}
@@ -453,11 +536,12 @@ static void fail_hint(struct run *r, const char *stage, const struct strbuf *err
 	if (!strcmp(stage, "before-swap"))
 		log_warn("the restore stopped before the swap: database '%s' is untouched",
 			 r->o->database);
+	else if (!strcmp(stage, "deferred") && r->o->no_swap)
+		log_warn("the core data is in '%s' (not swapped in); the deferred load stopped and resumes with: berth db resume --database %s",
+			 r->o->restore_db, r->o->restore_db);
 	else if (!strcmp(stage, "deferred"))
-		log_warn("the core data is live in '%s'; the deferred load stopped and resumes with: berth db resume --database %s%s",
-			 r->o->no_swap ? r->o->restore_db : r->o->database,
-			 r->o->no_swap ? r->o->restore_db : r->o->database,
-			 r->o->no_swap ? "" : "");
+		log_warn("the core data is live in '%s'; the deferred load stopped and resumes with: berth db resume --database %s",
+			 r->o->database, r->o->database);
 }
 
 static int core_phases(struct run *r, struct strbuf *err)
@@ -475,7 +559,7 @@ static int core_phases(struct run *r, struct strbuf *err)
 		goto out;
 	if (!r->o->schema_only) {
 		phase(r, "fast data");
-		if (restore_fast_data(r, err) < 0 || verify_counts(r, c, err) < 0)
+		if (restore_fast_data(r, c, err) < 0 || verify_counts(r, c, err) < 0)
 			goto out;
 		{
 			char what[64];
@@ -564,8 +648,9 @@ int db_restore(struct db_restore_opts *o)
 	}
 	{
 		char what[128];
-		snprintf(what, sizeof(what), "%zu fast tables, %zu deferred, pg_dump %d",
-			 r.split.fast_tables.nr, r.split.deferred_tables.nr, toc_major(r.toc.dumped_by));
+		snprintf(what, sizeof(what), "%zu fast tables, %zu deferred, pg_dump %d, pg_restore %d",
+			 r.split.fast_tables.nr, r.split.deferred_tables.nr, toc_major(r.toc.dumped_by),
+			 r.pg_restore_major);
 		phase_done(&r, what);
 	}
 	if (o->dry_run)
@@ -598,7 +683,11 @@ int db_restore(struct db_restore_opts *o)
 		}
 		phase_done(&r, "");
 	}
-	log_info("==> core live after %.2fs, total %.2fs", r.core_live, seconds() - r.t0);
+	if (o->no_swap)
+		log_info("==> restored into '%s' (not swapped in) after %.2fs, total %.2fs",
+			 o->restore_db, r.core_live, seconds() - r.t0);
+	else
+		log_info("==> core live after %.2fs, total %.2fs", r.core_live, seconds() - r.t0);
 	rc = 0;
 out:
 	if (r.dump_temporary && !o->keep_dump && !o->dry_run)
@@ -631,10 +720,13 @@ int db_resume(struct db_restore_opts *o)
 
 	log_info("==> resuming the deferred load in '%s'", o->database);
 	rc = db_deferred_run(o, o->database, 1, &err);
-	if (rc)
+	if (rc < 0)
 		error("%s", err.buf);
+	else if (rc > 0)
+		log_info("    nothing to resume: '%s' has no unfinished deferred load", o->database);
 	else
 		log_info("==> deferred load finished in %.2fs", seconds() - t0);
+	rc = rc < 0 ? -1 : 0;
 	strbuf_release(&err);
 	return rc;
 }
@@ -664,13 +756,18 @@ int db_undo(struct db_restore_opts *o)
 int db_drop_old(struct db_restore_opts *o)
 {
 	struct strbuf err = STRBUF_INIT, a = STRBUF_INIT, b = STRBUF_INIT;
-	int rc;
+	int rc, exists;
 
 	default_names(o, &a, &b);
-	rc = db_drop(o, o->old_db, &err);
-	if (rc)
+	/* After an undo the previous database is live again: nothing to drop. */
+	exists = o->dry_run ? 1 : db_exists(o, o->old_db, &err);
+	if (exists == 0)
+		log_info("nothing to drop: no database '%s' (none kept, or undo made it live again)",
+			 o->old_db);
+	rc = exists > 0 ? db_drop(o, o->old_db, &err) : exists;
+	if (rc < 0)
 		error("%s", err.buf);
-	else
+	else if (exists > 0 && !o->dry_run)
 		log_info("dropped '%s'", o->old_db);
 	strbuf_release(&err);
 	strbuf_release(&a);

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <linux/close_range.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,6 +129,7 @@ static void child_signals(void)
 int run_command_spawn(struct child_process *cp, int in_fd, int out_fd, int err_fd)
 {
 	struct strvec envp = STRVEC_INIT;
+	pid_t parent = getpid();
 	int notify[2], null;
 	int child_errno = 0;
 	ssize_t n;
@@ -155,6 +157,13 @@ int run_command_spawn(struct child_process *cp, int in_fd, int out_fd, int err_f
 		child_signals();
 		if (cp->new_process_group)
 			setpgid(0, 0);
+		/*
+		 * If berth died between fork() and prctl(), the signal will
+		 * never come: the child has been reparented, so it goes now.
+		 */
+		if (cp->die_with_parent &&
+		    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+			_exit(128 + SIGKILL);
 		if (in_fd < 0 && !cp->inherit_stdin)
 			in_fd = null;
 		if (err_fd < 0 && cp->no_stderr)

@@ -41,10 +41,17 @@ struct child_process {
 	unsigned no_stderr : 1; /* send stderr to /dev/null */
 	unsigned silent_exec_failure : 1;
 	unsigned new_process_group : 1; /* setpgid(0, 0): signals to berth's group skip it */
+	/*
+	 * PR_SET_PDEATHSIG(SIGKILL): the child is killed when berth dies, even
+	 * by SIGKILL. Linux sends it when the *thread* that forked exits, so
+	 * only set it where that thread also waits for the child (all of
+	 * run-command's own ways do).
+	 */
+	unsigned die_with_parent : 1;
 	pid_t pid;
 };
 
-#define CHILD_PROCESS_INIT { STRVEC_INIT, STRVEC_INIT, NULL, NULL, 0, 0, 0, 0, 0, 0 }
+#define CHILD_PROCESS_INIT { STRVEC_INIT, STRVEC_INIT, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 }
 
 void child_process_clear(struct child_process *cp);
 

@@ -385,6 +385,7 @@ static int simple_next(struct child_process *cp, void *data, void **task_cb)
 	cp->stdin_data = src->stdin_data;
 	cp->stdin_len = src->stdin_len;
 	cp->silent_exec_failure = src->silent_exec_failure;
+	cp->die_with_parent = src->die_with_parent;
 	*task_cb = &s->results[s->next++];
 	return 1;
 }

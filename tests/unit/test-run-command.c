@@ -4,6 +4,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -301,6 +304,58 @@ static void ctrl_c_stops_every_child(void)
 	release_jobs(j, 3);
 }
 
+/* Gone or a zombie nobody reaped yet: either way no longer running. */
+static int running(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state && state != 'Z' && state != 'X';
+}
+
+static void a_child_dies_with_its_parent(void)
+{
+	char path[] = "/tmp/berth-rc-XXXXXX";
+	struct strbuf pid = STRBUF_INIT;
+	int fd = mkstemp(path), waited = 0;
+	pid_t middle, child = 0;
+
+	close(fd);
+	/* A middle process starts the child and is then SIGKILLed, as berth-db might be. */
+	if (!(middle = fork())) {
+		struct child_process cp = CHILD_PROCESS_INIT;
+		strvec_pushl(&cp.args, "sh", "-c", "echo $$ >\"$0.tmp\" && mv \"$0.tmp\" \"$0\" && exec sleep 30", path, NULL);
+		unlink(path);
+		cp.die_with_parent = 1;
+		cp.new_process_group = 1; /* out of the way of a signal to our group */
+		_exit(run_command(&cp));
+	}
+	for (int i = 0; i < 200 && !child; i++) {
+		struct timespec ts = { 0, 10000000L };
+		strbuf_reset(&pid);
+		if (!strbuf_read_file(&pid, path) && pid.len)
+			child = atoi(pid.buf);
+		nanosleep(&ts, NULL);
+	}
+	CHECK(child > 0);
+	kill(middle, SIGKILL);
+	waitpid(middle, NULL, 0);
+	while (child > 0 && running(child) && waited++ < 200) {
+		struct timespec ts = { 0, 10000000L };
+		nanosleep(&ts, NULL);
+	}
+	CHECK(child > 0 && !running(child));
+	if (child > 0 && running(child))
+		kill(child, SIGKILL);
+	unlink(path);
+	strbuf_release(&pid);
+}
+
 static void simple_form_still_works(void)
 {
 	struct child_process cps[2] = { CHILD_PROCESS_INIT, CHILD_PROCESS_INIT };
@@ -333,6 +388,7 @@ int main(void)
 	RUN(parallel_times_out_a_child_and_its_group);
 	RUN(a_daemon_holding_the_pipes_does_not_hang_the_runner);
 	RUN(ctrl_c_stops_every_child);
+	RUN(a_child_dies_with_its_parent);
 	RUN(simple_form_still_works);
 	return unit_done();
 }
