@@ -113,6 +113,27 @@ raw() {
 	$PYTHON "$HELPERS/raw.py" "$HTTP_PORT" "$@"
 }
 
+# wait_grep PATTERN FILE: waits until FILE has a line matching PATTERN (up to
+# 5 s), instead of a fixed sleep that a busy machine outlasts.
+wait_grep() {
+	for _ in $(seq 1 100); do
+		grep -q -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "no /$1/ in $2 after 5 s"
+	return 1
+}
+
+# slow_started NAME: waits until a /slow request has reached backend NAME.
+slow_started() {
+	for _ in $(seq 1 100); do
+		test -f "$TRASH/$1.started" && return 0
+		sleep 0.05
+	done
+	echo "no /slow request reached backend $1"
+	return 1
+}
+
 # log_line PATTERN: the last access-log line matching PATTERN (grep), once
 # there is one (up to 3 s): the daemon writes its log every 100 ms, so a
 # pattern should name one request (its X-Request-ID, a unique path).

@@ -217,20 +217,20 @@ test_expect_success '16: a paused service stays paused across a redeploy' '
 '
 
 test_expect_success '10: in-flight requests finish during a swap; deploy waits' '
+	rm -f one.started &&
 	(get "/slow?ms=1500" >slow.out) &
-	sleep 0.3 &&
+	slow_started one &&
 	bp deploy app --target 127.0.0.1:$PORT_two --drain-timeout 5s &&
 	test_grep "slow one" slow.out &&
 	get / >out && test_grep "\"backend\": \"two\"" out
 '
 
 test_expect_success '11: requests still running at the drain timeout get 504' '
-	rm -f two.cancelled &&
+	rm -f two.cancelled two.started &&
 	(status "/slow?ms=5000" >drain.status) &
-	sleep 0.3 &&
+	slow_started two &&
 	bp deploy app --target 127.0.0.1:$PORT_one --drain-timeout 500ms &&
-	sleep 0.5 && wait_for=0 &&
-	for i in $(seq 1 30); do test -s drain.status && break; sleep 0.1; done &&
+	for i in $(seq 1 50); do test -s drain.status && break; sleep 0.1; done &&
 	test "$(cat drain.status)" = 504 &&
 	for i in $(seq 1 30); do test -f two.cancelled && break; sleep 0.1; done &&
 	test -f two.cancelled

@@ -10,13 +10,6 @@ backend_start two
 backend_start slowup --health-delay 2
 bp deploy app --target 127.0.0.1:$PORT_one >/dev/null
 
-# slow_started NAME: waits until a /slow request has reached backend NAME
-# (a fixed sleep was too short for a busy machine).
-slow_started() {
-	for i in $(seq 1 100); do test -f $1.started && return 0; sleep 0.05; done
-	echo "no /slow request reached backend $1"
-	return 1
-}
 
 # ws_session SECONDS: opens a WebSocket-style upgrade and pings every 0.2s;
 # prints how many echoes came back before the connection ended.
