@@ -12,63 +12,7 @@
 # erb-ruby/, where t1001 holds berth to it.
 . "$TOP/tests/lib/test-lib.sh"
 
-cases=$TOP/tests/conformance/erb-todo
-compare=$TOP/tests/conformance/compare.py
+. "$TOP/tests/lib/erb-cases.sh"
 
-mkdir -p stubs
-for cmd in op aws sops gh bw lpass doppler gcloud; do
-	printf '#!/bin/sh\necho stub-secret\n' >stubs/$cmd
-	chmod +x stubs/$cmd
-done
-stubs=$TRASH/stubs
-
-# run_berth CASE DEST: berth's stdout/stderr/rc in out/CASE.DEST.*
-run_berth() {
-	work=$TRASH/cases/$1
-	rm -rf "$work" && mkdir -p "$work" "$TRASH/out"
-	(cd "$cases/$1" && tar cf - --exclude=expected --exclude=environment .) |
-		(cd "$work" && tar xf -)
-	set -- "$1" "$2" --version=expected
-	[ "$2" = base ] || set -- "$@" -d "$2"
-	vars=
-	[ -f "$cases/$1/environment" ] && vars=$(grep = "$cases/$1/environment")
-	o=$TRASH/out/$1.$2
-	(
-		cd "$work" &&
-		shift 2 &&
-		IFS='
-'
-		# shellcheck disable=SC2086 # one NAME=value word per line
-		exec env -i HOME="$HOME" USER=root PATH="$stubs:/usr/bin:/bin" \
-			KAMAL_REGISTRY_PASSWORD=x RAILS_MASTER_KEY=x $vars \
-			"$BUILD_DIR/berth" config "$@"
-	) >"$o.out" 2>"$o.err"
-	echo $? >"$o.rc"
-}
-
-for expected in "$cases"/*/expected/*.rc; do
-	dest=$(basename "$expected" .rc)
-	dir=$(dirname "$expected")
-	case=$(basename "$(dirname "$dir")")
-	rc=$(cat "$expected")
-	run_berth "$case" "$dest"
-	o=$TRASH/out/$case.$dest
-	if [ "$rc" = 0 ]; then
-		desc="$case ($dest): accepted, same values as Kamal"
-	else
-		desc="$case ($dest): rejected like Kamal: $(cat "$dir/$dest.berth")"
-	fi
-	test_expect_failure "$desc" '
-		got=$(cat "$o.rc") &&
-		! grep -E "Sanitizer|runtime error" "$o.err" &&
-		if [ "$rc" = 0 ]; then
-			[ "$got" = 0 ] || { cat "$o.err"; false; } &&
-			python3 "$compare" "$dir/$dest.out" "$o.out"
-		else
-			[ "$got" != 0 ] || { echo "berth accepted it:"; cat "$o.out"; false; } &&
-			head -n 1 "$o.err" >first &&
-			grep -F -f "$dir/$dest.berth" first || { cat "$o.err"; false; }
-		fi
-	'
-done
+erb_cases "$TOP/tests/conformance/erb-todo" test_expect_failure
 echo "# trash: $TRASH"; test_done
