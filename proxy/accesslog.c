@@ -294,38 +294,28 @@ void access_log_drain(void)
 	}
 }
 
+/* One Prometheus counter: its TYPE line and its value. */
+static void add_counter(struct strbuf *out, const char *name, uint64_t v)
+{
+	strbuf_addf(out, "# TYPE %s counter\n%s %llu\n", name, name, (unsigned long long)v);
+}
+
 void metrics_render(struct strbuf *out)
 {
-	strbuf_addstr(out, "# TYPE berth_proxy_requests_total counter\n");
-	strbuf_addf(out, "berth_proxy_requests_total %llu\n",
-		    (unsigned long long)stats.requests);
+	add_counter(out, "berth_proxy_requests_total", stats.requests);
 	strbuf_addstr(out, "# TYPE berth_proxy_responses_total counter\n");
 	for (int i = 1; i < 6; i++)
 		strbuf_addf(out, "berth_proxy_responses_total{code=\"%dxx\"} %llu\n",
 			    i, (unsigned long long)stats.responses[i]);
 	strbuf_addf(out, "# TYPE berth_proxy_connections gauge\nberth_proxy_connections %d\n",
 		    relay_count_conns());
-	strbuf_addf(out, "# TYPE berth_proxy_connections_accepted_total counter\n"
-		    "berth_proxy_connections_accepted_total %llu\n",
-		    (unsigned long long)stats.conns_accepted);
-	strbuf_addf(out, "# TYPE berth_proxy_connections_refused_total counter\n"
-		    "berth_proxy_connections_refused_total %llu\n",
-		    (unsigned long long)stats.conns_refused);
-	strbuf_addf(out, "# TYPE berth_proxy_access_log_dropped_total counter\n"
-		    "berth_proxy_access_log_dropped_total %llu\n",
-		    (unsigned long long)stats.log_dropped);
-	strbuf_addf(out, "# TYPE berth_proxy_target_retries_total counter\n"
-		    "berth_proxy_target_retries_total %llu\n"
-		    "# TYPE berth_proxy_targets_ejected_total counter\n"
-		    "berth_proxy_targets_ejected_total %llu\n",
-		    (unsigned long long)stats.retries,
-		    (unsigned long long)stats.targets_ejected);
-	strbuf_addf(out, "# TYPE berth_proxy_bytes_received_total counter\n"
-		    "berth_proxy_bytes_received_total %llu\n"
-		    "# TYPE berth_proxy_bytes_sent_total counter\n"
-		    "berth_proxy_bytes_sent_total %llu\n",
-		    (unsigned long long)stats.bytes_in,
-		    (unsigned long long)stats.bytes_out);
+	add_counter(out, "berth_proxy_connections_accepted_total", stats.conns_accepted);
+	add_counter(out, "berth_proxy_connections_refused_total", stats.conns_refused);
+	add_counter(out, "berth_proxy_access_log_dropped_total", stats.log_dropped);
+	add_counter(out, "berth_proxy_target_retries_total", stats.retries);
+	add_counter(out, "berth_proxy_targets_ejected_total", stats.targets_ejected);
+	add_counter(out, "berth_proxy_bytes_received_total", stats.bytes_in);
+	add_counter(out, "berth_proxy_bytes_sent_total", stats.bytes_out);
 	for (struct service *s = services; s; s = s->next)
 		strbuf_addf(out, "berth_proxy_service_up{service=\"%s\"} %d\n",
 			    s->name, s->state == SVC_RUNNING);
