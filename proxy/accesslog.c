@@ -121,8 +121,7 @@ static void custom_headers(struct strbuf *sb, struct strvec *names,
  */
 static struct slice remote_addr(struct conn *c, struct http_head *h)
 {
-	size_t prefix_len;
-	struct service *s = route(h->host, h->path, &prefix_len);
+	struct service *s = c->svc; /* routed before the line begins */
 	struct slice v = s && s->client_ip_header ? hdr(h, s->client_ip_header) : hdr(NULL, "");
 	if (!v.n)
 		v = hdr(h, "x-forwarded-for");

@@ -138,6 +138,9 @@ void start_request(struct conn *c, struct http_head *h, int hl)
 	c->req_done = h->body == BODY_NONE;
 	if (!c->start_us)
 		c->start_us = now_ms();
+	/* Routed first: the log line's remote_addr depends on the service. */
+	struct service *s = c->ln->metrics ? NULL : route(h->host, h->path, &prefix_len);
+	c->svc = s;
 	access_log_begin(c, h);
 
 	if (c->ln->metrics) {
@@ -148,8 +151,6 @@ void start_request(struct conn *c, struct http_head *h, int hl)
 		strbuf_release(&m);
 		return;
 	}
-	struct service *s = route(h->host, h->path, &prefix_len);
-	c->svc = s;
 	c->no_metrics = s && excluded_from_metrics(s, h->path, prefix_len);
 	free(c->cookie_scope);
 	c->cookie_scope = NULL;
