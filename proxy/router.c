@@ -109,15 +109,14 @@ struct service *route(struct slice host, struct slice path, size_t *prefix_len)
 		host.n--;
 	for (struct service *s = services; s; s = s->next) {
 		int hr = service_host_rank(s, host);
-		if (hr > top)
-			top = hr;
-	}
-	if (!top)
-		return NULL;
-	for (struct service *s = services; s; s = s->next) {
 		long pl;
-		if (service_host_rank(s, host) != top)
+		if (!hr || hr < top)
 			continue;
+		if (hr > top) { /* a better rank: the lower one's matches no longer count */
+			top = hr;
+			best = NULL;
+			best_pl = -1;
+		}
 		pl = service_prefix(s, path);
 		if (pl > best_pl) {
 			best_pl = pl;
