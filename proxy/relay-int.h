@@ -200,7 +200,11 @@ void build_upstream_head(struct conn *c, struct http_head *h,
 void upstream_head_retarget(struct conn *c);
 /* Connection, Keep-Alive, TE, Trailer, Upgrade, Proxy-Connection. */
 int http_hop_by_hop(struct slice name);
-/* Whether h's Connection header lists name as one of its options. */
+/*
+ * Whether h's Connection header lists name as one of its options; with
+ * name.p NULL, whether it lists any besides close and the hop-by-hop ones
+ * (then, and only then, each header needs asking: one scan per head).
+ */
 int http_connection_names(const struct http_head *h, struct slice name);
 
 /* cookiescope.c: the request's scope ("prefix\nhost", malloc'd) and the

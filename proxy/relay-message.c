@@ -22,10 +22,11 @@ static void build_response_head(struct conn *c, struct http_head *h)
 	int upgrade = h->status == 101;
 	struct service *s = c->svc;
 	int affinity = s && s->nreaders && c->is_write && s->writer_affinity_ms;
+	int named = http_connection_names(h, (struct slice){ NULL, 0 });
 	for (size_t i = 0; i < h->nhdr; i++) {
 		struct slice n = h->hdr[i].name;
 		/* Hop-by-hop, or named in the target's Connection header (RFC 9110 7.6.1). */
-		if ((http_hop_by_hop(n) || http_connection_names(h, n)) &&
+		if ((http_hop_by_hop(n) || (named && http_connection_names(h, n))) &&
 		    !(upgrade && slice_caseeq(n, "upgrade")))
 			continue;
 		if (n.n == 17 && slice_caseeq(n, "x-writer-affinity")) {

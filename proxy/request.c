@@ -82,8 +82,9 @@ int http_connection_names(const struct http_head *h, struct slice n)
 			end = at;
 			while (end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
 				end--;
-			if (end > start &&
-			    slice_casecmp_eq((struct slice){ v.p + start, end - start }, n))
+			struct slice tok = { v.p + start, end - start };
+			if (end > start && (n.p ? slice_casecmp_eq(tok, n) :
+					    !http_hop_by_hop(tok) && !slice_caseeq(tok, "close")))
 				return 1;
 		}
 	}
@@ -239,11 +240,11 @@ static void add_forwarded(struct strbuf *sb, struct conn *c, struct http_head *h
  * names (RFC 9110 7.6.1), and the credentials meant for this proxy
  * (Proxy-Authorization), as Go's reverse proxy drops them.
  */
-static int not_forwarded(struct conn *c, struct http_head *h, struct slice n)
+static int not_forwarded(struct conn *c, struct http_head *h, struct slice n, int named)
 {
 	if (forwards_upgrade(c, h, n))
 		return 0;
-	if (http_hop_by_hop(n) || http_connection_names(h, n))
+	if (http_hop_by_hop(n) || (named && http_connection_names(h, n)))
 		return 1;
 	return n.n == 19 && slice_caseeq(n, "proxy-authorization");
 }
@@ -254,12 +255,13 @@ void build_upstream_head(struct conn *c, struct http_head *h,
 {
 	struct strbuf *sb = &c->uhead;
 	int have_id = 0, have_start = 0;
+	int named = http_connection_names(h, (struct slice){ NULL, 0 });
 	strbuf_reset(sb);
 	c->uhead_off = 0;
 	add_request_line(sb, c, h, prefix_len);
 	for (size_t i = 0; i < h->nhdr; i++) {
 		struct slice n = h->hdr[i].name;
-		if (not_forwarded(c, h, n))
+		if (not_forwarded(c, h, n, named))
 			continue;
 		if (buffered && n.n == 6 && slice_caseeq(n, "expect"))
 			continue;
