@@ -1,5 +1,6 @@
 /* deferred.c - set the large tables' indexes aside, then load and rebuild. */
 #include "deferred.h"
+#include "conflicts.h"
 #include "pg.h"
 #include "progress.h"
 #include "triggers.h"
@@ -152,11 +153,59 @@ static void add_details(struct strbuf *stmt, const char *details)
 }
 
 /*
- * One table: drop incoming FKs, its unique/primary constraints and plain
- * indexes (appended to drops), and the steps that rebuild them (to later).
+ * The step that deals with a foreign key's orphans (conflicts.h): kind
+ * "orphans", the constraint as subject, the UPDATE for SET NULL/DEFAULT
+ * (else "") as its sql.
  */
-static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
-		     struct strbuf *later, struct strbuf *fks, struct strbuf *err)
+static int add_orphans_step(PGconn *c, struct strbuf *steps, const char *con_oid,
+			    struct strbuf *err)
+{
+	struct db_orphans or;
+	int rc;
+
+	db_orphans_init(&or);
+	if ((rc = db_orphans_describe(c, con_oid, &or, err)) == 0)
+		add_step_for(steps, "orphans", or.con.buf, or.set.buf, or.table.buf, or.aside.buf);
+	db_orphans_release(&or);
+	return rc;
+}
+
+/*
+ * The table's own foreign keys into tables that are not deferred stay in
+ * place, but the copy's session does not check them: a dump row can point
+ * at a parent the app deleted before the row arrived. Once the copies are
+ * in, no new such row can appear (the key checks every other session), so
+ * a step then deals with them. Keys into deferred tables are the incoming
+ * keys of those, dropped and handled there. deferred: "'a'::regclass, ...".
+ */
+static int outgoing_keys(PGconn *c, const char *reg, const char *deferred,
+			 struct strbuf *outgoing, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	PGresult *r;
+	int rc = 0;
+
+	strbuf_addf(&q, "SELECT oid FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass "
+			"AND confrelid NOT IN (%s) ORDER BY conname", reg, deferred);
+	if (!(r = query(c, q.buf, err))) {
+		strbuf_release(&q);
+		return -1;
+	}
+	for (int i = 0; !rc && i < PQntuples(r); i++)
+		rc = add_orphans_step(c, outgoing, PQgetvalue(r, i, 0), err);
+	PQclear(r);
+	strbuf_release(&q);
+	return rc;
+}
+
+/*
+ * One table: drop incoming FKs, its unique/primary constraints and plain
+ * indexes (appended to drops), and the steps that rebuild them (to later,
+ * the keys to fks); the steps for its outgoing keys' orphans to outgoing.
+ */
+static int set_aside(PGconn *c, const char *table, const char *deferred,
+		     struct strbuf *drops, struct strbuf *later, struct strbuf *outgoing,
+		     struct strbuf *fks, struct strbuf *err)
 {
 	struct strbuf q = STRBUF_INIT, lit = STRBUF_INIT, s = STRBUF_INIT, reg = STRBUF_INIT;
 	PGresult *r = NULL;
@@ -175,10 +224,14 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 		goto out;
 	}
 	PQclear(r);
+	r = NULL;
+	if (outgoing_keys(c, reg.buf, deferred, outgoing, err) < 0)
+		goto out;
 	/* Foreign keys pointing at the table depend on its unique index. */
 	strbuf_reset(&q);
 	strbuf_addstr(&q, "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid), ");
 	add_constraint_comment(&q, "k");
+	strbuf_addstr(&q, ", k.oid");
 	strbuf_addf(&q, " FROM pg_constraint k WHERE contype = 'f' AND confrelid = %s::regclass ORDER BY 1, 2", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
@@ -189,6 +242,9 @@ static int set_aside(PGconn *c, const char *table, struct strbuf *drops,
 		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", rel, con, PQgetvalue(r, i, 2));
 		add_details(&s, PQgetvalue(r, i, 3));
 		add_step(fks, "sql", rel, s.buf);
+		/* Back NOT VALID, it checks new writes: the old ones can be dealt with. */
+		if (add_orphans_step(c, fks, PQgetvalue(r, i, 4), err) < 0)
+			goto out;
 		strbuf_reset(&s);
 		strbuf_addf(&s, "ALTER TABLE %s VALIDATE CONSTRAINT %s", rel, con);
 		add_step(fks, "sql", rel, s.buf);
@@ -293,7 +349,7 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 			const char *pg_restore, struct strbuf *err)
 {
 	struct strbuf drops = STRBUF_INIT, later = STRBUF_INIT, sql = STRBUF_INIT;
-	struct strbuf s = STRBUF_INIT, fks = STRBUF_INIT;
+	struct strbuf s = STRBUF_INIT, fks = STRBUF_INIT, outgoing = STRBUF_INIT, in = STRBUF_INIT;
 	const char *line;
 	int rc = -1;
 
@@ -325,6 +381,13 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 	} else if (db_sql(o, conn, "SET search_path = ''", err) < 0) {
 		goto out;
 	}
+	for (size_t i = 0; i < split->deferred_tables.nr; i++) {
+		strbuf_reset(&s);
+		db_quote_qualified(&s, split->deferred_tables.v[i]);
+		strbuf_addstr(&in, i ? ", " : "");
+		db_quote_literal(&in, s.buf);
+		strbuf_addstr(&in, "::regclass");
+	}
 	for (size_t i = 0; !o->dry_run && i < split->deferred_tables.nr; i++) {
 		const char *table = split->deferred_tables.v[i];
 		struct strbuf on = STRBUF_INIT;
@@ -333,11 +396,16 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 		if (!r && on.len)
 			add_step(&sql, "sql", table, on.buf);
 		strbuf_release(&on);
-		if (r < 0 || set_aside(conn, table, &drops, &later, &fks, err) < 0)
+		if (r < 0 || set_aside(conn, table, in.buf, &drops, &later, &outgoing, &fks, err) < 0)
 			goto out;
 	}
-	/* Foreign keys need the unique indexes they point at rebuilt first. */
+	/*
+	 * Foreign keys need the unique indexes they point at rebuilt first.
+	 * The rows set aside for a missing parent go before the keys pointing
+	 * at them are back, so that their own children follow them aside.
+	 */
 	strbuf_addbuf(&sql, &later);
+	strbuf_addbuf(&sql, &outgoing);
 	strbuf_addbuf(&sql, &fks);
 	for (size_t i = 0; i < analytics->nr; i++) {
 		strbuf_reset(&s);
@@ -359,6 +427,8 @@ out:
 	strbuf_release(&drops);
 	strbuf_release(&later);
 	strbuf_release(&fks);
+	strbuf_release(&outgoing);
+	strbuf_release(&in);
 	strbuf_release(&sql);
 	strbuf_release(&s);
 	return rc;
@@ -455,41 +525,17 @@ out:
 	return rc;
 }
 
-/*
- * Moves the dump's rows that collide with the app's on a unique index into
- * berth_conflicts."schema.table" (made only when there is one) and says
- * how many: the app's row wins.
- */
+/* The dump's rows whose key an app row took, before a unique index. */
 static int set_conflicts_aside(const struct db_restore_opts *o, PGconn *c,
 			       const struct step *st, struct strbuf *err)
 {
-	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT, lit = STRBUF_INIT, aside = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
 	int rc;
 
-	strbuf_addf(&q, "SELECT count(*) FROM %s", st->aside);
-	if ((rc = db_value(c, q.buf, &v, err)) < 0 || !strcmp(v.buf, "0"))
-		goto out;
-	db_quote_qualified(&lit, st->table);
-	strbuf_addstr(&aside, "berth_conflicts.");
-	db_quote_ident(&aside, st->table);
-	strbuf_reset(&q);
-	strbuf_addf(&q, "CREATE SCHEMA IF NOT EXISTS berth_conflicts; "
-			"CREATE TABLE IF NOT EXISTS %s (LIKE %s)", aside.buf, lit.buf);
-	if ((rc = db_sql(o, c, q.buf, err)) < 0)
-		goto out;
-	strbuf_reset(&q);
-	strbuf_addf(&q, "WITH moved AS (DELETE FROM %s RETURNING d.*), "
-			"kept AS (INSERT INTO %s SELECT * FROM moved RETURNING 1) "
-			"SELECT count(*) FROM kept", st->aside, aside.buf);
-	if ((rc = db_value(c, q.buf, &v, err)) == 0)
-		log_warn("%s row(s) of the dump for %s have a key the app's rows already took (index %s): "
-			 "the app's rows are kept, the dump's are set aside in %s",
-			 v.buf, st->table, st->subject, aside.buf);
-out:
-	strbuf_release(&q);
-	strbuf_release(&v);
-	strbuf_release(&lit);
-	strbuf_release(&aside);
+	strbuf_addf(&why, "from the dump have a key the app's rows already took (index %s): "
+			  "the app's rows are kept", st->subject);
+	rc = db_conflicts_move(o, c, st->table, st->aside, why.buf, err);
+	strbuf_release(&why);
 	return rc;
 }
 
@@ -565,6 +611,8 @@ static int run_sql_step(const struct db_restore_opts *o, PGconn *c,
 	}
 	if (!strcmp(st->kind, "index") || !strcmp(st->kind, "unique"))
 		rc = run_index_step(o, c, st, err);
+	else if (!strcmp(st->kind, "orphans"))
+		rc = db_orphans_fix(o, c, st->subject, st->table, st->aside, st->sql, err);
 	else
 		rc = db_sql(o, c, st->sql, err);
 	if (!rc)
@@ -713,7 +761,11 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 		t = seconds();
 		if (run_sql_step(o, c, &steps[i], err) < 0)
 			goto out;
-		log_info("    %-60.60s %6.1fs", steps[i].sql, seconds() - t);
+		if (!strcmp(steps[i].kind, "orphans"))
+			log_info("    rows of %s without a parent (%s) %6.1fs", steps[i].table,
+				 steps[i].subject, seconds() - t);
+		else
+			log_info("    %-60.60s %6.1fs", steps[i].sql, seconds() - t);
 	}
 	rc = db_sql(o, c, "DROP SCHEMA berth_restore CASCADE", err);
 out:

@@ -1,0 +1,144 @@
+/* conflicts.c - rows that lose to the app's writes: set aside or updated. */
+#include "conflicts.h"
+#include "pg.h"
+#include "log.h"
+
+#include <stdlib.h>
+
+int db_conflicts_move(const struct db_restore_opts *o, PGconn *c, const char *table,
+		      const char *aside, const char *why, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT, lit = STRBUF_INIT, to = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&q, "SELECT count(*) FROM %s", aside);
+	if ((rc = db_value(c, q.buf, &v, err)) < 0 || !strcmp(v.buf, "0"))
+		goto out;
+	db_quote_qualified(&lit, table);
+	strbuf_addstr(&to, "berth_conflicts.");
+	db_quote_ident(&to, table);
+	strbuf_reset(&q);
+	strbuf_addf(&q, "CREATE SCHEMA IF NOT EXISTS berth_conflicts; "
+			"CREATE TABLE IF NOT EXISTS %s (LIKE %s)", to.buf, lit.buf);
+	if ((rc = db_sql(o, c, q.buf, err)) < 0)
+		goto out;
+	strbuf_reset(&q);
+	/* One statement: a crash leaves the rows either here or there. */
+	strbuf_addf(&q, "WITH moved AS (DELETE FROM %s RETURNING d.*), "
+			"kept AS (INSERT INTO %s SELECT * FROM moved RETURNING 1) "
+			"SELECT count(*) FROM kept", aside, to.buf);
+	if ((rc = db_value(c, q.buf, &v, err)) == 0)
+		log_warn("%s row(s) of %s %s; they are set aside in %s", v.buf, table, why, to.buf);
+out:
+	strbuf_release(&q);
+	strbuf_release(&v);
+	strbuf_release(&lit);
+	strbuf_release(&to);
+	return rc;
+}
+
+void db_orphans_init(struct db_orphans *or)
+{
+	strbuf_init(&or->con, 0);
+	strbuf_init(&or->table, 0);
+	strbuf_init(&or->aside, 0);
+	strbuf_init(&or->set, 0);
+}
+
+void db_orphans_release(struct db_orphans *or)
+{
+	strbuf_release(&or->con);
+	strbuf_release(&or->table);
+	strbuf_release(&or->aside);
+	strbuf_release(&or->set);
+}
+
+/* The key's columns of k as "fmt" joined by sep; cols: an int2[] of k. */
+#define KEY_COLS(fmt, sep, cols)                                                       \
+	"(SELECT string_agg(format('" fmt "', a.attname), '" sep "' ORDER BY x.i) "     \
+	"FROM unnest(" cols ") WITH ORDINALITY x(n, i) "                                \
+	"JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = x.n)"
+
+/*
+ * A row has no parent as the key itself decides: MATCH SIMPLE exempts a
+ * row with any key column NULL, MATCH FULL only one with all of them NULL
+ * (a partly NULL key matches no parent, so it counts). The parent is read
+ * as the key's own check reads it: ONLY unless it is partitioned.
+ */
+#define ORPHANS_SQL(SET_COLS)                                                          \
+	"SELECT quote_ident(k.conname), cn.nspname || '.' || cc.relname, "              \
+	"CASE WHEN cc.relkind = 'p' THEN '' ELSE 'ONLY ' END || k.conrelid::regclass::text || ' d', " \
+	"CASE WHEN k.confmatchtype = 'f' THEN 'NOT (' || " KEY_COLS("d.%I IS NULL", " AND ", "k.conkey") " || ')' " \
+	"ELSE " KEY_COLS("d.%I IS NOT NULL", " AND ", "k.conkey") " END || "             \
+	"' AND NOT EXISTS (SELECT 1 FROM ' || CASE WHEN pc.relkind = 'p' THEN '' ELSE 'ONLY ' END || " \
+	"k.confrelid::regclass::text || ' p WHERE ' || "                                \
+	"(SELECT string_agg(format('p.%I = d.%I', pa.attname, ca.attname), ' AND ' ORDER BY x.i) " \
+	"FROM unnest(k.conkey, k.confkey) WITH ORDINALITY x(c, p, i) "                  \
+	"JOIN pg_attribute ca ON ca.attrelid = k.conrelid AND ca.attnum = x.c "        \
+	"JOIN pg_attribute pa ON pa.attrelid = k.confrelid AND pa.attnum = x.p) || ')', " \
+	"CASE k.confdeltype WHEN 'n' THEN " KEY_COLS("%I = NULL", ", ", SET_COLS)       \
+	" WHEN 'd' THEN " KEY_COLS("%I = DEFAULT", ", ", SET_COLS) " ELSE '' END "       \
+	"FROM pg_constraint k JOIN pg_class cc ON cc.oid = k.conrelid "                 \
+	"JOIN pg_namespace cn ON cn.oid = cc.relnamespace JOIN pg_class pc ON pc.oid = k.confrelid " \
+	"WHERE k.contype = 'f' AND k.oid = "
+
+/* ON DELETE SET NULL (cols) is 15's; before it, every key column is set. */
+#define SET_COLS_15 "CASE WHEN cardinality(k.confdelsetcols) > 0 THEN k.confdelsetcols ELSE k.conkey END"
+
+int db_orphans_describe(PGconn *c, const char *con_oid, struct db_orphans *or,
+			struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	PGresult *r;
+	int rc = -1;
+
+	strbuf_addstr(&q, PQserverVersion(c) >= 150000 ? ORPHANS_SQL(SET_COLS_15) : ORPHANS_SQL("k.conkey"));
+	strbuf_addf(&q, "%ld::oid", strtol(con_oid, NULL, 10));
+	r = PQexec(c, q.buf);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		strbuf_addf(err, "cannot read foreign key %s: %s", con_oid,
+			    PQresultStatus(r) == PGRES_TUPLES_OK ? "not found" : PQresultErrorMessage(r));
+		strbuf_rtrim(err);
+		goto out;
+	}
+	strbuf_reset(&or->con);
+	strbuf_addstr(&or->con, PQgetvalue(r, 0, 0));
+	strbuf_reset(&or->table);
+	strbuf_addstr(&or->table, PQgetvalue(r, 0, 1));
+	strbuf_reset(&or->aside);
+	strbuf_addf(&or->aside, "%s WHERE %s", PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3));
+	strbuf_reset(&or->set);
+	if (*PQgetvalue(r, 0, 4))
+		strbuf_addf(&or->set, "UPDATE %s SET %s WHERE %s", PQgetvalue(r, 0, 2),
+			    PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 3));
+	rc = 0;
+out:
+	PQclear(r);
+	strbuf_release(&q);
+	return rc;
+}
+
+int db_orphans_fix(const struct db_restore_opts *o, PGconn *c, const char *con,
+		   const char *table, const char *aside, const char *set,
+		   struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT;
+	int rc;
+
+	if (!*set) {
+		strbuf_addf(&q, "have lost their parent during the load (foreign key %s: the app deleted it, "
+				"or it was set aside above), and the delete stands", con);
+		rc = db_conflicts_move(o, c, table, aside, q.buf, err);
+		goto out;
+	}
+	strbuf_addf(&q, "SELECT count(*) FROM %s", aside);
+	if ((rc = db_value(c, q.buf, &v, err)) < 0 || !strcmp(v.buf, "0"))
+		goto out;
+	if ((rc = db_sql(o, c, set, err)) == 0)
+		log_warn("%s row(s) of %s lost their parent during the load (foreign key %s: "
+			 "the app deleted it): their key is set as its ON DELETE action says", v.buf, table, con);
+out:
+	strbuf_release(&q);
+	strbuf_release(&v);
+	return rc;
+}

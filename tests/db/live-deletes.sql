@@ -1,0 +1,40 @@
+-- The database t6003 dumps: a large table (events) whose rows point at
+-- core tables with every ON DELETE action, and a core table pointing back.
+-- The copy of events waits at its first row until a row is put in gate (a
+-- trigger enabled ALWAYS fires for the load too), so the test's app can
+-- delete while no dump row of events is in.
+CREATE TABLE projects (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE events (
+	id bigserial PRIMARY KEY,
+	project_id int NOT NULL REFERENCES projects ON DELETE CASCADE,
+	owner_id int REFERENCES users ON DELETE SET NULL,
+	reviewer_id int,
+	reviewed_in int,
+	payload text NOT NULL
+);
+CREATE TABLE reviews (user_id int, project_id int, PRIMARY KEY (user_id, project_id));
+ALTER TABLE events ADD CONSTRAINT events_review_fkey FOREIGN KEY (reviewer_id, reviewed_in)
+	REFERENCES reviews (user_id, project_id) MATCH FULL;
+CREATE INDEX events_project_idx ON events (project_id);
+CREATE TABLE notes (id serial PRIMARY KEY,
+	event_id bigint NOT NULL REFERENCES events ON DELETE CASCADE, body text);
+CREATE TABLE gate (open boolean);
+INSERT INTO projects SELECT g, 'project ' || g FROM generate_series(1, 10) g;
+INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 5) g;
+INSERT INTO reviews SELECT u, p FROM generate_series(1, 5) u, generate_series(1, 10) p;
+INSERT INTO events (project_id, owner_id, reviewer_id, reviewed_in, payload)
+	SELECT 1 + g % 10, CASE WHEN g % 7 = 0 THEN NULL ELSE 1 + g % 5 END,
+		CASE WHEN g % 11 = 0 THEN 1 + g % 4 END, CASE WHEN g % 11 = 0 THEN 1 + g % 9 END,
+		'event ' || g
+	FROM generate_series(1, 5000) g;
+INSERT INTO notes (event_id, body) SELECT g * 3, 'note ' || g FROM generate_series(1, 1500) g;
+CREATE FUNCTION wait_at_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.id = 1 THEN
+		WHILE NOT EXISTS (SELECT 1 FROM public.gate) LOOP PERFORM pg_sleep(0.05); END LOOP;
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER wait_at_gate BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION wait_at_gate();
+ALTER TABLE events ENABLE ALWAYS TRIGGER wait_at_gate;

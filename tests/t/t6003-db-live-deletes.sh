@@ -1,0 +1,94 @@
+#!/bin/sh
+# berth db restore while the app deletes rows that the large table's rows
+# point at, before those rows have loaded: every foreign key holds at the
+# end (checked by queries that would find a violating row, not by the
+# catalog's flag), the delete's own ON DELETE action is what the late rows
+# get, and what could not stay is set aside in berth_conflicts, counted.
+. "$TOP/tests/lib/test-lib.sh"
+. "$TOP/tests/db/pg.sh"
+
+if [ ! -x "$PGBIN/initdb" ] || ! command -v pg_dump >/dev/null; then
+	test_skip 'db restore' 'PostgreSQL 15 is not installed (scripts/deps/db.packages)'
+	test_done
+fi
+trap pg_stop EXIT
+trap 'exit 1' INT TERM HUP PIPE
+pg_start "$TRASH/pg" || exit 1
+W="$TRASH/work"
+mkdir -p "$W"
+R="berth db restore --database app --workdir $W --large-table events"
+
+# events (large) points at projects (ON DELETE CASCADE), at users as owner
+# (SET NULL) and at reviews (NO ACTION, a two-column key MATCH FULL); notes
+# (core) point at events (CASCADE). tests/db/live-deletes.sql.
+test_expect_success 'setup: a production database and its dump' '
+	createdb prod &&
+	psql -X -q -v ON_ERROR_STOP=1 -d prod -f "$TOP/tests/db/live-deletes.sql" >/dev/null &&
+	pg_dump -Fc -f prod.dump prod &&
+	createdb app
+'
+
+# Counts of the rows that break each foreign key, by the keys' own rules.
+violations() {
+	pgsql "$1" "SELECT
+		(SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = e.project_id)),
+		(SELECT count(*) FROM events e WHERE e.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = e.owner_id)),
+		(SELECT count(*) FROM events e WHERE NOT (e.reviewer_id IS NULL AND e.reviewed_in IS NULL) AND NOT EXISTS
+			(SELECT 1 FROM reviews r WHERE r.user_id = e.reviewer_id AND r.project_id = e.reviewed_in)),
+		(SELECT count(*) FROM notes n WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = n.event_id))"
+}
+
+# The app, during the load: deletes project 3 (its events cascade), user 2
+# (owner: SET NULL) and user 4's reviews (NO ACTION), and writes a row of
+# its own that points at a project it keeps.
+app_writes() {
+	pgsql app "DELETE FROM projects WHERE id = 3;
+		DELETE FROM users WHERE id = 2;
+		DELETE FROM reviews WHERE user_id = 4;
+		INSERT INTO events (project_id, owner_id, payload) VALUES (5, 1, 'app-new')"
+}
+
+test_expect_success 'the app deletes parents before their dump rows load: every key holds afterwards' '
+	$R --file prod.dump >out 2>&1 &
+	pid=$! &&
+	for i in $(seq 300); do
+		test "$(pgsql app "SELECT count(*) FROM pg_stat_activity WHERE application_name = '"'"'berth-db-load'"'"' AND wait_event = '"'"'PgSleep'"'"'")" = 1 && break
+		sleep 0.1
+	done &&
+	test "$(pgsql app "SELECT count(*) FROM events")" = 0 &&
+	app_writes &&
+	pgsql app "INSERT INTO gate VALUES (true)" &&
+	wait $pid &&
+	cat out &&
+	test "$(violations app)" = "0|0|0|0" &&
+	test "$(pgsql app "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = '"'"'berth_restore'"'"'")" = 0
+'
+
+# What the dump held, by what the app's deletes do to it.
+test_expect_success 'cascaded and refused rows are set aside, SET NULL keys are nulled, the rest is intact' '
+	gone="project_id = 3 OR (reviewer_id = 4 AND reviewed_in IS NOT NULL)" &&
+	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\"")" = \
+		"$(pgsql prod "SELECT count(*) FROM events WHERE $gone")" &&
+	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\" WHERE NOT ($gone)")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM events WHERE payload LIKE '"'"'event %'"'"'")" = \
+		"$(pgsql prod "SELECT count(*) FROM events WHERE NOT ($gone)")" &&
+	test "$(pgsql app "SELECT count(*) FROM events WHERE owner_id IS NULL AND payload LIKE '"'"'event %'"'"'")" = \
+		"$(pgsql prod "SELECT count(*) FROM events WHERE NOT ($gone) AND (owner_id IS NULL OR owner_id = 2)")" &&
+	test "$(pgsql app "SELECT count(*) FROM events WHERE owner_id = 2")" = 0 &&
+	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.notes\"")" = \
+		"$(pgsql prod "SELECT count(*) FROM notes n JOIN events e ON e.id = n.event_id WHERE $gone")" &&
+	test "$(pgsql app "SELECT count(*) FROM notes")" = \
+		"$(pgsql prod "SELECT count(*) FROM notes n JOIN events e ON e.id = n.event_id WHERE NOT ($gone)")" &&
+	test "$(pgsql app "SELECT count(*) FROM events WHERE payload = '"'"'app-new'"'"'")" = 1
+'
+
+test_expect_success 'each kind of repair is reported with its count and key' '
+	n=$(pgsql prod "SELECT count(*) FROM events WHERE project_id = 3") &&
+	test_grep "$n row(s) of public.events have lost their parent .*events_project_id_fkey.*berth_conflicts" out &&
+	test_grep "row(s) of public.events lost their parent .*events_owner_id_fkey.*ON DELETE action" out &&
+	test_grep "row(s) of public.events have lost their parent .*events_review_fkey" out &&
+	test_grep "row(s) of public.notes have lost their parent .*notes_event_id_fkey" out
+'
+
+test_done
