@@ -343,6 +343,29 @@ static void add_state(struct strbuf *sql, const char *key, const char *value)
 	strbuf_addstr(sql, ");\n");
 }
 
+/*
+ * A matview with a unique index on plain columns refreshes CONCURRENTLY:
+ * the app keeps reading its old contents meanwhile, where a plain refresh
+ * would lock its readers out for as long as the query runs. 1, 0, or -1.
+ */
+static int can_refresh_concurrently(PGconn *c, const char *matview, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, name = STRBUF_INIT, v = STRBUF_INIT;
+	int rc;
+
+	db_quote_qualified(&name, matview);
+	strbuf_addstr(&q, "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = ");
+	db_quote_literal(&q, name.buf);
+	strbuf_addstr(&q, "::regclass AND indisunique AND indisvalid AND indpred IS NULL AND indexprs IS NULL)");
+	rc = db_value(c, q.buf, &v, err);
+	if (!rc)
+		rc = !strcmp(v.buf, "t");
+	strbuf_release(&q);
+	strbuf_release(&name);
+	strbuf_release(&v);
+	return rc;
+}
+
 int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 			const struct toc_split *split,
 			const struct strvec *analytics, const char *dump,
@@ -408,10 +431,14 @@ int db_deferred_prepare(const struct db_restore_opts *o, PGconn *conn,
 	strbuf_addbuf(&sql, &outgoing);
 	strbuf_addbuf(&sql, &fks);
 	for (size_t i = 0; i < analytics->nr; i++) {
+		int concurrently = o->dry_run ? 0 : can_refresh_concurrently(conn, analytics->v[i], err);
+		if (concurrently < 0)
+			goto out;
 		strbuf_reset(&s);
-		strbuf_addstr(&s, "REFRESH MATERIALIZED VIEW ");
+		strbuf_addf(&s, "REFRESH MATERIALIZED VIEW %s", concurrently ? "CONCURRENTLY " : "");
 		db_quote_qualified(&s, analytics->v[i]);
-		add_step(&sql, "sql", analytics->v[i], s.buf);
+		/* CONCURRENTLY cannot run in a transaction: marked after, redone harmlessly. */
+		add_step(&sql, concurrently ? "matview" : "sql", analytics->v[i], s.buf);
 	}
 	add_step(&sql, "vacuum", "database", "VACUUM ANALYZE");
 	strbuf_addbuf(&sql, &drops);

@@ -544,6 +544,27 @@ static void fail_hint(struct run *r, const char *stage, const struct strbuf *err
 			 r->o->database, r->o->database);
 }
 
+/*
+ * The analytics matviews, populated in the restore database with the
+ * large tables still empty: until the deferred load refreshes them, the
+ * app's queries read partial contents instead of failing with "has not
+ * been populated". With no deferred load this is their one refresh.
+ */
+static int refresh_analytics(struct run *r, PGconn *c, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < r->analytics.nr; i++) {
+		strbuf_reset(&q);
+		strbuf_addstr(&q, "REFRESH MATERIALIZED VIEW ");
+		db_quote_qualified(&q, r->analytics.v[i]);
+		rc = db_sql(r->o, c, q.buf, err);
+	}
+	strbuf_release(&q);
+	return rc;
+}
+
 static int core_phases(struct run *r, struct strbuf *err)
 {
 	PGconn *c = NULL;
@@ -571,24 +592,15 @@ static int core_phases(struct run *r, struct strbuf *err)
 			goto out;
 		phase_done(r, "");
 	}
-	if (!r->o->no_deferred && !r->o->schema_only) {
-		phase(r, "set the large tables' indexes aside");
-		if (db_deferred_prepare(r->o, c, &r->split, &r->analytics, r->dump.buf,
-					r->pg_restore.buf, err) < 0)
+	if (!r->o->schema_only) {
+		phase(r, r->o->no_deferred ? "analytics materialized views" :
+		      "analytics materialized views (large tables still empty), set the large tables' indexes aside");
+		if (refresh_analytics(r, c, err) < 0 ||
+		    (!r->o->no_deferred &&
+		     db_deferred_prepare(r->o, c, &r->split, &r->analytics, r->dump.buf,
+					 r->pg_restore.buf, err) < 0))
 			goto out;
 		phase_done(r, "");
-	} else if (!r->o->schema_only) {
-		/* Core only: the analytics matviews still need populating. */
-		struct strbuf q = STRBUF_INIT;
-		for (size_t i = 0; i < r->analytics.nr && !err->len; i++) {
-			strbuf_reset(&q);
-			strbuf_addstr(&q, "REFRESH MATERIALIZED VIEW ");
-			db_quote_qualified(&q, r->analytics.v[i]);
-			db_sql(r->o, c, q.buf, err);
-		}
-		strbuf_release(&q);
-		if (err->len)
-			goto out;
 	}
 	rc = 0;
 out:

@@ -38,3 +38,9 @@ BEGIN
 END $$;
 CREATE TRIGGER wait_at_gate BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION wait_at_gate();
 ALTER TABLE events ENABLE ALWAYS TRIGGER wait_at_gate;
+-- Analytics matviews over the large table: one that can refresh
+-- CONCURRENTLY (a unique index on plain columns), one that cannot.
+CREATE MATERIALIZED VIEW project_events AS
+	SELECT p.id, count(e.id) AS n FROM projects p LEFT JOIN events e ON e.project_id = p.id GROUP BY p.id;
+CREATE UNIQUE INDEX project_events_id ON project_events (id);
+CREATE MATERIALIZED VIEW owner_events AS SELECT owner_id, count(*) AS n FROM events GROUP BY owner_id;

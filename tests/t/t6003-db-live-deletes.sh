@@ -56,6 +56,8 @@ test_expect_success 'the app deletes parents before their dump rows load: every 
 		sleep 0.1
 	done &&
 	test "$(pgsql app "SELECT count(*) FROM events")" = 0 &&
+	test "$(pgsql app "SELECT count(*), sum(n) FROM project_events")" = "10|0" &&
+	test "$(pgsql app "SELECT count(*) FROM owner_events")" = 0 &&
 	app_writes &&
 	pgsql app "INSERT INTO gate VALUES (true)" &&
 	wait $pid &&
@@ -81,6 +83,21 @@ test_expect_success 'cascaded and refused rows are set aside, SET NULL keys are 
 	test "$(pgsql app "SELECT count(*) FROM notes")" = \
 		"$(pgsql prod "SELECT count(*) FROM notes n JOIN events e ON e.id = n.event_id WHERE NOT ($gone)")" &&
 	test "$(pgsql app "SELECT count(*) FROM events WHERE payload = '"'"'app-new'"'"'")" = 1
+'
+
+matview_sum() {
+	pgsql app "SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t::text)) FROM $1 t"
+}
+
+test_expect_success 'the analytics matviews hold the final data, the one with a unique index refreshed CONCURRENTLY' '
+	test_grep "REFRESH MATERIALIZED VIEW CONCURRENTLY \"public\".\"project_" out &&
+	test_grep "REFRESH MATERIALIZED VIEW \"public\".\"owner_events\"" out &&
+	for mv in project_events owner_events; do
+		matview_sum $mv >expect &&
+		pgsql app "REFRESH MATERIALIZED VIEW $mv" &&
+		matview_sum $mv >actual &&
+		test_cmp expect actual || exit 1
+	done
 '
 
 test_expect_success 'each kind of repair is reported with its count and key' '
