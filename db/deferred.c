@@ -186,13 +186,100 @@ static int outgoing_keys(PGconn *c, const char *reg, const char *deferred,
 	int rc = 0;
 
 	strbuf_addf(&q, "SELECT oid FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass "
-			"AND confrelid NOT IN (%s) ORDER BY conname", reg, deferred);
+			"AND conparentid = 0 AND confrelid NOT IN (%s) ORDER BY conname", reg, deferred);
 	if (!(r = query(c, q.buf, err))) {
 		strbuf_release(&q);
 		return -1;
 	}
 	for (int i = 0; !rc && i < PQntuples(r); i++)
 		rc = add_orphans_step(c, outgoing, PQgetvalue(r, i, 0), err);
+	PQclear(r);
+	strbuf_release(&q);
+	return rc;
+}
+
+/* One key on a plain table, back: NOT VALID, then its orphans, then VALIDATE. */
+static int readd_key(PGconn *c, struct strbuf *fks, const char *rel, const char *con,
+		     const char *def, const char *details, const char *oid, struct strbuf *err)
+{
+	struct strbuf s = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", rel, con, def);
+	add_details(&s, details);
+	add_step(fks, "sql", rel, s.buf);
+	/* Back NOT VALID, it checks new writes: the old ones can be dealt with. */
+	rc = add_orphans_step(c, fks, oid, err);
+	strbuf_reset(&s);
+	strbuf_addf(&s, "ALTER TABLE %s VALIDATE CONSTRAINT %s", rel, con);
+	add_step(fks, "sql", rel, s.buf);
+	strbuf_release(&s);
+	return rc;
+}
+
+/*
+ * A key on a partitioned table, back. PostgreSQL refuses NOT VALID there,
+ * and a plain ADD would check every partition under a lock that stops the
+ * app's writes to them. So each leaf partition's copy of the key comes
+ * back as on a plain table, and then the parent's ADD finds them valid and
+ * attaches them instead of checking again (a moment).
+ */
+static int readd_partitioned_key(PGconn *c, struct strbuf *fks, const char *rel,
+				 const char *con, const char *def, const char *details,
+				 const char *oid, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, s = STRBUF_INIT;
+	PGresult *r;
+	int rc = 0;
+
+	strbuf_addf(&q, "WITH RECURSIVE t(oid) AS (SELECT %ld::oid UNION ALL "
+			"SELECT k.oid FROM pg_constraint k JOIN t ON k.conparentid = t.oid) "
+			"SELECT k.conrelid::regclass::text, quote_ident(k.conname), k.oid FROM pg_constraint k "
+			"JOIN t ON t.oid = k.oid JOIN pg_class p ON p.oid = k.conrelid "
+			"WHERE p.relkind = 'r' ORDER BY 1", strtol(oid, NULL, 10));
+	if (!(r = query(c, q.buf, err))) {
+		strbuf_release(&q);
+		return -1;
+	}
+	for (int i = 0; !rc && i < PQntuples(r); i++)
+		rc = readd_key(c, fks, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), def, "",
+			       PQgetvalue(r, i, 2), err);
+	strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s", rel, con, def);
+	add_details(&s, details);
+	add_step(fks, "sql", rel, s.buf);
+	PQclear(r);
+	strbuf_release(&q);
+	strbuf_release(&s);
+	return rc;
+}
+
+/*
+ * The foreign keys pointing at the table depend on its unique index: each
+ * is dropped (to drops) and its way back written (to fks). A key on a
+ * partitioned table is dropped at its root, which takes its partitions'
+ * copies with it.
+ */
+static int incoming_keys(PGconn *c, const char *reg, struct strbuf *drops,
+			 struct strbuf *fks, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	PGresult *r;
+	int rc = 0;
+
+	strbuf_addstr(&q, "SELECT k.conrelid::regclass::text, quote_ident(k.conname), pg_get_constraintdef(k.oid), ");
+	add_constraint_comment(&q, "k");
+	strbuf_addf(&q, ", k.oid, p.relkind FROM pg_constraint k JOIN pg_class p ON p.oid = k.conrelid "
+			"WHERE k.contype = 'f' AND k.confrelid = %s::regclass AND k.conparentid = 0 ORDER BY 1, 2", reg);
+	if (!(r = query(c, q.buf, err))) {
+		strbuf_release(&q);
+		return -1;
+	}
+	for (int i = 0; !rc && i < PQntuples(r); i++) {
+		const char *rel = PQgetvalue(r, i, 0), *con = PQgetvalue(r, i, 1);
+		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", rel, con);
+		rc = (!strcmp(PQgetvalue(r, i, 5), "p") ? readd_partitioned_key : readd_key)(
+			c, fks, rel, con, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), err);
+	}
 	PQclear(r);
 	strbuf_release(&q);
 	return rc;
@@ -209,7 +296,7 @@ static int set_aside(PGconn *c, const char *table, const char *deferred,
 {
 	struct strbuf q = STRBUF_INIT, lit = STRBUF_INIT, s = STRBUF_INIT, reg = STRBUF_INIT;
 	PGresult *r = NULL;
-	int rc = -1;
+	int rc = -1, partitioned;
 
 	db_quote_qualified(&lit, table);
 	/* The name goes into SQL as a literal cast to regclass: quote it as one. */
@@ -218,38 +305,21 @@ static int set_aside(PGconn *c, const char *table, const char *deferred,
 	strbuf_addf(&q, "SELECT c.relkind, c.relispartition FROM pg_class c WHERE c.oid = %s::regclass", reg.buf);
 	if (!(r = query(c, q.buf, err)))
 		goto out;
-	if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 0), "r") ||
-	    !strcmp(PQgetvalue(r, 0, 1), "t")) {
-		rc = 0; /* a partition: loads with its indexes */
+	if (PQntuples(r) != 1 || !strcmp(PQgetvalue(r, 0, 1), "t")) {
+		rc = 0; /* a partition: loads with its indexes, its keys are its parent's */
 		goto out;
 	}
+	partitioned = !strcmp(PQgetvalue(r, 0, 0), "p");
 	PQclear(r);
 	r = NULL;
 	if (outgoing_keys(c, reg.buf, deferred, outgoing, err) < 0)
 		goto out;
-	/* Foreign keys pointing at the table depend on its unique index. */
-	strbuf_reset(&q);
-	strbuf_addstr(&q, "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid), ");
-	add_constraint_comment(&q, "k");
-	strbuf_addstr(&q, ", k.oid");
-	strbuf_addf(&q, " FROM pg_constraint k WHERE contype = 'f' AND confrelid = %s::regclass ORDER BY 1, 2", reg.buf);
-	if (!(r = query(c, q.buf, err)))
+	if (partitioned) {
+		rc = 0; /* keeps its indexes, and the keys pointing at them */
 		goto out;
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *rel = PQgetvalue(r, i, 0), *con = PQgetvalue(r, i, 1);
-		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", rel, con);
-		strbuf_reset(&s);
-		strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", rel, con, PQgetvalue(r, i, 2));
-		add_details(&s, PQgetvalue(r, i, 3));
-		add_step(fks, "sql", rel, s.buf);
-		/* Back NOT VALID, it checks new writes: the old ones can be dealt with. */
-		if (add_orphans_step(c, fks, PQgetvalue(r, i, 4), err) < 0)
-			goto out;
-		strbuf_reset(&s);
-		strbuf_addf(&s, "ALTER TABLE %s VALIDATE CONSTRAINT %s", rel, con);
-		add_step(fks, "sql", rel, s.buf);
 	}
-	PQclear(r);
+	if (incoming_keys(c, reg.buf, drops, fks, err) < 0)
+		goto out;
 	/* Primary key and unique constraints: index first, then USING INDEX. */
 	strbuf_reset(&q);
 	strbuf_addstr(&q, "SELECT quote_ident(conname), contype, pg_get_indexdef(conindid), conindid::regclass::text, "

@@ -19,6 +19,17 @@ ALTER TABLE events ADD CONSTRAINT events_review_fkey FOREIGN KEY (reviewer_id, r
 CREATE INDEX events_project_idx ON events (project_id);
 CREATE TABLE notes (id serial PRIMARY KEY,
 	event_id bigint NOT NULL REFERENCES events ON DELETE CASCADE, body text);
+-- A second large table, partitioned, with a key into the first (its
+-- partitions' copies of the key come back one by one) and into a core one.
+CREATE TABLE readings (
+	id bigserial,
+	taken_on date NOT NULL,
+	project_id int NOT NULL REFERENCES projects ON DELETE CASCADE,
+	event_id bigint REFERENCES events ON DELETE CASCADE,
+	PRIMARY KEY (id, taken_on)
+) PARTITION BY RANGE (taken_on);
+CREATE TABLE readings_2023 PARTITION OF readings FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE gate (open boolean);
 INSERT INTO projects SELECT g, 'project ' || g FROM generate_series(1, 10) g;
 INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 5) g;
@@ -28,6 +39,8 @@ INSERT INTO events (project_id, owner_id, reviewer_id, reviewed_in, payload)
 		CASE WHEN g % 11 = 0 THEN 1 + g % 4 END, CASE WHEN g % 11 = 0 THEN 1 + g % 9 END,
 		'event ' || g
 	FROM generate_series(1, 5000) g;
+INSERT INTO readings (taken_on, project_id, event_id)
+	SELECT '2023-06-01'::date + (g % 400), 1 + (g * 3) % 10, 1 + (g * 7) % 5000 FROM generate_series(1, 3000) g;
 INSERT INTO notes (event_id, body) SELECT g * 3, 'note ' || g FROM generate_series(1, 1500) g;
 CREATE FUNCTION wait_at_gate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
