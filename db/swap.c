@@ -3,7 +3,11 @@
 #include "pg.h"
 #include "log.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAINTENANCE_DB "postgres"
 #define SWAP_TRIES 50
@@ -112,6 +116,91 @@ static int try_swap(const struct db_restore_opts *o, PGconn *c, const char *swap
 	return rc;
 }
 
+/*
+ * From the block to the allow, a berth-db killed outright (SIGKILL, OOM)
+ * would leave the live database refusing every connection: the app down
+ * until somebody finds out why. So a guard process is forked just before
+ * the block (berth-db has no other thread then). It waits on a pipe: one
+ * byte means the swap is over; end of file without it means berth-db
+ * died. Then the guard ends the swap's session, waiting for it to exit,
+ * which rolls back renames not yet committed, and allows connections to
+ * the three names again, whichever of them exist. It leaves the session
+ * (setsid) so that a Ctrl-C meant for berth-db does not stop it too.
+ */
+struct swap_guard {
+	pid_t pid;
+	int fd;
+};
+
+static void guard_run(const struct db_restore_opts *o, int rfd, int backend,
+		      const char *const names[3])
+{
+	struct strbuf err = STRBUF_INIT, sql = STRBUF_INIT;
+	PGconn *c;
+	ssize_t n;
+	char byte;
+
+	setsid();
+	/* Not to keep berth-db's pipes and its server connection open. */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != rfd)
+			close(fd);
+	do
+		n = read(rfd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 || !(c = db_connect(o, MAINTENANCE_DB, &err)))
+		_exit(0);
+	strbuf_addf(&sql, "SELECT pg_terminate_backend(%d, 30000)", backend);
+	db_value(c, sql.buf, &err, &err);
+	for (int i = 0; i < 3; i++) {
+		strbuf_reset(&sql);
+		connections_sql(&sql, names[i], 1);
+		strbuf_reset(&err);
+		if (db_exists(o, names[i], &err) == 1 && db_sql(o, c, sql.buf, &err) == 0)
+			log_warn("berth-db ended during the database swap: connections to '%s' are allowed again",
+				 names[i]);
+	}
+	PQfinish(c);
+	_exit(0);
+}
+
+static void guard_start(const struct db_restore_opts *o, PGconn *c,
+			const char *const names[3], struct swap_guard *g)
+{
+	int fds[2];
+
+	g->pid = -1;
+	g->fd = -1;
+	if (o->dry_run || pipe(fds) < 0)
+		return;
+	fflush(NULL);
+	g->pid = fork();
+	if (g->pid == 0) {
+		close(fds[1]);
+		guard_run(o, fds[0], PQbackendPID(c), names);
+	}
+	close(fds[0]);
+	if (g->pid < 0)
+		close(fds[1]);
+	else
+		g->fd = fds[1];
+}
+
+static void guard_stop(struct swap_guard *g)
+{
+	void (*old)(int);
+
+	if (g->pid <= 0)
+		return;
+	old = signal(SIGPIPE, SIG_IGN); /* a guard gone must not take berth-db along */
+	if (write(g->fd, "", 1) != 1)
+		log_warn("cannot tell the swap's guard process that the swap is over");
+	signal(SIGPIPE, old);
+	close(g->fd);
+	while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 int db_swap(const struct db_restore_opts *o, const char *live,
 	    const char *aside, const char *incoming, struct strbuf *err)
 {
@@ -119,6 +208,8 @@ int db_swap(const struct db_restore_opts *o, const char *live,
 	struct strbuf swap = STRBUF_INIT, term = STRBUF_INIT, e = STRBUF_INIT;
 	PGconn *c = NULL;
 	int live_exists = o->dry_run ? 1 : db_exists(o, live, err);
+	const char *const names[3] = { live, aside, incoming };
+	struct swap_guard guard = { -1, -1 };
 	int rc = -1;
 
 	if (live_exists < 0)
@@ -134,6 +225,7 @@ int db_swap(const struct db_restore_opts *o, const char *live,
 	if (live_exists)
 		connections_sql(&allow, aside, 1);
 
+	guard_start(o, c, names, &guard);
 	if (db_sql(o, c, block.buf, err) < 0)
 		goto out;
 	rc = try_swap(o, c, swap.buf, term.buf, err);
@@ -150,6 +242,7 @@ int db_swap(const struct db_restore_opts *o, const char *live,
 		rc = -1;
 	}
 out:
+	guard_stop(&guard);
 	PQfinish(c);
 	strbuf_release(&block);
 	strbuf_release(&allow);

@@ -6,7 +6,8 @@
  * renamed: either live -> old and restore -> live both commit, or neither.
  * New connections are blocked on both databases first, remaining ones are
  * terminated (and again on each retry: a backend takes a moment to exit),
- * then connections are allowed again whatever happened.
+ * then connections are allowed again whatever happened, even when
+ * berth-db is killed in between (a guard process, swap.c).
  */
 #ifndef BERTH_DB_SWAP_H
 #define BERTH_DB_SWAP_H

@@ -338,7 +338,7 @@ kill_and_resume() {
 }
 
 test_expect_success 'resume after a SIGKILL in the deferred load keeps the rows the app wrote (random kill points)' '
-	for delay in $(awk "BEGIN { srand(); for (i = 0; i < 6; i++) printf \"%.2f \", rand() * 2.6 }"); do
+	for delay in $(awk "BEGIN { srand(); for (i = 0; i < 9; i++) printf \"%.2f \", rand() * 2.6 }"); do
 		kill_and_resume $delay || exit 1
 	done &&
 	# And once among the index builds and constraints, after the copies.
