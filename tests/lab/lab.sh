@@ -208,7 +208,12 @@ wait_for() {
 		# (the host's PID 1 becoming tini): look twice before giving up.
 		if [ -n "$pidfile" ] && ! { p=$(cat "$pidfile" 2>/dev/null) && ours "$p"; }; then
 			sleep 0.2
-			p=$(cat "$pidfile" 2>/dev/null) && ours "$p" || { say "$what: exited"; return 1; }
+			p=$(cat "$pidfile" 2>/dev/null) && ours "$p" || {
+				# What is left of it, for a failure seen once in a while.
+				say "$what: exited (pid ${p:-none}: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || echo gone)," \
+					"state $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || echo gone))"
+				return 1
+			}
 		fi
 		sleep 0.05
 	done
@@ -579,6 +584,7 @@ up_failed() {
 	for f in "$LAB_DIR"/local/docker.log "$LAB_DIR"/local/console.log "$LAB_DIR"/registry/registry.log "$LAB_DIR"/hub/registry.log; do
 		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; } >&2
 	done
+	{ echo "--- kernel"; dmesg 2>/dev/null | tail -n 8; } >&2 || true
 	if [ "$UP_FRESH" = 1 ]; then
 		teardown
 		if [ -f "$LAB_DIR/lease" ]; then # the run that holds it may try again
