@@ -30,6 +30,19 @@ CREATE TABLE readings (
 ) PARTITION BY RANGE (taken_on);
 CREATE TABLE readings_2023 PARTITION OF readings FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
 CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+-- A third large table with unique keys of every other kind: on an
+-- expression, partial, and NULLS NOT DISTINCT.
+CREATE TABLE tags (
+	id serial PRIMARY KEY,
+	name text NOT NULL,
+	code text,
+	active boolean NOT NULL DEFAULT true,
+	grp int,
+	slot int
+);
+CREATE UNIQUE INDEX tags_lower_name ON tags (lower(name));
+CREATE UNIQUE INDEX tags_active_code ON tags (code) WHERE active;
+CREATE UNIQUE INDEX tags_grp_slot ON tags (grp, slot) NULLS NOT DISTINCT;
 CREATE TABLE gate (open boolean);
 INSERT INTO projects SELECT g, 'project ' || g FROM generate_series(1, 10) g;
 INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 5) g;
@@ -41,6 +54,9 @@ INSERT INTO events (project_id, owner_id, reviewer_id, reviewed_in, payload)
 	FROM generate_series(1, 5000) g;
 INSERT INTO readings (taken_on, project_id, event_id)
 	SELECT '2023-06-01'::date + (g % 400), 1 + (g * 3) % 10, 1 + (g * 7) % 5000 FROM generate_series(1, 3000) g;
+INSERT INTO tags (name, code, active, grp, slot)
+	SELECT 'Tag ' || g, 'c' || (g % 500), g <= 500, CASE WHEN g % 2 = 0 THEN g END, CASE WHEN g = 3 THEN NULL ELSE g END
+	FROM generate_series(1, 1000) g;
 INSERT INTO notes (event_id, body) SELECT g * 3, 'note ' || g FROM generate_series(1, 1500) g;
 CREATE FUNCTION wait_at_gate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -57,3 +73,5 @@ CREATE MATERIALIZED VIEW project_events AS
 	SELECT p.id, count(e.id) AS n FROM projects p LEFT JOIN events e ON e.project_id = p.id GROUP BY p.id;
 CREATE UNIQUE INDEX project_events_id ON project_events (id);
 CREATE MATERIALIZED VIEW owner_events AS SELECT owner_id, count(*) AS n FROM events GROUP BY owner_id;
+CREATE TRIGGER wait_at_gate BEFORE INSERT ON tags FOR EACH ROW EXECUTE FUNCTION wait_at_gate();
+ALTER TABLE tags ENABLE ALWAYS TRIGGER wait_at_gate;

@@ -16,11 +16,12 @@ trap 'exit 1' INT TERM HUP PIPE
 pg_start "$TRASH/pg" || exit 1
 W="$TRASH/work"
 mkdir -p "$W"
-R="berth db restore --database app --workdir $W --large-table events,readings"
+R="berth db restore --database app --workdir $W --large-table events,readings,tags"
 
 # events (large) points at projects (ON DELETE CASCADE), at users as owner
 # (SET NULL) and at reviews (NO ACTION, a two-column key MATCH FULL); notes
-# (core) point at events (CASCADE). tests/db/live-deletes.sql.
+# (core) point at events (CASCADE); tags (large) has unique keys on an
+# expression, partial and NULLS NOT DISTINCT. tests/db/live-deletes.sql.
 test_expect_success 'setup: a production database and its dump' '
 	createdb prod &&
 	psql -X -q -v ON_ERROR_STOP=1 -d prod -f "$TOP/tests/db/live-deletes.sql" >/dev/null &&
@@ -47,7 +48,11 @@ app_writes() {
 	pgsql app "DELETE FROM projects WHERE id = 3;
 		DELETE FROM users WHERE id = 2;
 		DELETE FROM reviews WHERE user_id = 4;
-		INSERT INTO events (project_id, owner_id, payload) VALUES (5, 1, 'app-new')"
+		INSERT INTO events (project_id, owner_id, payload) VALUES (5, 1, 'app-new');
+		INSERT INTO tags (name, code, active, grp, slot) VALUES
+			('TAG 7', NULL, false, 100001, 1),
+			('app-tag-2', 'c42', true, 100002, 1),
+			('app-tag-3', NULL, false, NULL, NULL)"
 }
 
 test_expect_success 'the app deletes parents before their dump rows load: every key holds afterwards' '
@@ -119,6 +124,16 @@ test_expect_success 'the analytics matviews hold the final data, the one with a 
 		pgsql app "REFRESH MATERIALIZED VIEW $mv" &&
 		matview_sum $mv >actual &&
 		test_cmp expect actual || exit 1
+	done
+'
+
+test_expect_success 'a dump row whose key on an expression, partial or NULLS NOT DISTINCT index the app took is set aside' '
+	test "$(pgsql app "SELECT string_agg(name, '"'"','"'"' ORDER BY name) FROM berth_conflicts.\"public.tags\"")" = "Tag 3,Tag 42,Tag 7" &&
+	test "$(pgsql app "SELECT count(*) FROM tags")" = 1000 &&
+	test "$(pgsql app "SELECT count(*) FROM tags WHERE name IN ('"'"'TAG 7'"'"', '"'"'app-tag-2'"'"', '"'"'app-tag-3'"'"')")" = 3 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_index WHERE indrelid = '"'"'tags'"'"'::regclass AND indisvalid")" = 4 &&
+	for i in tags_lower_name tags_active_code tags_grp_slot; do
+		test_grep "1 row(s) of public.tags from the dump have a key .*index public.$i" out || exit 1
 	done
 '
 
