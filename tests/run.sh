@@ -45,17 +45,21 @@ run_suite() {
 	timeout -k 10 "${TEST_TIMEOUT:-900}" "$@" >"$tmp/out" 2>&1 </dev/null
 	rc=$?
 	[ "$rc" -eq 124 ] && echo "not ok - $name timed out after ${TEST_TIMEOUT:-900}s" >>"$tmp/out"
-	tally "$name" <"$tmp/out" 2>"$tmp/counts"
+	tally "$name" <"$tmp/out" 2>"$tmp/counts" | tee "$tmp/shown"
+	# The failures again, for the summary at the very end of `make check`.
+	awk '/^FAIL / { print; n = 6; next } n > 0 && /^#/ { print; n--; next } { n = 0 }' \
+		"$tmp/shown" >>"$BUILD_DIR/test-failures"
 	read p f s <"$tmp/counts"
 	# A script that died before its plan counts as a failure.
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "FAIL $name: exited $rc"
+		echo "FAIL $name: exited $rc" | tee -a "$BUILD_DIR/test-failures"
 		f=1
 	fi
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 	[ "$f" -gt 0 ] && failures="$failures $name"
 }
 
+: >"$BUILD_DIR/test-failures"
 for bin in "$BUILD_DIR"/tests/test-*; do
 	[ -x "$bin" ] || continue
 	run_suite "$(basename "$bin")" "$bin"

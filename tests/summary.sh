@@ -9,6 +9,9 @@ for f in "$@"; do
 		continue
 	fi
 	read p fl s <"$f"
+	# Each failed test once more (run.sh keeps them beside the counts), so
+	# that the last lines of a long log say what failed and where.
+	[ -s "${f%/*}/test-failures" ] && sed "s|^|# ${f%/*}: |" "${f%/*}/test-failures"
 	passed=$((passed + p)); failed=$((failed + fl)); skipped=$((skipped + s))
 done
 echo "$passed passed, $failed failed, $skipped skipped"
