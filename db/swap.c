@@ -141,6 +141,8 @@ static void guard_run(const struct db_restore_opts *o, int rfd, int backend,
 	char byte;
 
 	setsid();
+	/* Its warning may go to a pipe nobody reads any more: never die of it. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Not to keep berth-db's pipes and its server connection open. */
 	for (int fd = 3; fd < 1024; fd++)
 		if (fd != rfd)
