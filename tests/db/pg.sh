@@ -49,3 +49,16 @@ pg_stop() {
 pgsql() {
 	psql -X -q -v ON_ERROR_STOP=1 -At -d "$1" -c "$2"
 }
+
+# pg_test_cluster WHAT: the start of a db test script. Without PostgreSQL
+# 15 the script is skipped (as WHAT); else a cluster starts in the trash
+# and stops when the script exits. PG_EXTRA_OPTS as for pg_start.
+pg_test_cluster() {
+	if [ ! -x "$PGBIN/initdb" ] || ! command -v pg_dump >/dev/null; then
+		test_skip "$1" 'PostgreSQL 15 is not installed (scripts/deps/db.packages)'
+		test_done
+	fi
+	trap pg_stop EXIT
+	trap 'exit 1' INT TERM HUP PIPE
+	pg_start "$TRASH/pg" || exit 1
+}

@@ -5,13 +5,7 @@
 . "$TOP/tests/lib/test-lib.sh"
 . "$TOP/tests/db/pg.sh"
 
-if [ ! -x "$PGBIN/initdb" ] || ! command -v pg_dump >/dev/null; then
-	test_skip 'db restore' 'PostgreSQL 15 is not installed (scripts/deps/db.packages)'
-	test_done
-fi
-trap pg_stop EXIT
-trap 'exit 1' INT TERM HUP PIPE
-pg_start "$TRASH/pg" || exit 1
+pg_test_cluster 'db restore'
 W="$TRASH/work"
 mkdir -p "$W"
 R="berth db restore --database app --workdir $W --large-table events,measurements --critical-matview account_names"

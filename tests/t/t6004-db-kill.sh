@@ -5,14 +5,8 @@
 . "$TOP/tests/lib/test-lib.sh"
 . "$TOP/tests/db/pg.sh"
 
-if [ ! -x "$PGBIN/initdb" ] || ! command -v pg_dump >/dev/null; then
-	test_skip 'db restore' 'PostgreSQL 15 is not installed (scripts/deps/db.packages)'
-	test_done
-fi
-trap pg_stop EXIT
-trap 'exit 1' INT TERM HUP PIPE
 # A prepared transaction is the one kind of session the swap cannot end.
-PG_EXTRA_OPTS="-c max_prepared_transactions=4" pg_start "$TRASH/pg" || exit 1
+PG_EXTRA_OPTS="-c max_prepared_transactions=4" pg_test_cluster 'db restore'
 W="$TRASH/work"
 mkdir -p "$W"
 R="berth db restore --database app --workdir $W --large-table events,measurements --critical-matview account_names"
