@@ -26,7 +26,8 @@
  * Moves the rows of "FROM aside" (aside: "[ONLY] table d WHERE ...", the
  * rows as d) into berth_conflicts."table" (table: "schema.name") and warns
  * with the count and why ("have a key the app's rows already took (index
- * x)"). Nothing is made when there are none. -1 with err.
+ * x)"). Nothing is made when there are none. The count moved, or -1 with
+ * err.
  */
 int db_conflicts_move(const struct db_restore_opts *o, PGconn *c, const char *table,
 		      const char *aside, const char *why, struct strbuf *err);

@@ -225,11 +225,19 @@ static int outgoing_keys(PGconn *c, const char *reg, const char *deferred,
 
 /* One key on a plain table, back: NOT VALID, then its orphans, then VALIDATE. */
 static int readd_key(PGconn *c, struct strbuf *fks, const char *rel, const char *con,
-		     const char *def, const char *details, const char *oid, struct strbuf *err)
+		     const char *def, const char *details, const char *oid, int self,
+		     struct strbuf *err)
 {
 	struct strbuf s = STRBUF_INIT;
 	int rc;
 
+	/*
+	 * A key to its own table: its orphans go before it is back, as
+	 * moving a row once the key is there would act on the row's own
+	 * children (a NO ACTION key refusing the move).
+	 */
+	if (self && add_orphans_step(c, fks, oid, err) < 0)
+		return -1;
 	strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", rel, con, def);
 	add_details(&s, details);
 	add_step(fks, "sql", rel, s.buf);
@@ -268,7 +276,7 @@ static int readd_partitioned_key(PGconn *c, struct strbuf *fks, const char *rel,
 	}
 	for (int i = 0; !rc && i < PQntuples(r); i++)
 		rc = readd_key(c, fks, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), def, "",
-			       PQgetvalue(r, i, 2), err);
+			       PQgetvalue(r, i, 2), 0, err);
 	strbuf_addf(&s, "ALTER TABLE %s ADD CONSTRAINT %s %s", rel, con, def);
 	add_details(&s, details);
 	add_step(fks, "sql", rel, s.buf);
@@ -293,7 +301,7 @@ static int incoming_keys(PGconn *c, const char *reg, struct strbuf *drops,
 
 	strbuf_addstr(&q, "SELECT k.conrelid::regclass::text, quote_ident(k.conname), pg_get_constraintdef(k.oid), ");
 	add_constraint_comment(&q, "k");
-	strbuf_addf(&q, ", k.oid, p.relkind FROM pg_constraint k JOIN pg_class p ON p.oid = k.conrelid "
+	strbuf_addf(&q, ", k.oid, p.relkind, k.conrelid = k.confrelid FROM pg_constraint k JOIN pg_class p ON p.oid = k.conrelid "
 			"WHERE k.contype = 'f' AND k.confrelid = %s::regclass AND k.conparentid = 0 ORDER BY 1, 2", reg);
 	if (!(r = query(c, q.buf, err))) {
 		strbuf_release(&q);
@@ -302,8 +310,12 @@ static int incoming_keys(PGconn *c, const char *reg, struct strbuf *drops,
 	for (int i = 0; !rc && i < PQntuples(r); i++) {
 		const char *rel = PQgetvalue(r, i, 0), *con = PQgetvalue(r, i, 1);
 		strbuf_addf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", rel, con);
-		rc = (!strcmp(PQgetvalue(r, i, 5), "p") ? readd_partitioned_key : readd_key)(
-			c, fks, rel, con, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), err);
+		if (!strcmp(PQgetvalue(r, i, 5), "p"))
+			rc = readd_partitioned_key(c, fks, rel, con, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+						   PQgetvalue(r, i, 4), err);
+		else
+			rc = readd_key(c, fks, rel, con, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+				       PQgetvalue(r, i, 4), !strcmp(PQgetvalue(r, i, 6), "t"), err);
 	}
 	PQclear(r);
 	strbuf_release(&q);

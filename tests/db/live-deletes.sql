@@ -11,7 +11,8 @@ CREATE TABLE events (
 	owner_id int REFERENCES users ON DELETE SET NULL,
 	reviewer_id int,
 	reviewed_in int,
-	payload text NOT NULL
+	payload text NOT NULL,
+	parent_id bigint REFERENCES events
 );
 CREATE TABLE reviews (user_id int, project_id int, PRIMARY KEY (user_id, project_id));
 ALTER TABLE events ADD CONSTRAINT events_review_fkey FOREIGN KEY (reviewer_id, reviewed_in)
@@ -52,6 +53,8 @@ INSERT INTO events (project_id, owner_id, reviewer_id, reviewed_in, payload)
 		CASE WHEN g % 11 = 0 THEN 1 + g % 4 END, CASE WHEN g % 11 = 0 THEN 1 + g % 9 END,
 		'event ' || g
 	FROM generate_series(1, 5000) g;
+-- A chain of events, each the parent of the next: 1002 is in project 3.
+UPDATE events SET parent_id = id - 1 WHERE id IN (1003, 1004, 1005);
 INSERT INTO readings (taken_on, project_id, event_id)
 	SELECT '2023-06-01'::date + (g % 400), 1 + (g * 3) % 10, 1 + (g * 7) % 5000 FROM generate_series(1, 3000) g;
 INSERT INTO tags (name, code, active, grp, slot)

@@ -14,7 +14,8 @@ R="berth db restore --database app --workdir $W --large-table events,readings,ta
 
 # events (large) points at projects (ON DELETE CASCADE), at users as owner
 # (SET NULL) and at reviews (NO ACTION, a two-column key MATCH FULL); notes
-# (core) point at events (CASCADE); tags (large) has unique keys on an
+# (core) point at events (CASCADE), and events at events (a chain whose
+# first link is in the deleted project); tags (large) has unique keys on an
 # expression, partial and NULLS NOT DISTINCT. tests/db/live-deletes.sql.
 test_expect_success 'setup: a production database and its dump' '
 	createdb prod &&
@@ -31,6 +32,7 @@ violations() {
 		(SELECT count(*) FROM events e WHERE NOT (e.reviewer_id IS NULL AND e.reviewed_in IS NULL) AND NOT EXISTS
 			(SELECT 1 FROM reviews r WHERE r.user_id = e.reviewer_id AND r.project_id = e.reviewed_in)),
 		(SELECT count(*) FROM notes n WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = n.event_id)),
+		(SELECT count(*) FROM events c WHERE c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = c.parent_id)),
 		(SELECT count(*) FROM readings r WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = r.project_id)),
 		(SELECT count(*) FROM readings r WHERE r.event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id))"
 }
@@ -63,15 +65,15 @@ test_expect_success 'the app deletes parents before their dump rows load: every 
 	pgsql app "INSERT INTO gate VALUES (true)" &&
 	wait $pid &&
 	cat out &&
-	test "$(violations prod)" = "0|0|0|0|0|0" &&
-	test "$(violations app)" = "0|0|0|0|0|0" &&
+	test "$(violations prod)" = "0|0|0|0|0|0|0" &&
+	test "$(violations app)" = "0|0|0|0|0|0|0" &&
 	test "$(pgsql app "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 &&
 	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = '"'"'berth_restore'"'"'")" = 0
 '
 
 # What the dump held, by what the app's deletes do to it.
 test_expect_success 'cascaded and refused rows are set aside, SET NULL keys are nulled, the rest is intact' '
-	gone="project_id = 3 OR (reviewer_id = 4 AND reviewed_in IS NOT NULL)" &&
+	gone="project_id = 3 OR (reviewer_id = 4 AND reviewed_in IS NOT NULL) OR id IN (1003, 1004, 1005)" &&
 	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\"")" = \
 		"$(pgsql prod "SELECT count(*) FROM events WHERE $gone")" &&
 	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\" WHERE NOT ($gone)")" = 0 &&
@@ -81,9 +83,9 @@ test_expect_success 'cascaded and refused rows are set aside, SET NULL keys are 
 		"$(pgsql prod "SELECT count(*) FROM events WHERE NOT ($gone) AND (owner_id IS NULL OR owner_id = 2)")" &&
 	test "$(pgsql app "SELECT count(*) FROM events WHERE owner_id = 2")" = 0 &&
 	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.notes\"")" = \
-		"$(pgsql prod "SELECT count(*) FROM notes n JOIN events e ON e.id = n.event_id WHERE $gone")" &&
+		"$(pgsql prod "SELECT count(*) FROM notes n WHERE n.event_id IN (SELECT id FROM events WHERE $gone)")" &&
 	test "$(pgsql app "SELECT count(*) FROM notes")" = \
-		"$(pgsql prod "SELECT count(*) FROM notes n JOIN events e ON e.id = n.event_id WHERE NOT ($gone)")" &&
+		"$(pgsql prod "SELECT count(*) FROM notes n WHERE n.event_id IN (SELECT id FROM events WHERE NOT ($gone))")" &&
 	test "$(pgsql app "SELECT count(*) FROM events WHERE payload = '"'"'app-new'"'"'")" = 1 &&
 	# readings load beside events: the app'"'"'s delete cascades to those in
 	# by then, the others are set aside; either way exactly these remain.
@@ -136,7 +138,8 @@ test_expect_success 'each kind of repair is reported with its count and key' '
 	test_grep "$n row(s) of public.events have lost their parent .*events_project_id_fkey.*berth_conflicts" out &&
 	test_grep "row(s) of public.events lost their parent .*events_owner_id_fkey.*ON DELETE action" out &&
 	test_grep "row(s) of public.events have lost their parent .*events_review_fkey" out &&
-	test_grep "row(s) of public.notes have lost their parent .*notes_event_id_fkey" out
+	test_grep "row(s) of public.notes have lost their parent .*notes_event_id_fkey" out &&
+	test "$(grep -c "1 row(s) of public.events have lost their parent .*events_parent_id_fkey" out)" = 3
 '
 
 test_done
