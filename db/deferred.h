@@ -1,5 +1,7 @@
 /*
- * deferred.h - step 7: the large tables, loaded while the app serves.
+ * deferred.h - step 7: the large tables, loaded while the app serves
+ * (db/deferred.c sets aside and writes the steps, db/deferred-run.c runs
+ * them).
  *
  * Before the swap, in the restore database (no app there yet), each
  * deferred plain table has its indexes, its primary/unique constraints and

@@ -205,3 +205,16 @@ void db_quote_literal(struct strbuf *sb, const char *text)
 	}
 	strbuf_addch(sb, '\'');
 }
+
+PGresult *db_query(PGconn *c, const char *sql, struct strbuf *err)
+{
+	PGresult *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		strbuf_addf(err, "%s", PQresultErrorMessage(r));
+		strbuf_rtrim(err);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}

@@ -24,6 +24,9 @@ PGconn *db_connect(const struct db_restore_opts *o, const char *dbname,
 int db_sql(const struct db_restore_opts *o, PGconn *conn, const char *sql,
 	   struct strbuf *err);
 
+/* A query's rows (PQclear them), or NULL with err. */
+PGresult *db_query(PGconn *conn, const char *sql, struct strbuf *err);
+
 /* The first column of the first row of sql into out (reset); -1 on error. */
 int db_value(PGconn *conn, const char *sql, struct strbuf *out,
 	     struct strbuf *err);
