@@ -96,11 +96,10 @@ int db_orphans_describe(PGconn *c, const char *con_oid, struct db_orphans *or,
 
 	strbuf_addstr(&q, PQserverVersion(c) >= 150000 ? ORPHANS_SQL(SET_COLS_15) : ORPHANS_SQL("k.conkey"));
 	strbuf_addf(&q, "%ld::oid", strtol(con_oid, NULL, 10));
-	r = PQexec(c, q.buf);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		strbuf_addf(err, "cannot read foreign key %s: %s", con_oid,
-			    PQresultStatus(r) == PGRES_TUPLES_OK ? "not found" : PQresultErrorMessage(r));
-		strbuf_rtrim(err);
+	if (!(r = db_query(c, q.buf, err)))
+		goto out;
+	if (PQntuples(r) != 1) {
+		strbuf_addf(err, "foreign key %s not found", con_oid);
 		goto out;
 	}
 	strbuf_reset(&or->con);
@@ -139,10 +138,9 @@ int db_orphans_fix(const struct db_restore_opts *o, PGconn *c, const char *con,
 		rc = rc < 0 ? -1 : 0;
 		goto out;
 	}
-	strbuf_addf(&q, "SELECT count(*) FROM %s", aside);
-	if ((rc = db_value(c, q.buf, &v, err)) < 0 || !strcmp(v.buf, "0"))
-		goto out;
-	if ((rc = db_sql(o, c, set, err)) == 0)
+	/* The update and its count in one pass over the table. */
+	strbuf_addf(&q, "WITH u AS (%s RETURNING 1) SELECT count(*) FROM u", set);
+	if ((rc = db_value(c, q.buf, &v, err)) == 0 && strcmp(v.buf, "0"))
 		log_warn("%s row(s) of %s lost their parent during the load (foreign key %s: "
 			 "the app deleted it): their key is set as its ON DELETE action says", v.buf, table, con);
 out:

@@ -135,7 +135,7 @@ struct swap_guard {
 static void guard_run(const struct db_restore_opts *o, int rfd, int backend,
 		      const char *const names[3])
 {
-	struct strbuf err = STRBUF_INIT, sql = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, sql = STRBUF_INIT, v = STRBUF_INIT;
 	PGconn *c;
 	ssize_t n;
 	char byte;
@@ -153,7 +153,7 @@ static void guard_run(const struct db_restore_opts *o, int rfd, int backend,
 	if (n == 1 || !(c = db_connect(o, MAINTENANCE_DB, &err)))
 		_exit(0);
 	strbuf_addf(&sql, "SELECT pg_terminate_backend(%d, 30000)", backend);
-	db_value(c, sql.buf, &err, &err);
+	db_value(c, sql.buf, &v, &err);
 	for (int i = 0; i < 3; i++) {
 		strbuf_reset(&sql);
 		connections_sql(&sql, names[i], 1);
