@@ -6,6 +6,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -194,6 +195,152 @@ static int run_sql_step(const struct db_restore_opts *o, PGconn *c,
 	return rc;
 }
 
+static void log_step(const struct step *st, double t)
+{
+	if (!strcmp(st->kind, "orphans"))
+		log_info("    rows of %s without a parent (%s) %6.1fs", st->table, st->subject,
+			 seconds() - t);
+	else
+		log_info("    %-60.60s %6.1fs", st->sql, seconds() - t);
+}
+
+/* A step of one table's own rebuild (deferred.h). */
+static int table_step(const struct step *st)
+{
+	return *st->table && (!strcmp(st->kind, "index") || !strcmp(st->kind, "unique") ||
+			      !strcmp(st->kind, "sql"));
+}
+
+/*
+ * The rebuilds of a run of table steps, one table per group, the groups
+ * handed out to up to --jobs connections. A failure stops the others
+ * after the step each is running: resume redoes what is not marked done.
+ */
+struct rebuild {
+	const struct db_restore_opts *o;
+	const char *dbname;
+	struct step *steps;
+	size_t n, *group, groups, next;
+	int workers, failed;
+	const char *work_mem;
+	pthread_mutex_t mu;
+	struct strbuf err;
+};
+
+static int session_setup(const struct db_restore_opts *o, PGconn *c, int workers,
+			 const char *work_mem, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&q, "SET search_path = ''; SET maintenance_work_mem = '%s'; "
+			"SET max_parallel_maintenance_workers = %d", work_mem, workers);
+	rc = db_sql(o, c, q.buf, err);
+	strbuf_release(&q);
+	return rc;
+}
+
+static int run_group(struct rebuild *rb, PGconn *c, size_t g, struct strbuf *err)
+{
+	for (size_t i = 0; i < rb->n; i++) {
+		double t = seconds();
+		int stop;
+
+		if (rb->group[i] != g)
+			continue;
+		pthread_mutex_lock(&rb->mu);
+		stop = rb->failed;
+		pthread_mutex_unlock(&rb->mu);
+		if (stop)
+			return 0;
+		if (run_sql_step(rb->o, c, &rb->steps[i], err) < 0)
+			return -1;
+		log_step(&rb->steps[i], t);
+	}
+	return 0;
+}
+
+static void *rebuild_worker(void *v)
+{
+	struct rebuild *rb = v;
+	struct strbuf err = STRBUF_INIT;
+	PGconn *c = db_connect(rb->o, rb->dbname, &err);
+	int rc = c ? session_setup(rb->o, c, rb->workers, rb->work_mem, &err) : -1;
+
+	while (!rc) {
+		size_t g;
+
+		pthread_mutex_lock(&rb->mu);
+		g = rb->failed ? rb->groups : rb->next++;
+		pthread_mutex_unlock(&rb->mu);
+		if (g >= rb->groups)
+			break;
+		rc = run_group(rb, c, g, &err);
+	}
+	if (rc) {
+		pthread_mutex_lock(&rb->mu);
+		rb->failed = 1;
+		strbuf_addf(&rb->err, "%s%s", rb->err.len ? "\n" : "", err.buf);
+		pthread_mutex_unlock(&rb->mu);
+	}
+	PQfinish(c);
+	strbuf_release(&err);
+	return NULL;
+}
+
+/* Groups steps[0..n) by table, in the order the tables first appear. */
+static size_t group_by_table(const struct step *steps, size_t n, size_t *group)
+{
+	size_t groups = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < i && strcmp(steps[j].table, steps[i].table))
+			j++;
+		group[i] = j < i ? group[j] : groups++;
+	}
+	return groups;
+}
+
+static int run_rebuilds(const struct db_restore_opts *o, PGconn *c, const char *dbname,
+			struct step *steps, size_t n, struct strbuf *err)
+{
+	struct rebuild rb = { .o = o, .dbname = dbname, .steps = steps, .n = n };
+	size_t jobs = o->jobs > 0 ? (size_t)o->jobs : 2, conns;
+	pthread_t *t;
+	int rc = 0;
+
+	rb.group = xcalloc(n, sizeof(*rb.group));
+	rb.groups = group_by_table(steps, n, rb.group);
+	conns = rb.groups < jobs ? rb.groups : jobs;
+	pthread_mutex_init(&rb.mu, NULL);
+	strbuf_init(&rb.err, 0);
+	if (conns <= 1) {
+		/* One table: the main connection, its builds with every job. */
+		rc = run_group(&rb, c, 0, err);
+		goto out;
+	}
+	rb.workers = (int)(jobs / conns) - 1;
+	/* Within the 512MB one connection alone would use. */
+	rb.work_mem = conns > 4 ? "128MB" : "256MB";
+	t = xcalloc(conns, sizeof(*t));
+	for (size_t i = 0; i < conns; i++)
+		if (pthread_create(&t[i], NULL, rebuild_worker, &rb))
+			die("cannot start a thread: %s", strerror(errno));
+	for (size_t i = 0; i < conns; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	if (rb.failed) {
+		strbuf_addf(err, "%s%s", err->len ? "\n" : "", rb.err.buf);
+		rc = -1;
+	}
+out:
+	pthread_mutex_destroy(&rb.mu);
+	strbuf_release(&rb.err);
+	free(rb.group);
+	return rc;
+}
+
 static void free_steps(struct step *steps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -291,7 +438,7 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	memset(&prog, 0, sizeof(prog));
 	if (!(c = db_connect(o, dbname, err)))
 		return -1;
-	if (db_sql(o, c, "SET search_path = ''; SET maintenance_work_mem = '512MB'", err) < 0 ||
+	if (session_setup(o, c, (o->jobs > 0 ? o->jobs : 2) - 1, "512MB", err) < 0 ||
 	    db_value(c, "SELECT to_regclass('berth_restore.steps') IS NOT NULL", &dump, err) < 0)
 		goto out;
 	if (strcmp(dump.buf, "t")) {
@@ -327,19 +474,23 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 		goto out;
 	if (copies)
 		log_info("    loaded %zu table(s) in %.1fs", copies, seconds() - t);
-	for (size_t i = copies; i < nr; i++) {
+	for (size_t i = copies, j; i < nr; i = j) {
 		if (!strcmp(steps[i].kind, "copy")) {
 			strbuf_addf(err, "step %s: a copy after the index builds", steps[i].n);
 			goto out;
 		}
+		for (j = i; j < nr && table_step(&steps[j]); j++)
+			;
+		if (j > i) {
+			if (run_rebuilds(o, c, dbname, steps + i, j - i, err) < 0)
+				goto out;
+			continue;
+		}
 		t = seconds();
 		if (run_sql_step(o, c, &steps[i], err) < 0)
 			goto out;
-		if (!strcmp(steps[i].kind, "orphans"))
-			log_info("    rows of %s without a parent (%s) %6.1fs", steps[i].table,
-				 steps[i].subject, seconds() - t);
-		else
-			log_info("    %-60.60s %6.1fs", steps[i].sql, seconds() - t);
+		log_step(&steps[i], t);
+		j = i + 1;
 	}
 	rc = db_sql(o, c, "DROP SCHEMA berth_restore CASCADE", err);
 out:

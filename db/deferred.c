@@ -363,7 +363,7 @@ static int set_aside(PGconn *c, const char *table, const char *deferred,
 			    *type == 'p' ? "PRIMARY KEY" : "UNIQUE", PQgetvalue(r, i, 4));
 		add_details(&s, PQgetvalue(r, i, 6));
 		add_details(&s, PQgetvalue(r, i, 7));
-		add_step(later, "sql", lit.buf, s.buf);
+		add_step_for(later, "sql", lit.buf, s.buf, table, NULL);
 	}
 	PQclear(r);
 	/* Plain indexes (not behind a constraint). */
@@ -381,11 +381,11 @@ static int set_aside(PGconn *c, const char *table, const char *deferred,
 			goto out;
 		/* Not with the build: CREATE INDEX CONCURRENTLY runs alone. */
 		if (*PQgetvalue(r, i, 3))
-			add_step(later, "sql", PQgetvalue(r, i, 0), PQgetvalue(r, i, 3));
+			add_step_for(later, "sql", PQgetvalue(r, i, 0), PQgetvalue(r, i, 3), table, NULL);
 	}
 	strbuf_reset(&s);
 	strbuf_addf(&s, "ANALYZE %s", lit.buf);
-	add_step(later, "sql", lit.buf, s.buf);
+	add_step_for(later, "sql", lit.buf, s.buf, table, NULL);
 	rc = 0;
 out:
 	PQclear(r);

@@ -30,6 +30,11 @@
  *          REFRESH of the analytics matviews, ANALYZE; each commits with
  *          its done mark;
  *  vacuum  VACUUM ANALYZE.
+ * One table's own rebuild (its index, unique and sql steps that name it in
+ * tbl) runs in order on one connection; the rebuilds of different tables
+ * run side by side, up to --jobs connections, since only one concurrent
+ * build at a time can run on a table. Each build may use the --jobs left
+ * over as PostgreSQL's parallel maintenance workers (btree only).
  * Each step is marked done when it commits, so `berth db resume` picks up
  * at the first step not done; an interrupted copy rolled back as a whole
  * and is simply redone: nothing is ever deleted from a table but the

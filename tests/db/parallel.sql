@@ -1,0 +1,25 @@
+-- The database t6005 dumps: two large tables with indexes of every kind
+-- and a key from the second into the first, and a third (c_slow) whose
+-- copy waits at its first row until a row is put in gate (a trigger
+-- enabled ALWAYS fires for the load too).
+CREATE TABLE a_items (id int PRIMARY KEY, code text NOT NULL, kind text NOT NULL);
+CREATE UNIQUE INDEX a_items_code ON a_items (code);
+CREATE INDEX a_items_kind ON a_items USING hash (kind);
+CREATE INDEX a_items_lower ON a_items (lower(code)) WHERE id > 10;
+CREATE TABLE b_items (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a_items ON DELETE CASCADE, note text);
+CREATE INDEX b_items_a ON b_items (a_id);
+CREATE INDEX b_items_note ON b_items USING hash (note);
+CREATE TABLE c_slow (id int PRIMARY KEY);
+CREATE TABLE gate (open boolean);
+INSERT INTO a_items SELECT g, 'code-' || g, 'kind ' || (g % 9) FROM generate_series(1, 20000) g;
+INSERT INTO b_items SELECT g, 1 + (g * 7) % 20000, 'note ' || (g % 50) FROM generate_series(1, 30000) g;
+INSERT INTO c_slow SELECT g FROM generate_series(1, 100) g;
+CREATE FUNCTION wait_at_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NEW.id = 1 THEN
+		WHILE NOT EXISTS (SELECT 1 FROM public.gate) LOOP PERFORM pg_sleep(0.05); END LOOP;
+	END IF;
+	RETURN NEW;
+END $$;
+CREATE TRIGGER wait_at_gate BEFORE INSERT ON c_slow FOR EACH ROW EXECUTE FUNCTION wait_at_gate();
+ALTER TABLE c_slow ENABLE ALWAYS TRIGGER wait_at_gate;

@@ -1,0 +1,111 @@
+#!/bin/sh
+# berth db restore rebuilds the large tables' indexes and keys side by
+# side, one connection per table up to --jobs: a table whose concurrent
+# index build waits on an app's open write transaction does not hold up
+# another table's, and a failed rebuild of one table stops the run with its
+# error while resume finishes the rest.
+. "$TOP/tests/lib/test-lib.sh"
+. "$TOP/tests/db/pg.sh"
+
+pg_test_cluster 'db restore'
+W="$TRASH/work"
+mkdir -p "$W"
+R="berth db restore --workdir $W --large-table a_items,b_items,c_slow --jobs 2"
+
+test_expect_success 'setup: a production database and its dump' '
+	createdb prod &&
+	psql -X -q -v ON_ERROR_STOP=1 -d prod -f "$TOP/tests/db/parallel.sql" >/dev/null &&
+	pg_dump -Fc -f prod.dump prod &&
+	createdb app &&
+	createdb app2
+'
+
+# Waits (up to 60 s) until SQL's answer in database $1 is $3.
+wait_for() {
+	for i in $(seq 600); do
+		test "$(pgsql "$1" "$2")" = "$3" && return 0
+		sleep 0.1
+	done
+	echo "waited for: $2 = $3 (in $1), have: $(pgsql "$1" "$2")"
+	return 1
+}
+
+at_gate="SELECT count(*) FROM pg_stat_activity WHERE application_name = 'berth-db-load' AND wait_event = 'PgSleep'"
+valid="SELECT count(*) FROM pg_index WHERE indrelid = '%s'::regclass AND indisvalid AND indisready"
+
+# The app's session that has written to a_items and not committed: a
+# concurrent build on a_items waits for it (PostgreSQL's rule), an idle
+# transaction holds no snapshot, so builds on other tables do not.
+open_writer() {
+	mkfifo writer.in &&
+	{ PGAPPNAME=writer psql -X -q -v ON_ERROR_STOP=1 -d "$1" <writer.in >writer.out 2>&1 & } &&
+	exec 3>writer.in &&
+	echo "BEGIN; LOCK TABLE a_items IN ROW EXCLUSIVE MODE;" >&3 &&
+	wait_for "$1" "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE a.application_name = 'writer' AND l.relation = 'a_items'::regclass AND l.granted" 1
+}
+
+close_writer() {
+	echo "COMMIT;" >&3 && exec 3>&- && rm -f writer.in
+}
+
+test_expect_success 'a table whose build waits on an app writer does not hold up the others' '
+	$R --database app --file prod.dump >out 2>&1 &
+	pid=$! &&
+	wait_for app "$at_gate" 1 &&
+	open_writer app &&
+	pgsql app "INSERT INTO gate VALUES (true)" &&
+	wait_for app "$(printf "$valid" b_items)" 3 &&
+	wait_for app "SELECT count(*) FROM pg_constraint WHERE conrelid = '"'"'b_items'"'"'::regclass AND contype = '"'"'p'"'"'" 1 &&
+	wait_for app "$(printf "$valid" c_slow)" 1 &&
+	test "$(pgsql app "$(printf "$valid" a_items)")" = 0 &&
+	test "$(pgsql app "SELECT phase FROM pg_stat_progress_create_index WHERE relid = '"'"'a_items'"'"'::regclass")" = \
+		"waiting for writers before build" &&
+	close_writer &&
+	wait $pid &&
+	cat out &&
+	test "$(pgsql app "$(printf "$valid" a_items)")" = 4 &&
+	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = '"'"'berth_restore'"'"'")" = 0
+'
+
+# The indexes, constraints and data, as prod has them.
+schema_and_data() {
+	pgsql "$1" "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+		WHERE indrelid::regclass::text IN ('a_items', 'b_items', 'c_slow') ORDER BY 1"
+	pgsql "$1" "SELECT conrelid::regclass::text, conname, convalidated, pg_get_constraintdef(oid)
+		FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+	for t in a_items b_items c_slow; do
+		pgsql "$1" "SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t::text)) FROM $t t"
+	done
+}
+
+test_expect_success 'the rebuilt tables are as prod has them' '
+	schema_and_data prod >expect &&
+	schema_and_data app >actual &&
+	test_cmp expect actual &&
+	test_grep "CREATE INDEX CONCURRENTLY b_items_note" out &&
+	test_grep "ADD CONSTRAINT b_items_a_id_fkey" out
+'
+
+# Two rows of the app's own with one code: a_items_code cannot be built.
+# b_items's rebuild, on the other connection, finishes all the same.
+test_expect_success 'a failed rebuild names its index and leaves the rest to resume' '
+	$R --database app2 --file prod.dump >out2 2>&1 &
+	pid=$! &&
+	wait_for app2 "$at_gate" 1 &&
+	pgsql app2 "INSERT INTO a_items VALUES (-1, '"'"'dup'"'"', '"'"'x'"'"'), (-2, '"'"'dup'"'"', '"'"'x'"'"');
+		INSERT INTO gate VALUES (true)" &&
+	test_expect_code 1 wait $pid &&
+	cat out2 &&
+	test_grep "a_items_code" out2 &&
+	test_grep "dup" out2 &&
+	test "$(pgsql app2 "$(printf "$valid" b_items)")" = 3 &&
+	pgsql app2 "DELETE FROM a_items WHERE id = -2" &&
+	berth db resume --database app2 --workdir "$W" >out3 2>&1 &&
+	cat out3 &&
+	test "$(pgsql app2 "$(printf "$valid" a_items)")" = 4 &&
+	test "$(pgsql app2 "SELECT count(*) FROM a_items")" = 20001 &&
+	test "$(pgsql app2 "SELECT count(*) FROM pg_namespace WHERE nspname = '"'"'berth_restore'"'"'")" = 0
+'
+
+test_done
