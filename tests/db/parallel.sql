@@ -9,11 +9,16 @@ CREATE INDEX a_items_lower ON a_items (lower(code)) WHERE id > 10;
 CREATE TABLE b_items (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a_items ON DELETE CASCADE, note text);
 CREATE INDEX b_items_a ON b_items (a_id);
 CREATE INDEX b_items_note ON b_items USING hash (note);
-CREATE TABLE c_slow (id int PRIMARY KEY);
+-- c_slow's key into a core table names the one column its ON DELETE SET
+-- NULL empties (PostgreSQL 15): the other stays.
+CREATE TABLE members (tenant_id int, id int, PRIMARY KEY (tenant_id, id));
+CREATE TABLE c_slow (id int PRIMARY KEY, tenant_id int NOT NULL, member_id int,
+	FOREIGN KEY (tenant_id, member_id) REFERENCES members ON DELETE SET NULL (member_id));
 CREATE TABLE gate (open boolean);
 INSERT INTO a_items SELECT g, 'code-' || g, 'kind ' || (g % 9) FROM generate_series(1, 20000) g;
 INSERT INTO b_items SELECT g, 1 + (g * 7) % 20000, 'note ' || (g % 50) FROM generate_series(1, 30000) g;
-INSERT INTO c_slow SELECT g FROM generate_series(1, 100) g;
+INSERT INTO members SELECT t, m FROM generate_series(1, 2) t, generate_series(1, 10) m;
+INSERT INTO c_slow SELECT g, 1 + g % 2, 1 + g % 10 FROM generate_series(1, 100) g;
 CREATE FUNCTION wait_at_gate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF NEW.id = 1 THEN
