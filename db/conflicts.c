@@ -39,6 +39,59 @@ out:
 	return rc;
 }
 
+/*
+ * A key on plain columns compares them. A key with expressions, a partial
+ * index or NULLS NOT DISTINCT compares the index's own key: each side is
+ * read FROM its table unaliased, so that the expressions and the predicate
+ * as the catalog prints them (bare column names) mean what they mean in
+ * the index, and d's rows are picked by ctid.
+ */
+int db_unique_collisions(PGconn *c, const char *index_oid, const char *d_rel,
+			 const char *d_filter, const char *a_rel, const char *a_filter,
+			 struct strbuf *aside, struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	PGresult *r;
+	int rc = 0;
+
+	strbuf_addf(&q, "SELECT i.indisunique, i.indexprs IS NULL AND i.indpred IS NULL AND NOT %s, "
+			"(SELECT string_agg(format('a.%%1$I = d.%%1$I', a.attname), ' AND ' ORDER BY k.i) "
+			"FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, i) "
+			"JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+			"WHERE k.i <= i.indnkeyatts), "
+			"(SELECT string_agg(pg_get_indexdef(i.indexrelid, k, false) || ' AS k' || k, ', ' ORDER BY k) "
+			"FROM generate_series(1, i.indnkeyatts) k), "
+			"(SELECT string_agg(format('a.k%%1$s %%2$s d.k%%1$s', k, %s), ' AND ' ORDER BY k) "
+			"FROM generate_series(1, i.indnkeyatts) k), "
+			"coalesce(' WHERE ' || pg_get_expr(i.indpred, i.indrelid), '') "
+			"FROM pg_index i WHERE i.indexrelid = %s::oid",
+		    PQserverVersion(c) >= 150000 ? "i.indnullsnotdistinct" : "false",
+		    PQserverVersion(c) >= 150000 ? "CASE WHEN i.indnullsnotdistinct THEN 'IS NOT DISTINCT FROM' ELSE '=' END" : "'='",
+		    index_oid);
+	if (!(r = db_query(c, q.buf, err))) {
+		strbuf_release(&q);
+		return -1;
+	}
+	if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t") && !strcmp(PQgetvalue(r, 0, 1), "t")) {
+		strbuf_reset(aside);
+		strbuf_addf(aside, "%s d WHERE %s AND EXISTS (SELECT 1 FROM %s a WHERE %s AND %s)",
+			    d_rel, d_filter, a_rel, a_filter, PQgetvalue(r, 0, 2));
+		rc = 1;
+	} else if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t")) {
+		const char *keys = PQgetvalue(r, 0, 3), *pred = PQgetvalue(r, 0, 5);
+		strbuf_reset(aside);
+		strbuf_addf(aside, "%1$s d WHERE d.ctid IN (SELECT d.ctid FROM "
+				   "(SELECT ctid, xmin, %2$s FROM %1$s%3$s) d JOIN "
+				   "(SELECT xmin, %2$s FROM %4$s%3$s) a ON %5$s AND %6$s "
+				   "WHERE %7$s)",
+			    d_rel, keys, pred, a_rel, a_filter, PQgetvalue(r, 0, 4), d_filter);
+		rc = 1;
+	}
+	PQclear(r);
+	strbuf_release(&q);
+	return rc;
+}
+
 void db_orphans_init(struct db_orphans *or)
 {
 	strbuf_init(&or->con, 0);

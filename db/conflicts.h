@@ -33,6 +33,17 @@ int db_conflicts_move(const struct db_restore_opts *o, PGconn *c, const char *ta
 		      const char *aside, const char *why, struct strbuf *err);
 
 /*
+ * The rows of d_rel ("[ONLY] table", read as d) whose key on the unique
+ * index index_oid a row of a_rel (read as a) also has, as an aside for
+ * db_conflicts_move(): d_filter picks d's rows, a_filter (which may name d)
+ * a's. Both relations have the index's columns. 1 with aside filled, 0
+ * when the index is not unique, -1 with err.
+ */
+int db_unique_collisions(PGconn *c, const char *index_oid, const char *d_rel,
+			 const char *d_filter, const char *a_rel, const char *a_filter,
+			 struct strbuf *aside, struct strbuf *err);
+
+/*
  * A foreign key's rows that point at no parent, as the step that deals
  * with them: read from the catalog of the restore database (the names are
  * the same once it is live).

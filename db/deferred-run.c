@@ -3,6 +3,7 @@
 #include "conflicts.h"
 #include "pg.h"
 #include "progress.h"
+#include "stage.h"
 #include "log.h"
 
 #include <errno.h>
@@ -41,6 +42,36 @@ static int mark_done(PGconn *c, const char *n, struct strbuf *err)
 	return rc;
 }
 
+/*
+ * A partition's copy that failed, most likely on a unique key the app took
+ * (its indexes stay through the load), goes in again through a staging
+ * table (stage.h). 0 when it did; -1 leaves why in out (or in err).
+ */
+static int restage(const struct db_restore_opts *o, PGconn *c, const char *dbname,
+		   const struct step *st, const char *list, const char *dump,
+		   const char *pg_restore, struct strbuf *out, struct strbuf *err)
+{
+	struct strbuf e = STRBUF_INIT;
+	int rc = db_stage_applies(c, st->subject, &e);
+
+	if (rc == 1) {
+		strbuf_rtrim(out);
+		log_warn("the copy of %s failed: %s", st->subject, out->buf);
+		log_info("    loading %s again through a staging table, the app's rows keeping their keys",
+			 st->subject);
+		strbuf_reset(&e);
+		rc = db_stage_copy(o, dbname, st->subject, list, dump, pg_restore, &e);
+	} else {
+		rc = -1; /* not a partition: the copy's own error stands */
+	}
+	if (rc < 0 && e.len) {
+		strbuf_reset(out);
+		strbuf_addbuf(out, &e);
+	}
+	strbuf_release(&e);
+	return rc;
+}
+
 static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *dbname,
 		      struct step *steps, size_t n, const char *dump,
 		      const char *pg_restore, struct strbuf *err)
@@ -76,7 +107,10 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 	}
 	run_parallel(cps, n, o->jobs > 0 ? (size_t)o->jobs : 2, res);
 	for (size_t i = 0; i < n; i++) {
-		if (res[i].status) {
+		strbuf_reset(&path);
+		strbuf_addf(&path, "%s/deferred-%s.list", o->workdir, steps[i].n);
+		if (res[i].status &&
+		    restage(o, c, dbname, &steps[i], path.buf, dump, pg_restore, &res[i].out, err) < 0) {
 			strbuf_addf(err, "%sloading %s failed: %s", err->len ? "\n" : "",
 				    steps[i].subject, res[i].out.buf);
 			strbuf_rtrim(err);

@@ -50,59 +50,20 @@ static void add_step(struct strbuf *sql, const char *kind, const char *subject,
  * transaction, which the copy's trigger recorded); a row the app inserted
  * or updated has another xmin. 1 with aside filled for a unique index, 0
  * for any other index (nothing is set aside for it).
- *
- * A key on plain columns compares them. A key with expressions, a partial
- * index or NULLS NOT DISTINCT compares the index's own key: each side is
- * read FROM the table unaliased, so that the expressions and the predicate
- * as the catalog prints them (bare column names) mean what they mean in
- * the index, and the dump's rows are picked by ctid.
  */
 static int unique_aside(PGconn *c, const char *lit, const char *index_oid,
 			struct strbuf *aside, struct strbuf *err)
 {
-	struct strbuf q = STRBUF_INIT, xid = STRBUF_INIT;
-	PGresult *r;
-	int rc = 0;
+	struct strbuf rel = STRBUF_INIT, xid = STRBUF_INIT;
+	int rc;
 
-	strbuf_addf(&q, "SELECT i.indisunique, i.indexprs IS NULL AND i.indpred IS NULL AND NOT %s, "
-			"(SELECT string_agg(format('a.%%1$I = d.%%1$I', a.attname), ' AND ' ORDER BY k.i) "
-			"FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, i) "
-			"JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-			"WHERE k.i <= i.indnkeyatts), "
-			"(SELECT string_agg(pg_get_indexdef(i.indexrelid, k, false) || ' AS k' || k, ', ' ORDER BY k) "
-			"FROM generate_series(1, i.indnkeyatts) k), "
-			"(SELECT string_agg(format('a.k%%1$s %%2$s d.k%%1$s', k, %s), ' AND ' ORDER BY k) "
-			"FROM generate_series(1, i.indnkeyatts) k), "
-			"coalesce(' WHERE ' || pg_get_expr(i.indpred, i.indrelid), '') "
-			"FROM pg_index i WHERE i.indexrelid = %s::oid",
-		    PQserverVersion(c) >= 150000 ? "i.indnullsnotdistinct" : "false",
-		    PQserverVersion(c) >= 150000 ? "CASE WHEN i.indnullsnotdistinct THEN 'IS NOT DISTINCT FROM' ELSE '=' END" : "'='",
-		    index_oid);
-	if (!(r = db_query(c, q.buf, err))) {
-		strbuf_release(&q);
-		return -1;
-	}
-	strbuf_addstr(&xid, "(SELECT xid::xid FROM berth_restore.steps WHERE kind = 'copy' AND subject = ");
+	strbuf_addf(&rel, "ONLY %s", lit);
+	strbuf_addstr(&xid, "d.xmin = (SELECT xid::xid FROM berth_restore.steps WHERE kind = 'copy' AND subject = ");
 	db_quote_literal(&xid, lit);
 	strbuf_addch(&xid, ')');
-	if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t") && !strcmp(PQgetvalue(r, 0, 1), "t")) {
-		strbuf_reset(aside);
-		strbuf_addf(aside, "ONLY %s d WHERE d.xmin = %s AND EXISTS (SELECT 1 FROM ONLY %s a "
-				   "WHERE NOT (a.xmin = d.xmin) AND %s)",
-			    lit, xid.buf, lit, PQgetvalue(r, 0, 2));
-		rc = 1;
-	} else if (PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t")) {
-		const char *keys = PQgetvalue(r, 0, 3), *pred = PQgetvalue(r, 0, 5);
-		strbuf_reset(aside);
-		strbuf_addf(aside, "ONLY %1$s d WHERE d.ctid IN (SELECT d.ctid FROM "
-				   "(SELECT ctid, xmin, %2$s FROM ONLY %1$s%3$s) d JOIN "
-				   "(SELECT xmin, %2$s FROM ONLY %1$s%3$s) a ON NOT (a.xmin = d.xmin) AND %4$s "
-				   "WHERE d.xmin = %5$s)",
-			    lit, keys, pred, PQgetvalue(r, 0, 4), xid.buf);
-		rc = 1;
-	}
-	PQclear(r);
-	strbuf_release(&q);
+	rc = db_unique_collisions(c, index_oid, rel.buf, xid.buf, rel.buf, "NOT (a.xmin = d.xmin)",
+				  aside, err);
+	strbuf_release(&rel);
 	strbuf_release(&xid);
 	return rc;
 }

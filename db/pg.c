@@ -167,6 +167,13 @@ void db_pg_restore_argv(struct strvec *args, const char *pg_restore,
 	strvec_push(args, dump);
 }
 
+void db_pg_restore_script_argv(struct strvec *args, const char *pg_restore,
+			       const char *out, const char *list, const char *dump)
+{
+	strvec_pushl(args, pg_restore, "-f", out, "--data-only", "--exit-on-error", "-L", list,
+		     dump, NULL);
+}
+
 void db_quote_ident(struct strbuf *sb, const char *name)
 {
 	strbuf_addch(sb, '"');

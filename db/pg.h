@@ -69,6 +69,10 @@ void db_pg_restore_argv(struct strvec *args, const char *pg_restore,
 			const char *dbname, const char *section, int jobs,
 			int no_owner, const char *list, const char *dump);
 
+/* pg_restore writing one list's data as SQL to out: PG_RESTORE -f OUT --data-only --exit-on-error -L LIST DUMP (pure). */
+void db_pg_restore_script_argv(struct strvec *args, const char *pg_restore,
+			       const char *out, const char *list, const char *dump);
+
 /* "schema.table" -> "schema"."table"; a bare name gets public. */
 void db_quote_qualified(struct strbuf *sb, const char *name);
 /* "name" with " doubled. */

@@ -28,3 +28,13 @@ BEGIN
 END $$;
 CREATE TRIGGER wait_at_gate BEFORE INSERT ON c_slow FOR EACH ROW EXECUTE FUNCTION wait_at_gate();
 ALTER TABLE c_slow ENABLE ALWAYS TRIGGER wait_at_gate;
+-- A partitioned large table with unique keys the app may take: its
+-- partitions keep their indexes through the load. The copy of p_items_1
+-- waits at the gate too.
+CREATE TABLE p_items (id int NOT NULL, day date NOT NULL, code text NOT NULL,
+	PRIMARY KEY (id, day), UNIQUE (code, day)) PARTITION BY RANGE (day);
+CREATE TABLE p_items_1 PARTITION OF p_items FOR VALUES FROM ('2024-01-01') TO ('2024-07-01');
+CREATE TABLE p_items_2 PARTITION OF p_items FOR VALUES FROM ('2024-07-01') TO ('2025-01-01');
+INSERT INTO p_items SELECT g, '2024-01-01'::date + (g % 360), 'p-' || g FROM generate_series(1, 2000) g;
+CREATE TRIGGER wait_at_gate BEFORE INSERT ON p_items_1 FOR EACH ROW EXECUTE FUNCTION wait_at_gate();
+ALTER TABLE p_items_1 ENABLE ALWAYS TRIGGER wait_at_gate;

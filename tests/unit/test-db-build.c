@@ -3,6 +3,7 @@
 #include "db/deferred.h"
 #include "db/pg.h"
 #include "db/settings.h"
+#include "db/stage.h"
 #include "db/swap.h"
 
 static char *joined(const struct strvec *sv)
@@ -27,6 +28,13 @@ static void test_pg_restore_argv(void)
 	db_pg_restore_argv(&a, "pg_restore", "app", "--data-only", 1, 0, "/w/deferred-3.list", "d.dump");
 	s = joined(&a);
 	CHECK_STR(s, "pg_restore -d app --data-only --exit-on-error -L /w/deferred-3.list d.dump");
+	free(s);
+	strvec_clear(&a);
+
+	/* The staging load's script of one list's data. */
+	db_pg_restore_script_argv(&a, "pg_restore", "/w/deferred-4.list.copy", "/w/deferred-4.list", "d.dump");
+	s = joined(&a);
+	CHECK_STR(s, "pg_restore -f /w/deferred-4.list.copy --data-only --exit-on-error -L /w/deferred-4.list d.dump");
 	free(s);
 	strvec_clear(&a);
 
@@ -166,6 +174,34 @@ static void test_settings(void)
 	ytree_free(t);
 }
 
+static void test_copy_columns(void)
+{
+	static const struct {
+		const char *line, *cols; /* cols NULL: not a COPY line */
+	} t[] = {
+		{ "COPY public.p_items_1 (id, code, day) FROM stdin;\n", "id, code, day" },
+		{ "COPY public.t (a) FROM stdin;", "a" },
+		{ "COPY \"My Schema\".\"odd (name\" (\"x)\", y) FROM stdin;\n", "\"x)\", y" },
+		{ "COPY \"a \"\" b\".t (c) FROM stdin;\n", "c" },
+		{ "COPY public.empty  FROM stdin;\n", "" },
+		{ "COPY public.t (a) FROM stdin", NULL },
+		{ "SET statement_timeout = 0;\n", NULL },
+		{ "COPY  FROM stdin;", NULL },
+		{ "COPY \"unterminated (a) FROM stdin;", NULL },
+		{ "COPY public.t a) FROM stdin;", NULL },
+		{ "", NULL },
+	};
+	struct strbuf cols = STRBUF_INIT;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc = db_copy_columns(t[i].line, &cols);
+		CHECK_INT(rc, t[i].cols ? 0 : -1);
+		if (t[i].cols && !rc)
+			CHECK_STR(cols.buf, t[i].cols);
+	}
+	strbuf_release(&cols);
+}
+
 int main(void)
 {
 	RUN(test_pg_restore_argv);
@@ -173,5 +209,6 @@ int main(void)
 	RUN(test_swap_sql);
 	RUN(test_concurrent_index);
 	RUN(test_settings);
+	RUN(test_copy_columns);
 	return unit_done();
 }
