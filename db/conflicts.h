@@ -65,7 +65,12 @@ int db_orphans_describe(PGconn *c, const char *con_oid, struct db_orphans *or,
 /*
  * Deals with the orphans now: the update when set is not empty, else the
  * move aside. Run it once the key is back NOT VALID (no new orphan can
- * appear), or for a key that stayed, once the copies are in. -1 with err.
+ * appear), or for a key that stayed, once the copies are in. Rows moved
+ * take their children (through the keys in place) with them, each as its
+ * key's ON DELETE says, in one transaction in which no key's action fires
+ * (session_replication_role=replica): a CASCADE child is set aside and
+ * counted instead of deleted, a RESTRICT one does not stop the step. -1
+ * with err.
  */
 int db_orphans_fix(const struct db_restore_opts *o, PGconn *c, const char *con,
 		   const char *table, const char *aside, const char *set,

@@ -61,6 +61,15 @@ INSERT INTO tags (name, code, active, grp, slot)
 	SELECT 'Tag ' || g, 'c' || (g % 500), g <= 500, CASE WHEN g % 2 = 0 THEN g END, CASE WHEN g = 3 THEN NULL ELSE g END
 	FROM generate_series(1, 1000) g;
 INSERT INTO notes (event_id, body) SELECT g * 3, 'note ' || g FROM generate_series(1, 1500) g;
+-- Core tables pointing at notes with each ON DELETE action: when a note
+-- is set aside with its event, its files (RESTRICT) and likes (CASCADE)
+-- follow it, its links (SET NULL) lose their note.
+CREATE TABLE note_files (id int PRIMARY KEY, note_id int NOT NULL REFERENCES notes ON DELETE RESTRICT);
+CREATE TABLE note_likes (id int PRIMARY KEY, note_id int NOT NULL REFERENCES notes ON DELETE CASCADE);
+CREATE TABLE note_links (id int PRIMARY KEY, note_id int REFERENCES notes ON DELETE SET NULL);
+INSERT INTO note_files SELECT g, g FROM generate_series(1, 1500, 2) g;
+INSERT INTO note_likes SELECT g, 1 + g % 1500 FROM generate_series(1, 3000) g;
+INSERT INTO note_links SELECT g, g * 5 FROM generate_series(1, 300) g;
 CREATE FUNCTION wait_at_gate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF NEW.id = 1 THEN

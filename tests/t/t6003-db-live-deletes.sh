@@ -34,7 +34,10 @@ violations() {
 		(SELECT count(*) FROM notes n WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = n.event_id)),
 		(SELECT count(*) FROM events c WHERE c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = c.parent_id)),
 		(SELECT count(*) FROM readings r WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = r.project_id)),
-		(SELECT count(*) FROM readings r WHERE r.event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id))"
+		(SELECT count(*) FROM readings r WHERE r.event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id)),
+		(SELECT count(*) FROM note_files f WHERE NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = f.note_id)),
+		(SELECT count(*) FROM note_likes l WHERE NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = l.note_id)),
+		(SELECT count(*) FROM note_links l WHERE l.note_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.id = l.note_id))"
 }
 
 # The app, during the load: deletes project 3 (its events cascade), user 2
@@ -65,8 +68,8 @@ test_expect_success 'the app deletes parents before their dump rows load: every 
 	pgsql app "INSERT INTO gate VALUES (true)" &&
 	wait $pid &&
 	cat out &&
-	test "$(violations prod)" = "0|0|0|0|0|0|0" &&
-	test "$(violations app)" = "0|0|0|0|0|0|0" &&
+	test "$(violations prod)" = "0|0|0|0|0|0|0|0|0|0" &&
+	test "$(violations app)" = "0|0|0|0|0|0|0|0|0|0" &&
 	test "$(pgsql app "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 &&
 	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = '"'"'berth_restore'"'"'")" = 0
 '
@@ -87,6 +90,20 @@ test_expect_success 'cascaded and refused rows are set aside, SET NULL keys are 
 	test "$(pgsql app "SELECT count(*) FROM notes")" = \
 		"$(pgsql prod "SELECT count(*) FROM notes n WHERE n.event_id IN (SELECT id FROM events WHERE NOT ($gone))")" &&
 	test "$(pgsql app "SELECT count(*) FROM events WHERE payload = '"'"'app-new'"'"'")" = 1 &&
+	# The notes set aside take their files (RESTRICT) and likes (CASCADE)
+	# aside with them, and leave their links (SET NULL) without a note.
+	lost="SELECT n.id FROM notes n WHERE n.event_id IN (SELECT id FROM events WHERE $gone)" &&
+	for t in note_files note_likes; do
+		test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.$t\"")" = \
+			"$(pgsql prod "SELECT count(*) FROM $t WHERE note_id IN ($lost)")" &&
+		test "$(pgsql app "SELECT count(*) FROM $t")" = \
+			"$(pgsql prod "SELECT count(*) FROM $t WHERE note_id NOT IN ($lost)")" || exit 1
+	done &&
+	test "$(pgsql prod "SELECT count(*) FROM note_files WHERE note_id IN ($lost)")" -gt 0 &&
+	test "$(pgsql app "SELECT count(*) FROM note_links WHERE note_id IS NULL")" = \
+		"$(pgsql prod "SELECT count(*) FROM note_links WHERE note_id IN ($lost)")" &&
+	test "$(pgsql prod "SELECT count(*) FROM note_links WHERE note_id IN ($lost)")" -gt 0 &&
+	test "$(pgsql app "SELECT count(*) FROM note_links")" = 300 &&
 	# readings load beside events: the app'"'"'s delete cascades to those in
 	# by then, the others are set aside; either way exactly these remain.
 	test "$(pgsql app "SELECT count(*) FROM readings")" = \
@@ -139,6 +156,9 @@ test_expect_success 'each kind of repair is reported with its count and key' '
 	test_grep "row(s) of public.events lost their parent .*events_owner_id_fkey.*ON DELETE action" out &&
 	test_grep "row(s) of public.events have lost their parent .*events_review_fkey" out &&
 	test_grep "row(s) of public.notes have lost their parent .*notes_event_id_fkey" out &&
+	test_grep "row(s) of public.note_files have lost their parent .*note_files_note_id_fkey.*berth_conflicts" out &&
+	test_grep "row(s) of public.note_likes have lost their parent .*note_likes_note_id_fkey.*berth_conflicts" out &&
+	test_grep "row(s) of public.note_links lost their parent .*note_links_note_id_fkey.*ON DELETE action" out &&
 	test "$(grep -c "1 row(s) of public.events have lost their parent .*events_parent_id_fkey" out)" = 3
 '
 
