@@ -301,6 +301,10 @@ static void *rebuild_worker(void *v)
 	PGconn *c = db_connect(rb->o, rb->dbname, &err);
 	int rc = c ? session_setup(rb->o, c, rb->workers, rb->work_mem, &err) : -1;
 
+	/* A later run stops a session a killed one left building (take_over). */
+	if (!rc)
+		rc = db_sql(rb->o, c, "SET application_name = '" DB_REBUILD_APPNAME "'", &err);
+
 	while (!rc) {
 		size_t g;
 
@@ -444,10 +448,10 @@ static int take_over(PGconn *c, const char *dbname, struct strbuf *err)
 	}
 	if (db_value(c, "SELECT count(pg_terminate_backend(pid, 30000)) FROM pg_stat_activity "
 			"WHERE datname = current_database() AND pid <> pg_backend_pid() "
-			"AND application_name = '" DB_LOAD_APPNAME "'", &v, err) < 0)
+			"AND application_name IN ('" DB_LOAD_APPNAME "', '" DB_REBUILD_APPNAME "')", &v, err) < 0)
 		goto out;
 	if (strcmp(v.buf, "0"))
-		log_info("    stopped %s loading session(s) left by an earlier run", v.buf);
+		log_info("    stopped %s loading or index building session(s) left by an earlier run", v.buf);
 	rc = 0;
 out:
 	strbuf_release(&v);

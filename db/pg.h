@@ -59,6 +59,8 @@ void db_pg_child(struct child_process *cp);
  */
 #define DB_LOAD_PGOPTIONS DB_REPLICA_PGOPTIONS " -c berth.loading=on"
 #define DB_LOAD_APPNAME "berth-db-load"
+/* The sessions that rebuild the large tables side by side (db/deferred-run.c). */
+#define DB_REBUILD_APPNAME "berth-db-rebuild"
 
 /*
  * pg_restore's argv (pure): PG_RESTORE -d DBNAME [SECTION] --exit-on-error
