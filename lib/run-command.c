@@ -28,11 +28,16 @@ static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t *groups;
 static size_t groups_nr, groups_alloc;
 
+volatile sig_atomic_t run_command_stopping;
+
+/* Under the lock that run_command_signal_groups() takes: no child slips between. */
 static void group_add(pid_t pid)
 {
 	pthread_mutex_lock(&groups_lock);
 	ALLOC_GROW(groups, groups_nr + 1, groups_alloc);
 	groups[groups_nr++] = pid;
+	if (run_command_stopping)
+		kill(-pid, SIGTERM);
 	pthread_mutex_unlock(&groups_lock);
 }
 
@@ -50,6 +55,7 @@ void run_command_reaped(pid_t pid)
 void run_command_signal_groups(int sig)
 {
 	pthread_mutex_lock(&groups_lock);
+	run_command_stopping = 1;
 	for (size_t i = 0; i < groups_nr; i++)
 		kill(-groups[i], sig);
 	pthread_mutex_unlock(&groups_lock);
@@ -121,6 +127,14 @@ static void child_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
 /*
  * Forks the child with stdout -> out_fd, stderr -> err_fd (-1: inherit),
  * stdin from in_fd (-1: /dev/null or inherited). The exec error is reported
@@ -130,6 +144,7 @@ int run_command_spawn(struct child_process *cp, int in_fd, int out_fd, int err_f
 {
 	struct strvec envp = STRVEC_INIT;
 	pid_t parent = getpid();
+	sigset_t stops, old_mask;
 	int notify[2], null;
 	int child_errno = 0;
 	ssize_t n;
@@ -145,8 +160,11 @@ int run_command_spawn(struct child_process *cp, int in_fd, int out_fd, int err_f
 	}
 	build_env(cp, &envp);
 	fflush(NULL);
+	stop_signals(&stops);
+	pthread_sigmask(SIG_BLOCK, &stops, &old_mask);
 	cp->pid = fork();
 	if (cp->pid < 0) {
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 		close(notify[0]);
 		close(notify[1]);
 		close(null);
@@ -185,6 +203,8 @@ int run_command_spawn(struct child_process *cp, int in_fd, int out_fd, int err_f
 		setpgid(cp->pid, cp->pid);
 		group_add(cp->pid);
 	}
+	/* A handler run now finds cp->pid set (run_command_stopping). */
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	strvec_clear(&envp);
 	close(null);
 	close(notify[1]);

@@ -29,6 +29,7 @@
 
 #include "strbuf.h"
 #include "strvec.h"
+#include <signal.h>
 #include <sys/types.h>
 
 struct child_process {
@@ -61,9 +62,23 @@ int capture_command(struct child_process *cp, struct strbuf *out, struct strbuf 
 
 /*
  * Sends sig to the process group of every running child started with
- * new_process_group (by any thread): how Ctrl-C stops them all.
+ * new_process_group (by any thread): how Ctrl-C stops them all. It also
+ * sets run_command_stopping.
  */
 void run_command_signal_groups(int sig);
+
+/*
+ * Set when berth is stopping (by run_command_signal_groups, or by a
+ * signal handler: it is async-signal-safe to set): a child in its own
+ * process group that starts from then on gets SIGTERM as soon as it
+ * exists. Without it, a Ctrl-C that came while a child was being started
+ * (its pid not known yet) left that child running, and berth waiting for
+ * it. The signals SIGINT, SIGTERM and SIGHUP are blocked in the starting
+ * thread from before fork() until the child's group is known, so a handler
+ * run then finds its pid. Cleared for cleanup that must still run
+ * commands (releasing the deploy lock).
+ */
+extern volatile sig_atomic_t run_command_stopping;
 
 /* Convenience: run argv (NULL-terminated) and capture stdout. */
 int capture_argv(const char **argv, struct strbuf *out);

@@ -133,6 +133,7 @@ static void on_signal(int sig)
 	volatile pid_t *child = remote_local_child;
 	if (!remote_signal)
 		remote_signal = sig;
+	run_command_stopping = 1; /* a child not started yet is stopped as it starts */
 	if (child && *child > 0)
 		kill(-*child, SIGTERM);
 }
@@ -146,12 +147,18 @@ int remote_clear_interrupt(void)
 {
 	int sig = remote_signal;
 	remote_signal = 0;
+	run_command_stopping = 0;
 	return sig;
 }
 
 int remote_dry_run(void)
 {
 	return remote.mode.dry_run;
+}
+
+int remote_planned(void)
+{
+	return remote.mode.dry_run || remote.mode.answers;
 }
 
 int remote_setup(const struct ssh_settings *s, const struct remote_mode *mode,

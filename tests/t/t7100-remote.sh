@@ -196,7 +196,7 @@ test_expect_success 'a changed host key is refused with the way out in the messa
 '
 
 test_expect_success 'Ctrl-C in the middle: berth stops at once, its lock released, nothing left behind' '
-	printf "#!/bin/sh\nsleep 30\n" >.kamal/hooks/docker-setup &&
+	printf "#!/bin/sh\nsleep 41\n" >.kamal/hooks/docker-setup &&
 	chmod +x .kamal/hooks/docker-setup &&
 	berth server bootstrap >out 2>err &
 	pid=$! &&
@@ -205,10 +205,11 @@ test_expect_success 'Ctrl-C in the middle: berth stops at once, its lock release
 	kill -INT $pid &&
 	t0=$(date +%s) &&
 	rc=0 && { wait $pid || rc=$?; } &&
-	test "$rc" = 130 &&
-	test $(($(date +%s) - t0)) -le 5 &&
-	! lab_ssh 1 test -d .kamal/lock-shop &&
-	! pgrep -f "sleep 30" >/dev/null &&
+	took=$(($(date +%s) - t0)) &&
+	{ test "$rc" = 130 || { echo "exit status $rc"; cat out err; false; }; } &&
+	{ test $took -le 5 || { echo "took $took s to stop"; cat out err; false; }; } &&
+	{ ! lab_ssh 1 test -d .kamal/lock-shop || { echo "the lock is still held"; cat err; false; }; } &&
+	{ ! pgrep -fx "sleep 41" >/dev/null || { echo "the hook is still running:"; pgrep -afx "sleep 41"; false; }; } &&
 	nothing_left &&
 	rm .kamal/hooks/docker-setup
 '

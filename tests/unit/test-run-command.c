@@ -304,6 +304,30 @@ static void ctrl_c_stops_every_child(void)
 	release_jobs(j, 3);
 }
 
+/*
+ * A Ctrl-C that lands while a child is being started (before its pid is
+ * known to the handler) must still stop it: once berth is stopping, a
+ * child in its own group is stopped as it starts.
+ */
+static void a_child_started_while_stopping_is_stopped(void)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	long t0 = ms();
+
+	strvec_pushl(&cp.args, "sh", "-c", "sleep 30", NULL);
+	cp.new_process_group = 1;
+	run_command_stopping = 1;
+	CHECK_INT(run_command(&cp), 128 + SIGTERM);
+	run_command_stopping = 0;
+	CHECK(ms() - t0 < 2500);
+	child_process_clear(&cp);
+	/* And once cleared (cleanup after Ctrl-C), children run again. */
+	strvec_pushl(&cp.args, "sh", "-c", "exit 3", NULL);
+	cp.new_process_group = 1;
+	CHECK_INT(run_command(&cp), 3);
+	child_process_clear(&cp);
+}
+
 /* Gone or a zombie nobody reaped yet: either way no longer running. */
 static int running(pid_t pid)
 {
@@ -388,6 +412,7 @@ int main(void)
 	RUN(parallel_times_out_a_child_and_its_group);
 	RUN(a_daemon_holding_the_pipes_does_not_hang_the_runner);
 	RUN(ctrl_c_stops_every_child);
+	RUN(a_child_started_while_stopping_is_stopped);
 	RUN(a_child_dies_with_its_parent);
 	RUN(simple_form_still_works);
 	return unit_done();
