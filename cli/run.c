@@ -118,6 +118,9 @@ int cli_main(int argc, const char **argv)
 	ctx.config_file = "config/deploy.yml";
 	n = parse_globals(argc - 1, argv + 1, &ctx, args);
 	set_log_level(&ctx);
+	/* An empty one would name containers "app-web-" and images "app:". */
+	if (ctx.version && !*ctx.version)
+		die("--version needs a value: the version (git commit or tag) to use");
 
 	if (!n) {
 		args[n++] = ctx.version ? "version" : "help";

@@ -55,6 +55,14 @@ test_expect_success 'an alias name must be lowercase letters, digits, - and _' '
 	test_grep "Invalid alias name" err
 '
 
+test_expect_success 'an empty --version is refused before anything runs' '
+	write_config "  cfg: config" &&
+	test_must_fail berth config --version= 2>err &&
+	test_grep "version needs a value" err &&
+	test_must_fail berth cfg --version= 2>err &&
+	test_grep "version needs a value" err
+'
+
 test_expect_success 'an unknown word with no alias is still an error' '
 	write_config "  cfg: config" &&
 	test_must_fail berth nope 2>err &&
