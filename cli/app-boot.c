@@ -373,6 +373,14 @@ static void explain_failure(struct role_boot *rb)
 
 	if (remote_dry_run())
 		return;
+	/* No container (docker run itself failed, and said why): no log to show. */
+	kc_app_container_id_for_version(&c, rb->b->k, rb->role, rb->version, 0);
+	if (kx_capture_once(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) < 0 ||
+	    !out.len) {
+		strbuf_release(&out);
+		return;
+	}
+	strbuf_reset(&out);
 	kc_app_container_id_for_version(&id, rb->b->k, rb->role, rb->version, 0);
 	o.container_cmd = &id;
 	o.lines = "30";
@@ -446,17 +454,66 @@ static int boot_role(struct role_boot *rb, const char *old)
 	return *old ? stop_old_version(rb, old) : 0;
 }
 
+/* Threads for the roles only when the plan is not being printed. */
+static int roles_threaded(void)
+{
+	return !remote_planned();
+}
+
+/* One role's boot on a host, in a thread of its own (boot.parallel_roles). */
+struct role_thread {
+	struct role_boot rb;
+	const char *old;
+	int r;
+};
+
+static void *boot_role_thread(void *v)
+{
+	struct role_thread *t = v;
+	t->r = boot_role(&t->rb, t->old);
+	return NULL;
+}
+
 /*
- * Each role on the host in turn. With boot.parallel_roles Kamal runs the
- * roles in threads, so every role's rename check comes before the first
- * boot (the others then wait at the barrier); berth does the checks first
- * and the boots in order, which is the same plan.
+ * With boot.parallel_roles, Kamal boots each role in a thread of its own
+ * (on_roles): the host's roles at once, the others waiting at the barrier
+ * while the primary one boots. berth checks every role's old container
+ * first, then boots the roles in threads. A plan (dry run) stays in order,
+ * to be read top to bottom.
+ */
+static int boot_roles_at_once(struct boot_run *b, struct host_session *h,
+			      const struct strvec *roles, struct strbuf *old)
+{
+	struct role_thread *t = xcalloc(roles->nr ? roles->nr : 1, sizeof(*t));
+	pthread_t *th = xcalloc(roles->nr ? roles->nr : 1, sizeof(*th));
+	int r = 0;
+
+	for (size_t i = 0; i < roles->nr; i++) {
+		struct role_boot rb = { b, h, config_role(b->k->cfg, roles->v[i]), b->k->version };
+		t[i].rb = rb;
+		t[i].old = old[i].buf;
+		if (pthread_create(&th[i], NULL, boot_role_thread, &t[i]))
+			die("cannot start a thread for the role %s", roles->v[i]);
+	}
+	for (size_t i = 0; i < roles->nr; i++) {
+		pthread_join(th[i], NULL);
+		r |= t[i].r;
+	}
+	free(th);
+	free(t);
+	return r ? -1 : 0;
+}
+
+/*
+ * Each role on the host in turn (Kamal's host-first on_roles), or with
+ * boot.parallel_roles all at once, once every role's rename check is done.
  */
 static int boot_host(struct host_session *h, void *data)
 {
 	struct boot_run *b = data;
 	struct strvec roles = STRVEC_INIT;
 	int parallel = ynode_truthy(config_get(b->k->cfg, "boot/parallel_roles"));
+	int threads = parallel && roles_threaded();
 	struct strbuf *old;
 	size_t checked = 0;
 	int r = 0;
@@ -465,7 +522,7 @@ static int boot_host(struct host_session *h, void *data)
 	old = xcalloc(roles.nr ? roles.nr : 1, sizeof(*old));
 	for (size_t i = 0; i < roles.nr; i++)
 		strbuf_init(&old[i], 0);
-	for (size_t i = 0; i < roles.nr && !r; i++) {
+	for (size_t i = 0; i < roles.nr && !r && !threads; i++) {
 		struct role_boot rb = { b, h, config_role(b->k->cfg, roles.v[i]), b->k->version };
 		for (; checked < roles.nr && !r && (parallel || checked <= i); checked++) {
 			struct role_boot cb = { b, h, config_role(b->k->cfg, roles.v[checked]),
@@ -475,6 +532,12 @@ static int boot_host(struct host_session *h, void *data)
 		if (!r)
 			r = boot_role(&rb, old[i].buf);
 	}
+	for (size_t i = 0; i < roles.nr && !r && threads; i++) {
+		struct role_boot cb = { b, h, config_role(b->k->cfg, roles.v[i]), b->k->version };
+		r = old_version_renamed_if_clashing(&cb, &old[i]);
+	}
+	if (!r && threads)
+		r = boot_roles_at_once(b, h, &roles, old);
 	/* A primary role that failed or never got to boot here must not hold the others. */
 	if (r && strvec_find(&roles, b->primary_role) >= 0)
 		barrier_set(&b->barrier, -1);

@@ -105,6 +105,8 @@ int remote_setup(const struct ssh_settings *s, const struct remote_mode *mode,
 		 struct strbuf *err);
 void remote_teardown(void);
 int remote_dry_run(void);
+/* A plan is printed (dry run, or answers from a file): the hosts one after another. */
+int remote_planned(void);
 
 /* Set when SIGINT/SIGTERM/SIGHUP stopped a step: the signal number. */
 int remote_interrupted(void);

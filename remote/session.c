@@ -26,6 +26,7 @@
 struct host_session {
 	const char *host;      /* as the config names it: [user@]host[:port] */
 	char *shown;           /* the host alone, as SSHKit prints it */
+	pthread_mutex_t lock;  /* failure, failed: a host's roles may boot in threads */
 	struct strbuf failure; /* berth's words for what failed */
 	long started, ended;
 	int done, failed;
@@ -62,12 +63,15 @@ const char *host_shown(const struct host_session *h)
 int host_fail(struct host_session *h, const char *fmt, ...)
 {
 	va_list ap;
-	if (h->failure.len)
-		return -1; /* the first failure is the one to tell */
-	va_start(ap, fmt);
-	strbuf_vaddf(&h->failure, fmt, ap);
-	va_end(ap);
-	h->failed = 1;
+	pthread_mutex_lock(&h->lock);
+	/* The first failure is the one to tell. */
+	if (!h->failure.len) {
+		va_start(ap, fmt);
+		strbuf_vaddf(&h->failure, fmt, ap);
+		va_end(ap);
+		h->failed = 1;
+	}
+	pthread_mutex_unlock(&h->lock);
 	return -1;
 }
 
@@ -528,6 +532,7 @@ int on_hosts(const struct strvec *hosts, host_fn fn, void *data,
 		st.s[i].host = hosts->v[i];
 		st.s[i].shown = strbuf_detach(&hn, NULL);
 		strbuf_init(&st.s[i].failure, 0);
+		pthread_mutex_init(&st.s[i].lock, NULL);
 		strbuf_release(&u);
 		strbuf_release(&p);
 	}
@@ -542,6 +547,7 @@ int on_hosts(const struct strvec *hosts, host_fn fn, void *data,
 			failed = 1;
 		}
 		strbuf_release(&st.s[i].failure);
+		pthread_mutex_destroy(&st.s[i].lock);
 		free(st.s[i].shown);
 	}
 	free(st.s);

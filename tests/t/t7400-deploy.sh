@@ -323,4 +323,47 @@ test_expect_success 'a host down: the deploy stops naming it, before any host ch
 	serves $H1 six && serves $H2 six && running 3 shop-job-$V6
 '
 
+# boot.parallel_roles (Kamal's on_roles): the roles of one host boot at
+# once. The first role on the host (job, the primary one of this
+# selection) opens the barrier for the others, as in Kamal; then worker
+# and cron boot side by side, each waiting its readiness delay, where in
+# turn cron starts only once worker's delay is over. A destination adds
+# them beside the job on host 3.
+started() { # ROLE: when host 3 started the destination's container of ROLE, in seconds
+	name=$(lab_docker 3 ps --filter label=destination=par --filter label=role=$1 --format "{{.Names}}" | head -n 1) &&
+	test -n "$name" &&
+	date -d "$(lab_docker 3 inspect -f "{{.State.StartedAt}}" "$name")" +%s.%N
+}
+apart() { # OP SECONDS: how far apart worker and cron started, compared
+	python3 -c "import sys; d = abs($(started worker) - $(started cron)); print(d); sys.exit(0 if d $1 $2 else 1)"
+}
+
+test_expect_success 'boot.parallel_roles: a host'"'"'s roles boot at once, and in turn without it' '
+	cat >config/deploy.par.yml <<-EOF &&
+	servers:
+	  worker:
+	    hosts:
+	      - $H3
+	    cmd: sh -c "echo worker booted; trap exit TERM; sleep 600 & wait"
+	  cron:
+	    hosts:
+	      - $H3
+	    cmd: sh -c "echo cron booted; trap exit TERM; sleep 600 & wait"
+	readiness_delay: 3
+	boot:
+	  parallel_roles: true
+	EOF
+	V=$(git rev-parse HEAD) &&
+	git add config/deploy.par.yml && git commit -qm par &&
+	berth app boot -d par --roles=job,worker,cron --version=$V >out 2>err &&
+	for r in job worker cron; do running 3 shop-$r-par-$V || return 1; done &&
+	apart "<" 2 &&
+	sed -i "s/parallel_roles: true/parallel_roles: false/" config/deploy.par.yml &&
+	git commit -qam "par in turn" &&
+	berth app boot -d par --roles=job,worker,cron --version=$V >out 2>err &&
+	for r in job worker cron; do running 3 shop-$r-par-$V || return 1; done &&
+	apart ">=" 2.5 &&
+	for c in $(lab_docker 3 ps -aq --filter label=destination=par); do lab_docker 3 rm -f $c >/dev/null || return 1; done
+'
+
 test_done
