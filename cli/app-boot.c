@@ -367,22 +367,20 @@ static int start_new_version(struct role_boot *rb)
  */
 static void explain_failure(struct role_boot *rb)
 {
-	struct shcmd c = SHCMD_INIT, id = SHCMD_INIT;
-	struct strbuf out = STRBUF_INIT;
+	struct shcmd c = SHCMD_INIT;
+	struct strbuf out = STRBUF_INIT, id = STRBUF_INIT;
 	struct kc_logs o = { 0 };
 
 	if (remote_dry_run())
 		return;
 	/* No container (docker run itself failed, and said why): no log to show. */
 	kc_app_container_id_for_version(&c, rb->b->k, rb->role, rb->version, 0);
-	if (kx_capture_once(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) < 0 ||
-	    !out.len) {
-		strbuf_release(&out);
+	if (kx_capture_once(rb->h, &c, &id, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) < 0 ||
+	    !id.len) {
+		strbuf_release(&id);
 		return;
 	}
-	strbuf_reset(&out);
-	kc_app_container_id_for_version(&id, rb->b->k, rb->role, rb->version, 0);
-	o.container_cmd = &id;
+	o.container_id = id.buf;
 	o.lines = "30";
 	kc_app_logs(&c, rb->b->k, rb->role, &o);
 	if (kx_capture_once(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0)
@@ -393,7 +391,7 @@ static void explain_failure(struct role_boot *rb)
 	if (kx_capture_once(rb->h, &c, &out, REMOTE_NO_RAISE | REMOTE_QUERY | REMOTE_QUIET) >= 0 &&
 	    out.len && strcmp(out.buf, "null"))
 		host_print(rb->h, "Its health check", out.buf, 0);
-	shcmd_clear(&id);
+	strbuf_release(&id);
 	strbuf_release(&out);
 }
 
@@ -454,12 +452,6 @@ static int boot_role(struct role_boot *rb, const char *old)
 	return *old ? stop_old_version(rb, old) : 0;
 }
 
-/* Threads for the roles only when the plan is not being printed. */
-static int roles_threaded(void)
-{
-	return !remote_planned();
-}
-
 /* One role's boot on a host, in a thread of its own (boot.parallel_roles). */
 struct role_thread {
 	struct role_boot rb;
@@ -513,7 +505,8 @@ static int boot_host(struct host_session *h, void *data)
 	struct boot_run *b = data;
 	struct strvec roles = STRVEC_INIT;
 	int parallel = ynode_truthy(config_get(b->k->cfg, "boot/parallel_roles"));
-	int threads = parallel && roles_threaded();
+	/* A plan (dry run) is read top to bottom: its roles stay in order. */
+	int threads = parallel && !remote_planned();
 	struct strbuf *old;
 	size_t checked = 0;
 	int r = 0;
@@ -522,19 +515,17 @@ static int boot_host(struct host_session *h, void *data)
 	old = xcalloc(roles.nr ? roles.nr : 1, sizeof(*old));
 	for (size_t i = 0; i < roles.nr; i++)
 		strbuf_init(&old[i], 0);
-	for (size_t i = 0; i < roles.nr && !r && !threads; i++) {
-		struct role_boot rb = { b, h, config_role(b->k->cfg, roles.v[i]), b->k->version };
+	/* Every role's check first with parallel_roles; else each just before its boot. */
+	for (size_t i = 0; i < roles.nr && !r; i++) {
 		for (; checked < roles.nr && !r && (parallel || checked <= i); checked++) {
 			struct role_boot cb = { b, h, config_role(b->k->cfg, roles.v[checked]),
 						b->k->version };
 			r = old_version_renamed_if_clashing(&cb, &old[checked]);
 		}
-		if (!r)
-			r = boot_role(&rb, old[i].buf);
-	}
-	for (size_t i = 0; i < roles.nr && !r && threads; i++) {
-		struct role_boot cb = { b, h, config_role(b->k->cfg, roles.v[i]), b->k->version };
-		r = old_version_renamed_if_clashing(&cb, &old[i]);
+		if (r || threads)
+			break;
+		struct role_boot rb = { b, h, config_role(b->k->cfg, roles.v[i]), b->k->version };
+		r = boot_role(&rb, old[i].buf);
 	}
 	if (!r && threads)
 		r = boot_roles_at_once(b, h, &roles, old);

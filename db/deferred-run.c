@@ -49,18 +49,17 @@ static int mark_done(PGconn *c, const char *n, struct strbuf *err)
  */
 static int restage(const struct db_restore_opts *o, PGconn *c, const char *dbname,
 		   const struct step *st, const char *list, const char *dump,
-		   const char *pg_restore, struct strbuf *out, struct strbuf *err)
+		   const char *pg_restore, struct strbuf *out)
 {
-	struct strbuf e = STRBUF_INIT;
-	int rc = db_stage_applies(c, st->subject, &e);
+	struct strbuf e = STRBUF_INIT, name = STRBUF_INIT;
+	int rc = db_stage_partition(c, st->subject, &name, &e);
 
 	if (rc == 1) {
 		strbuf_rtrim(out);
 		log_warn("the copy of %s failed: %s", st->subject, out->buf);
 		log_info("    loading %s again through a staging table, the app's rows keeping their keys",
 			 st->subject);
-		strbuf_reset(&e);
-		rc = db_stage_copy(o, dbname, st->subject, list, dump, pg_restore, &e);
+		rc = db_stage_copy(o, dbname, st->subject, name.buf, list, dump, pg_restore, &e);
 	} else {
 		rc = -1; /* not a partition: the copy's own error stands */
 	}
@@ -69,7 +68,14 @@ static int restage(const struct db_restore_opts *o, PGconn *c, const char *dbnam
 		strbuf_addbuf(out, &e);
 	}
 	strbuf_release(&e);
+	strbuf_release(&name);
 	return rc;
+}
+
+/* The connections, copies and build workers a run may use: --jobs, 2 when not given. */
+static size_t jobs_of(const struct db_restore_opts *o)
+{
+	return o->jobs > 0 ? (size_t)o->jobs : 2;
 }
 
 static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *dbname,
@@ -105,12 +111,12 @@ static int run_copies(const struct db_restore_opts *o, PGconn *c, const char *db
 			goto out;
 		}
 	}
-	run_parallel(cps, n, o->jobs > 0 ? (size_t)o->jobs : 2, res);
+	run_parallel(cps, n, jobs_of(o), res);
 	for (size_t i = 0; i < n; i++) {
 		strbuf_reset(&path);
 		strbuf_addf(&path, "%s/deferred-%s.list", o->workdir, steps[i].n);
 		if (res[i].status &&
-		    restage(o, c, dbname, &steps[i], path.buf, dump, pg_restore, &res[i].out, err) < 0) {
+		    restage(o, c, dbname, &steps[i], path.buf, dump, pg_restore, &res[i].out) < 0) {
 			strbuf_addf(err, "%sloading %s failed: %s", err->len ? "\n" : "",
 				    steps[i].subject, res[i].out.buf);
 			strbuf_rtrim(err);
@@ -344,7 +350,7 @@ static int run_rebuilds(const struct db_restore_opts *o, PGconn *c, const char *
 			struct step *steps, size_t n, struct strbuf *err)
 {
 	struct rebuild rb = { .o = o, .dbname = dbname, .steps = steps, .n = n };
-	size_t jobs = o->jobs > 0 ? (size_t)o->jobs : 2, conns;
+	size_t jobs = jobs_of(o), conns;
 	pthread_t *t;
 	int rc = 0;
 
@@ -476,7 +482,7 @@ int db_deferred_run(const struct db_restore_opts *o, const char *dbname,
 	memset(&prog, 0, sizeof(prog));
 	if (!(c = db_connect(o, dbname, err)))
 		return -1;
-	if (session_setup(o, c, (o->jobs > 0 ? o->jobs : 2) - 1, "512MB", err) < 0 ||
+	if (session_setup(o, c, (int)jobs_of(o) - 1, "512MB", err) < 0 ||
 	    db_value(c, "SELECT to_regclass('berth_restore.steps') IS NOT NULL", &dump, err) < 0)
 		goto out;
 	if (strcmp(dump.buf, "t")) {

@@ -41,19 +41,19 @@ int db_copy_columns(const char *line, struct strbuf *cols)
 	return 0;
 }
 
-int db_stage_applies(PGconn *c, const char *table, struct strbuf *err)
+int db_stage_partition(PGconn *c, const char *table, struct strbuf *name, struct strbuf *err)
 {
-	struct strbuf q = STRBUF_INIT, v = STRBUF_INIT;
+	struct strbuf q = STRBUF_INIT;
 	int rc;
 
-	strbuf_addstr(&q, "SELECT coalesce((SELECT relispartition FROM pg_class WHERE oid = to_regclass(");
+	strbuf_addstr(&q, "SELECT coalesce((SELECT n.nspname || '.' || c.relname FROM pg_class c "
+			  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition AND c.oid = to_regclass(");
 	db_quote_literal(&q, table);
-	strbuf_addstr(&q, ")), false)");
-	rc = db_value(c, q.buf, &v, err);
+	strbuf_addstr(&q, ")), '')");
+	rc = db_value(c, q.buf, name, err);
 	if (!rc)
-		rc = !strcmp(v.buf, "t");
+		rc = name->len > 0;
 	strbuf_release(&q);
-	strbuf_release(&v);
 	return rc;
 }
 
@@ -188,27 +188,12 @@ out:
 	return rc;
 }
 
-/* table's "schema.name" as berth_conflicts names it. */
-static int plain_name(PGconn *c, const char *table, struct strbuf *name, struct strbuf *err)
-{
-	struct strbuf q = STRBUF_INIT;
-	int rc;
-
-	strbuf_addstr(&q, "SELECT n.nspname || '.' || c.relname FROM pg_class c "
-			  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ");
-	db_quote_literal(&q, table);
-	strbuf_addstr(&q, "::regclass");
-	rc = db_value(c, q.buf, name, err);
-	strbuf_release(&q);
-	return rc;
-}
-
 int db_stage_copy(const struct db_restore_opts *o, const char *dbname, const char *table,
-		  const char *list, const char *dump, const char *pg_restore,
+		  const char *name, const char *list, const char *dump, const char *pg_restore,
 		  struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
-	struct strbuf path = STRBUF_INIT, name = STRBUF_INIT, e = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, e = STRBUF_INIT;
 	PGconn *c = NULL;
 	int rc = -1, dup = 1;
 
@@ -219,25 +204,23 @@ int db_stage_copy(const struct db_restore_opts *o, const char *dbname, const cha
 		goto out;
 	if (!(c = db_connect(o, dbname, err)) ||
 	    db_sql(o, c, "SET search_path = ''; SET session_replication_role = replica; "
-			 "SET berth.loading = 'on'; SET application_name = '" DB_LOAD_APPNAME "'", err) < 0 ||
-	    plain_name(c, table, &name, err) < 0)
+			 "SET berth.loading = 'on'; SET application_name = '" DB_LOAD_APPNAME "'", err) < 0)
 		goto out;
 	for (int i = 0; rc && dup && i < STAGE_TRIES; i++) {
 		strbuf_reset(&e);
-		rc = stage_once(o, c, table, name.buf, path.buf, &dup, &e);
+		rc = stage_once(o, c, table, name, path.buf, &dup, &e);
 		if (rc && dup)
-			log_info("    an app row took a key of %s meanwhile: staging it again", name.buf);
+			log_info("    an app row took a key of %s meanwhile: staging it again", name);
 	}
 	if (rc)
 		strbuf_addbuf(err, &e);
 	else
-		log_info("    loaded %s through a staging table", name.buf);
+		log_info("    loaded %s through a staging table", name);
 out:
 	unlink(path.buf);
 	PQfinish(c);
 	child_process_clear(&cp);
 	strbuf_release(&path);
-	strbuf_release(&name);
 	strbuf_release(&e);
 	return rc;
 }

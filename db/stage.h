@@ -23,16 +23,18 @@
 
 /*
  * 1 when table (quoted "schema"."name") is a partition, whose copy the
- * staging load can redo; 0 when not; -1 with err.
+ * staging load can redo, with name set to its "schema.name" (as
+ * berth_conflicts names it); 0 when not; -1 with err.
  */
-int db_stage_applies(PGconn *c, const char *table, struct strbuf *err);
+int db_stage_partition(PGconn *c, const char *table, struct strbuf *name, struct strbuf *err);
 
 /*
  * Loads table's data (the TOC entry in the file list) from dump into
- * dbname through the staging table. -1 with err.
+ * dbname through the staging table; name as db_stage_partition gave it.
+ * -1 with err.
  */
 int db_stage_copy(const struct db_restore_opts *o, const char *dbname, const char *table,
-		  const char *list, const char *dump, const char *pg_restore,
+		  const char *name, const char *list, const char *dump, const char *pg_restore,
 		  struct strbuf *err);
 
 /*
