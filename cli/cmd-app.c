@@ -26,7 +26,45 @@ struct roles_step {
 	struct config *cfg;
 	app_role_fn fn;
 	void *data;
+	int parallel;
 };
+
+/* One role of a host in a thread of its own (boot.parallel_roles). */
+struct role_call {
+	struct roles_step *s;
+	struct host_session *h;
+	const struct config_role *role;
+	int r;
+};
+
+static void *role_thread(void *v)
+{
+	struct role_call *t = v;
+	t->r = t->s->fn(t->h, t->role, t->s->data);
+	return NULL;
+}
+
+/* Every role of the host at once; one failing does not stop the others. */
+static int roles_at_once(struct roles_step *s, struct host_session *h, const struct strvec *roles)
+{
+	struct role_call *t = xcalloc(roles->nr ? roles->nr : 1, sizeof(*t));
+	pthread_t *th = xcalloc(roles->nr ? roles->nr : 1, sizeof(*th));
+	int r = 0;
+
+	for (size_t i = 0; i < roles->nr; i++) {
+		t[i] = (struct role_call){ s, h, config_role(s->cfg, roles->v[i]), 0 };
+		if (pthread_create(&th[i], NULL, role_thread, &t[i]))
+			die("cannot start a thread for the role %s", roles->v[i]);
+	}
+	for (size_t i = 0; i < roles->nr; i++) {
+		pthread_join(th[i], NULL);
+		if (t[i].r < 0)
+			r = -1;
+	}
+	free(th);
+	free(t);
+	return r;
+}
 
 static int roles_host(struct host_session *h, void *data)
 {
@@ -35,16 +73,20 @@ static int roles_host(struct host_session *h, void *data)
 	int r = 0;
 
 	cli_roles_on(s->ctx, host_name(h), &roles);
-	for (size_t i = 0; i < roles.nr && !r; i++)
-		r = s->fn(h, config_role(s->cfg, roles.v[i]), s->data);
+	/* A plan (dry run) is read top to bottom: its roles stay in order. */
+	if (s->parallel && roles.nr > 1 && !remote_planned())
+		r = roles_at_once(s, h, &roles);
+	else
+		for (size_t i = 0; i < roles.nr && !r; i++)
+			r = s->fn(h, config_role(s->cfg, roles.v[i]), s->data);
 	strvec_clear(&roles);
 	return r < 0 ? -1 : 0;
 }
 
-int app_on_roles(struct cli_context *ctx, const struct strvec *hosts, app_role_fn fn,
-		 void *data, const char *label)
+static int on_roles(struct cli_context *ctx, const struct strvec *hosts, app_role_fn fn,
+		    void *data, const char *label, int parallel)
 {
-	struct roles_step s = { ctx, cli_load_config(ctx), fn, data };
+	struct roles_step s = { ctx, cli_load_config(ctx), fn, data, parallel };
 	struct on_hosts_opts o = { label, 0, !label };
 
 	/* The selection is made here, before the hosts' threads read it. */
@@ -54,13 +96,26 @@ int app_on_roles(struct cli_context *ctx, const struct strvec *hosts, app_role_f
 	return on_hosts(hosts, roles_host, &s, &o);
 }
 
-/* app_on_roles over the selected app hosts. */
-static int on_app_roles(struct cli_context *ctx, app_role_fn fn, void *data, const char *label)
+int app_on_roles(struct cli_context *ctx, const struct strvec *hosts, app_role_fn fn,
+		 void *data, const char *label)
+{
+	return on_roles(ctx, hosts, fn, data, label, 0);
+}
+
+/*
+ * app_on_roles over the selected app hosts; parallel: a host's roles at
+ * once when boot.parallel_roles says so (Kamal's start and stop).
+ */
+static int on_app_roles(struct cli_context *ctx, app_role_fn fn, void *data, const char *label,
+			int parallel)
 {
 	struct strvec hosts = STRVEC_INIT;
 	int r;
+
+	if (parallel)
+		parallel = ynode_truthy(config_get(cli_load_config(ctx), "boot/parallel_roles"));
 	cli_app_hosts(ctx, &hosts);
-	r = app_on_roles(ctx, &hosts, fn, data, label);
+	r = on_roles(ctx, &hosts, fn, data, label, parallel);
 	strvec_clear(&hosts);
 	return r;
 }
@@ -195,7 +250,7 @@ static int start_role(struct host_session *h, const struct config_role *role, vo
 
 static int app_start(int argc, const char **argv, struct cli_context *ctx)
 {
-	return on_app_roles(ctx, start_role, cli_kamal(ctx), "app start") ? 1 : 0;
+	return on_app_roles(ctx, start_role, cli_kamal(ctx), "app start", 1) ? 1 : 0;
 }
 
 /* Out of the proxy first (when it routes to the running container), then stopped. */
@@ -230,7 +285,7 @@ static int stop_role(struct host_session *h, const struct config_role *role, voi
 
 static int app_stop(int argc, const char **argv, struct cli_context *ctx)
 {
-	return on_app_roles(ctx, stop_role, cli_kamal(ctx), "app stop") ? 1 : 0;
+	return on_app_roles(ctx, stop_role, cli_kamal(ctx), "app stop", 1) ? 1 : 0;
 }
 
 /* ---- what is on the hosts ---- */
@@ -288,7 +343,7 @@ static int on_app_hosts(struct cli_context *ctx, host_fn fn, void *data, const c
 static int app_details(int argc, const char **argv, struct cli_context *ctx)
 {
 	struct show s = { ctx, cli_kamal(ctx), kc_app_info };
-	return on_app_roles(ctx, show_role, &s, NULL) ? 1 : 0;
+	return on_app_roles(ctx, show_role, &s, NULL, 0) ? 1 : 0;
 }
 
 static void list_containers(struct shcmd *out, const struct kamal *k,
@@ -388,7 +443,7 @@ static int stale_role(struct host_session *h, const struct config_role *role, vo
 int cli_app_stale_containers(struct cli_context *ctx, int stop)
 {
 	struct stale s = { ctx, cli_kamal(ctx), stop };
-	return on_app_roles(ctx, stale_role, &s, stop ? "stop stale containers" : NULL);
+	return on_app_roles(ctx, stale_role, &s, stop ? "stop stale containers" : NULL, 0);
 }
 
 /* Kamal's with_lock_if_stopping: only --stop changes the hosts. */
@@ -483,7 +538,7 @@ static int app_remove_container(int argc, const char **argv, struct cli_context 
 	if (ctx->args.positional.nr != 1)
 		die("'%s app remove_container' takes the VERSION whose containers to remove",
 		    ctx->program);
-	return on_app_roles(ctx, remove_container_role, &s, "app remove container") ? 1 : 0;
+	return on_app_roles(ctx, remove_container_role, &s, "app remove container", 0) ? 1 : 0;
 }
 
 static int remove_containers_role(struct host_session *h, const struct config_role *role,
@@ -500,7 +555,7 @@ static int remove_containers_role(struct host_session *h, const struct config_ro
 
 static int remove_containers(struct cli_context *ctx)
 {
-	return on_app_roles(ctx, remove_containers_role, cli_kamal(ctx), "app remove containers");
+	return on_app_roles(ctx, remove_containers_role, cli_kamal(ctx), "app remove containers", 0);
 }
 
 /*
@@ -571,7 +626,7 @@ static int on_hosts_removing_all_roles(struct cli_context *ctx, host_fn fn, cons
 
 int cli_app_remove(struct cli_context *ctx)
 {
-	if (on_app_roles(ctx, stop_role, cli_kamal(ctx), "app stop") < 0 ||
+	if (on_app_roles(ctx, stop_role, cli_kamal(ctx), "app stop", 1) < 0 ||
 	    remove_containers(ctx) < 0 ||
 	    on_hosts_removing_all_roles(ctx, remove_images_host, "app remove images") < 0 ||
 	    on_hosts_removing_all_roles(ctx, remove_directories_host, "app remove directories") < 0)
@@ -633,7 +688,7 @@ static int available_role(struct host_session *h, const struct config_role *role
 int cli_app_container_available(struct cli_context *ctx, const char *version)
 {
 	struct available a = { cli_kamal(ctx), version, PTHREAD_MUTEX_INITIALIZER, STRBUF_INIT };
-	int r = on_app_roles(ctx, available_role, &a, NULL);
+	int r = on_app_roles(ctx, available_role, &a, NULL, 0);
 
 	if (r < 0) {
 		strbuf_release(&a.missing);

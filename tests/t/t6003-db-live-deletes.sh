@@ -66,47 +66,59 @@ test_expect_success 'the app deletes parents before their dump rows load: every 
 	test "$(pgsql app "SELECT count(*) FROM owner_events")" = 0 &&
 	app_writes &&
 	pgsql app "INSERT INTO gate VALUES (true)" &&
-	wait $pid &&
+	rc=0 && wait $pid || rc=$? &&
 	cat out &&
+	# Said, so that a failure shows which check it was.
+	echo "restore exit: $rc" &&
+	echo "violations: prod $(violations prod), app $(violations app)" &&
+	echo "not validated: $(pgsql app "SELECT string_agg(conname, '"'"' '"'"') FROM pg_constraint WHERE NOT convalidated")" &&
+	test $rc = 0 &&
 	test "$(violations prod)" = "0|0|0|0|0|0|0|0|0|0" &&
 	test "$(violations app)" = "0|0|0|0|0|0|0|0|0|0" &&
 	test "$(pgsql app "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 &&
 	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = '"'"'berth_restore'"'"'")" = 0
 '
 
+# same WHAT ACTUAL EXPECTED: equal, or says which check differs and how.
+same() {
+	test "$2" = "$3" || { echo "$1: $2, expected $3"; return 1; }
+}
+
 # What the dump held, by what the app's deletes do to it.
 test_expect_success 'cascaded and refused rows are set aside, SET NULL keys are nulled, the rest is intact' '
 	gone="project_id = 3 OR (reviewer_id = 4 AND reviewed_in IS NOT NULL) OR id IN (1003, 1004, 1005)" &&
-	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\"")" = \
+	same "events set aside" "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\"")" \
 		"$(pgsql prod "SELECT count(*) FROM events WHERE $gone")" &&
-	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\" WHERE NOT ($gone)")" = 0 &&
-	test "$(pgsql app "SELECT count(*) FROM events WHERE payload LIKE '"'"'event %'"'"'")" = \
+	same "events set aside that should not be" \
+		"$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.events\" WHERE NOT ($gone)")" 0 &&
+	same "dump events kept" "$(pgsql app "SELECT count(*) FROM events WHERE payload LIKE '"'"'event %'"'"'")" \
 		"$(pgsql prod "SELECT count(*) FROM events WHERE NOT ($gone)")" &&
-	test "$(pgsql app "SELECT count(*) FROM events WHERE owner_id IS NULL AND payload LIKE '"'"'event %'"'"'")" = \
+	same "events without owner" \
+		"$(pgsql app "SELECT count(*) FROM events WHERE owner_id IS NULL AND payload LIKE '"'"'event %'"'"'")" \
 		"$(pgsql prod "SELECT count(*) FROM events WHERE NOT ($gone) AND (owner_id IS NULL OR owner_id = 2)")" &&
-	test "$(pgsql app "SELECT count(*) FROM events WHERE owner_id = 2")" = 0 &&
-	test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.notes\"")" = \
+	same "events of the deleted owner" "$(pgsql app "SELECT count(*) FROM events WHERE owner_id = 2")" 0 &&
+	same "notes set aside" "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.notes\"")" \
 		"$(pgsql prod "SELECT count(*) FROM notes n WHERE n.event_id IN (SELECT id FROM events WHERE $gone)")" &&
-	test "$(pgsql app "SELECT count(*) FROM notes")" = \
+	same "notes kept" "$(pgsql app "SELECT count(*) FROM notes")" \
 		"$(pgsql prod "SELECT count(*) FROM notes n WHERE n.event_id IN (SELECT id FROM events WHERE NOT ($gone))")" &&
-	test "$(pgsql app "SELECT count(*) FROM events WHERE payload = '"'"'app-new'"'"'")" = 1 &&
+	same "the app'"'"'s event" "$(pgsql app "SELECT count(*) FROM events WHERE payload = '"'"'app-new'"'"'")" 1 &&
 	# The notes set aside take their files (RESTRICT) and likes (CASCADE)
 	# aside with them, and leave their links (SET NULL) without a note.
 	lost="SELECT n.id FROM notes n WHERE n.event_id IN (SELECT id FROM events WHERE $gone)" &&
 	for t in note_files note_likes; do
-		test "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.$t\"")" = \
+		same "$t set aside" "$(pgsql app "SELECT count(*) FROM berth_conflicts.\"public.$t\"")" \
 			"$(pgsql prod "SELECT count(*) FROM $t WHERE note_id IN ($lost)")" &&
-		test "$(pgsql app "SELECT count(*) FROM $t")" = \
+		same "$t kept" "$(pgsql app "SELECT count(*) FROM $t")" \
 			"$(pgsql prod "SELECT count(*) FROM $t WHERE note_id NOT IN ($lost)")" || exit 1
 	done &&
 	test "$(pgsql prod "SELECT count(*) FROM note_files WHERE note_id IN ($lost)")" -gt 0 &&
-	test "$(pgsql app "SELECT count(*) FROM note_links WHERE note_id IS NULL")" = \
+	same "note_links nulled" "$(pgsql app "SELECT count(*) FROM note_links WHERE note_id IS NULL")" \
 		"$(pgsql prod "SELECT count(*) FROM note_links WHERE note_id IN ($lost)")" &&
 	test "$(pgsql prod "SELECT count(*) FROM note_links WHERE note_id IN ($lost)")" -gt 0 &&
-	test "$(pgsql app "SELECT count(*) FROM note_links")" = 300 &&
+	same "note_links kept" "$(pgsql app "SELECT count(*) FROM note_links")" 300 &&
 	# readings load beside events: the app'"'"'s delete cascades to those in
 	# by then, the others are set aside; either way exactly these remain.
-	test "$(pgsql app "SELECT count(*) FROM readings")" = \
+	same "readings kept" "$(pgsql app "SELECT count(*) FROM readings")" \
 		"$(pgsql prod "SELECT count(*) FROM readings r WHERE r.project_id <> 3 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id AND ($gone))")"
 '
 

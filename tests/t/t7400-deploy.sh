@@ -366,4 +366,49 @@ test_expect_success 'boot.parallel_roles: a host'"'"'s roles boot at once, and i
 	for c in $(lab_docker 3 ps -aq --filter label=destination=par); do lab_docker 3 rm -f $c >/dev/null || return 1; done
 '
 
+# app stop and app start take a host's roles at once with parallel_roles
+# too. sleep as a container's first process ignores the TERM of docker
+# stop, which then waits drain_timeout (3 s) before killing it: at once,
+# worker and cron end together; in turn, cron ends one timeout later.
+ended() { # ROLE: when host 3's container of ROLE in the destination par ended, in seconds
+	name=$(lab_docker 3 ps -a --filter label=destination=par --filter label=role=$1 --format "{{.Names}}" | head -n 1) &&
+	test -n "$name" &&
+	test "$(lab_docker 3 inspect -f "{{.State.Running}}" "$name")" = false &&
+	date -d "$(lab_docker 3 inspect -f "{{.State.FinishedAt}}" "$name")" +%s.%N
+}
+ended_apart() { # OP SECONDS
+	python3 -c "import sys; d = abs($(ended worker) - $(ended cron)); print(d); sys.exit(0 if d $1 $2 else 1)"
+}
+
+test_expect_success 'boot.parallel_roles: app stop stops a host'"'"'s roles at once, and in turn without it' '
+	V=$(git rev-parse "$(git log -1 --format=%H --grep="^par\$")~1") &&
+	cat >config/deploy.par.yml <<-EOF &&
+	servers:
+	  worker:
+	    hosts:
+	      - $H3
+	    cmd: sleep 600
+	  cron:
+	    hosts:
+	      - $H3
+	    cmd: sleep 600
+	readiness_delay: 1
+	drain_timeout: 3
+	boot:
+	  parallel_roles: true
+	EOF
+	git commit -qam "par stop" &&
+	berth app boot -d par --roles=worker,cron --version=$V >out 2>err &&
+	for r in worker cron; do running 3 shop-$r-par-$V || return 1; done &&
+	berth app stop -d par --roles=worker,cron --version=$V >out 2>err &&
+	ended_apart "<" 1.5 &&
+	berth app start -d par --roles=worker,cron --version=$V >out 2>err &&
+	for r in worker cron; do running 3 shop-$r-par-$V || return 1; done &&
+	sed -i "s/parallel_roles: true/parallel_roles: false/" config/deploy.par.yml &&
+	git commit -qam "par stop in turn" &&
+	berth app stop -d par --roles=worker,cron --version=$V >out 2>err &&
+	ended_apart ">=" 2.5 &&
+	for c in $(lab_docker 3 ps -aq --filter label=destination=par); do lab_docker 3 rm -f $c >/dev/null || return 1; done
+'
+
 test_done
