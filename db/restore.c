@@ -287,26 +287,56 @@ static void pg_restore_args(struct run *r, struct strvec *args, const char *sect
 			   r->o->no_owner, r->fast_list.buf, r->dump.buf);
 }
 
+/*
+ * A berth-db killed during its CREATE DATABASE leaves the server creating
+ * it until the backend finds its client gone; that CREATE could then
+ * commit between this run's DROP and its own CREATE, which fails on the
+ * name. Such a session (this run's own statement, from berth-db) is ended
+ * and waited for first.
+ */
+static int end_leftover_create(const struct db_restore_opts *o, PGconn *c, const char *create,
+			       struct strbuf *err)
+{
+	struct strbuf q = STRBUF_INIT, n = STRBUF_INIT;
+	int rc;
+
+	strbuf_addstr(&q, "SELECT count(pg_terminate_backend(pid, 30000)) FROM pg_stat_activity "
+			  "WHERE pid <> pg_backend_pid() AND application_name = 'berth-db-restore' "
+			  "AND state = 'active' AND query = ");
+	db_quote_literal(&q, create);
+	rc = o->dry_run ? 0 : db_value(c, q.buf, &n, err);
+	if (!rc && n.len && strcmp(n.buf, "0"))
+		log_info("    stopped the creation of '%s' an earlier run left going", o->restore_db);
+	strbuf_release(&q);
+	strbuf_release(&n);
+	return rc;
+}
+
+static int create_restore_db(const struct db_restore_opts *o, struct strbuf *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	PGconn *c = o->dry_run ? NULL : db_connect(o, "postgres", err);
+	int rc = -1;
+
+	strbuf_addstr(&sql, "CREATE DATABASE ");
+	db_quote_ident(&sql, o->restore_db);
+	strbuf_addstr(&sql, " TEMPLATE template0");
+	if ((o->dry_run || c) && end_leftover_create(o, c, sql.buf, err) == 0 &&
+	    db_drop(o, o->restore_db, err) == 0)
+		rc = db_sql(o, c, sql.buf, err);
+	PQfinish(c);
+	strbuf_release(&sql);
+	return rc;
+}
+
 static int restore_schema(struct run *r, struct strbuf *err)
 {
 	struct child_process cp = CHILD_PROCESS_INIT;
-	struct strbuf sql = STRBUF_INIT;
 	int rc;
 
+	if (create_restore_db(r->o, err) < 0)
+		return -1;
 	db_pg_child(&cp);
-	if (db_drop(r->o, r->o->restore_db, err) < 0)
-		return -1;
-	strbuf_addstr(&sql, "CREATE DATABASE ");
-	db_quote_ident(&sql, r->o->restore_db);
-	strbuf_addstr(&sql, " TEMPLATE template0");
-	{
-		PGconn *c = r->o->dry_run ? NULL : db_connect(r->o, "postgres", err);
-		rc = (r->o->dry_run || c) ? db_sql(r->o, c, sql.buf, err) : -1;
-		PQfinish(c);
-	}
-	strbuf_release(&sql);
-	if (rc)
-		return -1;
 	pg_restore_args(r, &cp.args, "--schema-only");
 	rc = db_run(r->o, &cp, NULL, err);
 	child_process_clear(&cp);

@@ -18,7 +18,7 @@ PIDS=""
 WS_KEY='Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
 
 PIDFILE=$TRASH.pids
-trap 'for p in $PIDS $(cat "$PIDFILE" 2>/dev/null); do kill $p 2>/dev/null; done; rm -f "$PIDFILE"; wait 2>/dev/null' EXIT
+trap 'for p in $PIDS $(cat "$PIDFILE" 2>/dev/null); do kill $p 2>/dev/null; done; rm -f "$PIDFILE" "$TRASH.ports"; wait 2>/dev/null' EXIT
 
 # started PID: kill PID on exit
 started() {
@@ -28,12 +28,15 @@ started() {
 
 # free_port: a port free on 127.0.0.1, outside the kernel's ephemeral range
 # (ip_local_port_range), so that no outgoing connection can be holding it
-# when the server we pick it for binds it.
+# when the server we pick it for binds it, and not one handed out before
+# in this script (a server picked it and may not have bound it yet).
 free_port() {
 	$PYTHON -c '
-import random, socket
+import os, random, socket, sys
+given = sys.argv[1]
 lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
-ports = [p for p in range(10240, 65536) if not lo <= p <= hi]
+taken = set(open(given).read().split()) if os.path.exists(given) else set()
+ports = [p for p in range(10240, 65536) if not lo <= p <= hi and str(p) not in taken]
 while True:
     p = random.choice(ports)
     s = socket.socket()
@@ -41,31 +44,55 @@ while True:
         s.bind(("127.0.0.1", p))
     except OSError:
         continue
+    open(given, "a").write("%d\n" % p)
     print(p)
     break
-'
+' "$TRASH.ports"
 }
 
+# alive PID: PID runs (an exited child not yet waited for is a zombie, and
+# kill -0 still finds it).
+alive() {
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d" " -f1) && [ -n "$st" ] && [ "$st" != Z ]
+}
+
+# wait_port PORT [PID]: until something listens on PORT (or PID has exited).
 wait_port() {
 	for _ in $(seq 1 100); do
 		$PYTHON -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+		[ -z "${2:-}" ] || alive "$2" || break
 		sleep 0.05
 	done
 	echo "port $1 never opened"
 	return 1
 }
 
+# A port free when picked can be bound by some other program before the
+# daemon binds it: then the ports picked here are picked again (up to 3
+# tries); ports the caller set are kept.
 proxy_start() {
-	HTTP_PORT=${HTTP_PORT:-$(free_port)}
-	HTTPS_PORT=${HTTPS_PORT:-$(free_port)}
-	METRICS_PORT=${METRICS_PORT:-$(free_port)}
-	"$PROXY_BIN" run --bind 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
-		--metrics-port "$METRICS_PORT" --state-dir "$TRASH/state" "$@" \
-		>>"$TRASH/proxy.out" 2>>"$TRASH/proxy.err" &
-	PROXY_PID=$!
-	started $PROXY_PID
-	echo "$PROXY_PID" >"$TRASH/proxy.pid"
-	wait_port "$HTTP_PORT"
+	for try in 1 2 3; do
+		picked=
+		[ -n "${HTTP_PORT:-}" ] || { HTTP_PORT=$(free_port) && picked="$picked HTTP_PORT"; }
+		[ -n "${HTTPS_PORT:-}" ] || { HTTPS_PORT=$(free_port) && picked="$picked HTTPS_PORT"; }
+		[ -n "${METRICS_PORT:-}" ] || { METRICS_PORT=$(free_port) && picked="$picked METRICS_PORT"; }
+		errsize=$(cat "$TRASH/proxy.err" 2>/dev/null | wc -c)
+		"$PROXY_BIN" run --bind 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
+			--metrics-port "$METRICS_PORT" --state-dir "$TRASH/state" "$@" \
+			>>"$TRASH/proxy.out" 2>>"$TRASH/proxy.err" &
+		PROXY_PID=$!
+		started $PROXY_PID
+		echo "$PROXY_PID" >"$TRASH/proxy.pid"
+		wait_port "$HTTP_PORT" "$PROXY_PID" >/dev/null && return 0
+		if [ -z "$picked" ] || alive "$PROXY_PID" ||
+			! tail -c +$((errsize + 1)) "$TRASH/proxy.err" | grep -q "Address already in use"; then
+			break
+		fi
+		echo "# berth-proxy found a port taken; picking others" >&2
+		for v in $picked; do eval "$v="; done
+	done
+	echo "port $HTTP_PORT never opened"
+	return 1
 }
 
 # Works from the subshells tests run in, where `wait` cannot see the daemon.
