@@ -456,14 +456,14 @@ static int boot_role(struct role_boot *rb, const char *old)
 struct role_thread {
 	struct role_boot rb;
 	const char *old;
-	int r;
 };
 
-static void *boot_role_thread(void *v)
+static int boot_role_thread(struct host_session *h, const struct config_role *role, void *v)
 {
 	struct role_thread *t = v;
-	t->r = boot_role(&t->rb, t->old);
-	return NULL;
+	(void)h;
+	(void)role;
+	return boot_role(&t->rb, t->old);
 }
 
 /*
@@ -477,23 +477,22 @@ static int boot_roles_at_once(struct boot_run *b, struct host_session *h,
 			      const struct strvec *roles, struct strbuf *old)
 {
 	struct role_thread *t = xcalloc(roles->nr ? roles->nr : 1, sizeof(*t));
-	pthread_t *th = xcalloc(roles->nr ? roles->nr : 1, sizeof(*th));
-	int r = 0;
+	const struct config_role **rs = xcalloc(roles->nr ? roles->nr : 1, sizeof(*rs));
+	void **data = xcalloc(roles->nr ? roles->nr : 1, sizeof(*data));
+	int r;
 
 	for (size_t i = 0; i < roles->nr; i++) {
 		struct role_boot rb = { b, h, config_role(b->k->cfg, roles->v[i]), b->k->version };
 		t[i].rb = rb;
 		t[i].old = old[i].buf;
-		if (pthread_create(&th[i], NULL, boot_role_thread, &t[i]))
-			die("cannot start a thread for the role %s", roles->v[i]);
+		rs[i] = rb.role;
+		data[i] = &t[i];
 	}
-	for (size_t i = 0; i < roles->nr; i++) {
-		pthread_join(th[i], NULL);
-		r |= t[i].r;
-	}
-	free(th);
+	r = app_roles_at_once(h, rs, roles->nr, boot_role_thread, data);
+	free(data);
+	free(rs);
 	free(t);
-	return r ? -1 : 0;
+	return r;
 }
 
 /*

@@ -27,6 +27,14 @@ typedef int (*app_role_fn)(struct host_session *h, const struct config_role *rol
 int app_on_roles(struct cli_context *ctx, const struct strvec *hosts, app_role_fn fn,
 		 void *data, const char *label);
 
+/*
+ * fn(h, roles[i], data[i]) for every i at once, each in a thread of its
+ * own (boot.parallel_roles); one failing does not stop the others. -1 if
+ * any returned -1, else 0.
+ */
+int app_roles_at_once(struct host_session *h, const struct config_role *const *roles, size_t n,
+		      app_role_fn fn, void *const *data);
+
 /* The audit line on h (role NULL: none), as Kamal's auditor.record. */
 int app_record(struct host_session *h, struct kamal *k, const char *role, const char *line);
 

@@ -31,38 +31,56 @@ struct roles_step {
 
 /* One role of a host in a thread of its own (boot.parallel_roles). */
 struct role_call {
-	struct roles_step *s;
+	app_role_fn fn;
 	struct host_session *h;
 	const struct config_role *role;
+	void *data;
 	int r;
 };
 
 static void *role_thread(void *v)
 {
 	struct role_call *t = v;
-	t->r = t->s->fn(t->h, t->role, t->s->data);
+	t->r = t->fn(t->h, t->role, t->data);
 	return NULL;
 }
 
-/* Every role of the host at once; one failing does not stop the others. */
-static int roles_at_once(struct roles_step *s, struct host_session *h, const struct strvec *roles)
+int app_roles_at_once(struct host_session *h, const struct config_role *const *roles, size_t n,
+		      app_role_fn fn, void *const *data)
 {
-	struct role_call *t = xcalloc(roles->nr ? roles->nr : 1, sizeof(*t));
-	pthread_t *th = xcalloc(roles->nr ? roles->nr : 1, sizeof(*th));
+	struct role_call *t = xcalloc(n ? n : 1, sizeof(*t));
+	pthread_t *th = xcalloc(n ? n : 1, sizeof(*th));
 	int r = 0;
 
-	for (size_t i = 0; i < roles->nr; i++) {
-		t[i] = (struct role_call){ s, h, config_role(s->cfg, roles->v[i]), 0 };
+	for (size_t i = 0; i < n; i++) {
+		t[i] = (struct role_call){ fn, h, roles[i], data[i], 0 };
 		if (pthread_create(&th[i], NULL, role_thread, &t[i]))
-			die("cannot start a thread for the role %s", roles->v[i]);
+			die("cannot start a thread for the role %s", roles[i]->name);
 	}
-	for (size_t i = 0; i < roles->nr; i++) {
+	for (size_t i = 0; i < n; i++) {
 		pthread_join(th[i], NULL);
 		if (t[i].r < 0)
 			r = -1;
 	}
 	free(th);
 	free(t);
+	return r;
+}
+
+/* Every role of the host at once, each given the step's data. */
+static int roles_at_once(struct roles_step *s, struct host_session *h, const struct strvec *roles)
+{
+	const struct config_role **rs = xcalloc(roles->nr, sizeof(*rs));
+	void **data = xcalloc(roles->nr, sizeof(*data));
+	int r;
+
+	for (size_t i = 0; i < roles->nr; i++) {
+		rs[i] = config_role(s->cfg, roles->v[i]);
+		data[i] = s->data;
+	}
+	r = app_roles_at_once(h, rs, roles->nr, s->fn, data);
+	free(rs);
+	free(data);
 	return r;
 }
 
@@ -103,19 +121,19 @@ int app_on_roles(struct cli_context *ctx, const struct strvec *hosts, app_role_f
 }
 
 /*
- * app_on_roles over the selected app hosts; parallel: a host's roles at
- * once when boot.parallel_roles says so (Kamal's start and stop).
+ * app_on_roles over the selected app hosts; parallel: the verb takes a
+ * host's roles at once when boot.parallel_roles says so (Kamal's start
+ * and stop).
  */
 static int on_app_roles(struct cli_context *ctx, app_role_fn fn, void *data, const char *label,
 			int parallel)
 {
 	struct strvec hosts = STRVEC_INIT;
+	int at_once = parallel && ynode_truthy(config_get(cli_load_config(ctx), "boot/parallel_roles"));
 	int r;
 
-	if (parallel)
-		parallel = ynode_truthy(config_get(cli_load_config(ctx), "boot/parallel_roles"));
 	cli_app_hosts(ctx, &hosts);
-	r = on_roles(ctx, &hosts, fn, data, label, parallel);
+	r = on_roles(ctx, &hosts, fn, data, label, at_once);
 	strvec_clear(&hosts);
 	return r;
 }

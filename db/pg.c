@@ -14,7 +14,7 @@ PGconn *db_connect(const struct db_restore_opts *o, const char *dbname,
 {
 	/* A later dbname overrides the one the expanded URL carries. */
 	const char *keys[] = { "dbname", "dbname", "application_name", NULL };
-	const char *vals[] = { o->conninfo ? o->conninfo : "", dbname, "berth-db-restore", NULL };
+	const char *vals[] = { o->conninfo ? o->conninfo : "", dbname, DB_RESTORE_APPNAME, NULL };
 	PGconn *conn = PQconnectdbParams(keys, vals, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK) {

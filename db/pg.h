@@ -59,6 +59,8 @@ void db_pg_child(struct child_process *cp);
  */
 #define DB_LOAD_PGOPTIONS DB_REPLICA_PGOPTIONS " -c berth.loading=on"
 #define DB_LOAD_APPNAME "berth-db-load"
+/* Every other session of berth-db's (db_connect). */
+#define DB_RESTORE_APPNAME "berth-db-restore"
 /* The sessions that rebuild the large tables side by side (db/deferred-run.c). */
 #define DB_REBUILD_APPNAME "berth-db-rebuild"
 

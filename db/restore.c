@@ -301,7 +301,7 @@ static int end_leftover_create(const struct db_restore_opts *o, PGconn *c, const
 	int rc;
 
 	strbuf_addstr(&q, "SELECT count(pg_terminate_backend(pid, 30000)) FROM pg_stat_activity "
-			  "WHERE pid <> pg_backend_pid() AND application_name = 'berth-db-restore' "
+			  "WHERE pid <> pg_backend_pid() AND application_name = '" DB_RESTORE_APPNAME "' "
 			  "AND state = 'active' AND query = ");
 	db_quote_literal(&q, create);
 	rc = o->dry_run ? 0 : db_value(c, q.buf, &n, err);

@@ -76,7 +76,7 @@ proxy_start() {
 		[ -n "${HTTP_PORT:-}" ] || { HTTP_PORT=$(free_port) && picked="$picked HTTP_PORT"; }
 		[ -n "${HTTPS_PORT:-}" ] || { HTTPS_PORT=$(free_port) && picked="$picked HTTPS_PORT"; }
 		[ -n "${METRICS_PORT:-}" ] || { METRICS_PORT=$(free_port) && picked="$picked METRICS_PORT"; }
-		errsize=$(cat "$TRASH/proxy.err" 2>/dev/null | wc -c)
+		errsize=$(wc -c 2>/dev/null <"$TRASH/proxy.err" || echo 0)
 		"$PROXY_BIN" run --bind 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
 			--metrics-port "$METRICS_PORT" --state-dir "$TRASH/state" "$@" \
 			>>"$TRASH/proxy.out" 2>>"$TRASH/proxy.err" &

@@ -70,12 +70,13 @@ test_expect_success 'the app deletes parents before their dump rows load: every 
 	cat out &&
 	# Said, so that a failure shows which check it was.
 	echo "restore exit: $rc" &&
-	echo "violations: prod $(violations prod), app $(violations app)" &&
-	echo "not validated: $(pgsql app "SELECT string_agg(conname, '"'"' '"'"') FROM pg_constraint WHERE NOT convalidated")" &&
+	vprod=$(violations prod) && vapp=$(violations app) &&
+	invalid=$(pgsql app "SELECT string_agg(conname, '"'"' '"'"') FROM pg_constraint WHERE NOT convalidated") &&
+	echo "violations: prod $vprod, app $vapp; not validated: $invalid" &&
 	test $rc = 0 &&
-	test "$(violations prod)" = "0|0|0|0|0|0|0|0|0|0" &&
-	test "$(violations app)" = "0|0|0|0|0|0|0|0|0|0" &&
-	test "$(pgsql app "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")" = 0 &&
+	test "$vprod" = "0|0|0|0|0|0|0|0|0|0" &&
+	test "$vapp" = "0|0|0|0|0|0|0|0|0|0" &&
+	test -z "$invalid" &&
 	test "$(pgsql app "SELECT count(*) FROM pg_namespace WHERE nspname = '"'"'berth_restore'"'"'")" = 0
 '
 
