@@ -41,15 +41,21 @@ run_suite() {
 	name=$1; shift
 	wanted "$name" || return 0
 	echo "# --- $name"
+	start=$(date +%s%N)
 	# A hung test must not hang CI: each suite gets TEST_TIMEOUT seconds.
 	timeout -k 10 "${TEST_TIMEOUT:-900}" "$@" >"$tmp/out" 2>&1 </dev/null
 	rc=$?
+	# Each suite's wall time, to see where a run's minutes go.
+	secs=$(( ($(date +%s%N) - start) / 1000000 ))
+	secs=$(printf '%d.%d' $((secs / 1000)) $((secs % 1000 / 100)))
+	echo "$name $secs" >>"$BUILD_DIR/test-times"
 	[ "$rc" -eq 124 ] && echo "not ok - $name timed out after ${TEST_TIMEOUT:-900}s" >>"$tmp/out"
 	tally "$name" <"$tmp/out" 2>"$tmp/counts" | tee "$tmp/shown"
 	# The failures again, for the summary at the very end of `make check`.
 	awk '/^FAIL / { print; n = 6; next } n > 0 && /^#/ { print; n--; next } { n = 0 }' \
 		"$tmp/shown" >>"$BUILD_DIR/test-failures"
 	read p f s <"$tmp/counts"
+	echo "# $name: $p passed, $f failed, $s skipped in $secs s"
 	# A script that died before its plan counts as a failure.
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL $name: exited $rc" | tee -a "$BUILD_DIR/test-failures"
@@ -60,6 +66,7 @@ run_suite() {
 }
 
 : >"$BUILD_DIR/test-failures"
+: >"$BUILD_DIR/test-times"
 for bin in "$BUILD_DIR"/tests/test-*; do
 	[ -x "$bin" ] || continue
 	run_suite "$(basename "$bin")" "$bin"
@@ -70,6 +77,7 @@ for t in "$here"/t/t[0-9]*.sh; do
 done
 
 echo "$passed $failed $skipped" >"$BUILD_DIR/test-counts"
+sort -k2 -rn "$BUILD_DIR/test-times" | head -n 5 | sed 's/^/# slowest: /; s/$/ s/'
 [ -n "$failures" ] && echo "# failed:$failures"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
