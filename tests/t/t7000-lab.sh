@@ -15,6 +15,14 @@ sysctl -n net.ipv4.ip_forward >"$TRASH/forward.before"
 
 lab_require 3
 
+# A lab that was up before (another script run on its own leaves it up)
+# may hold that script's containers and networks: the hosts start as a
+# new server has them, so that what the tests list is their own.
+for n in 1 2 3; do
+	for c in $(lab_docker $n ps -aq); do lab_docker $n rm -f "$c" >/dev/null; done
+	lab_docker $n network rm kamal >/dev/null 2>&1
+done
+
 # Loopback ports for the local daemon's published containers: Kamal's
 # 5555 when free (another run's lab may hold it), else any free one.
 loopback_port() {
