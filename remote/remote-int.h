@@ -4,6 +4,7 @@
 #ifndef BERTH_REMOTE_INT_H
 #define BERTH_REMOTE_INT_H
 
+#include "remote/mux.h"
 #include "remote/remote.h"
 
 #include <pthread.h>
@@ -23,6 +24,7 @@ struct remote_run {
 	char *agent_sock;       /* dir/agent when key_data is set */
 	pid_t agent_pid;
 	struct strvec connected; /* hosts with a master, for teardown */
+	struct mux_host *muxes;  /* what each connected host's master is spoken to at */
 	struct strvec forwards;  /* "PORT HOST" remote forwards to cancel */
 	pthread_mutex_t lock;   /* connected, output */
 	pthread_mutex_t starts; /* with start_cond: max_concurrent_starts */
@@ -40,6 +42,12 @@ extern volatile pid_t *remote_local_child;
 const char *remote_control_path(void);
 /* Connects host's master unless it is connected; -1 with a message in why. */
 int remote_connect(const char *host, struct strbuf *why);
+/*
+ * Where host's master listens, for commands without an ssh process
+ * (mux.h); NULL when commands go through the ssh client (no master, or
+ * BERTH_SSH_MUX=0). Stable until remote_teardown().
+ */
+const struct mux_target *remote_mux_target(const char *host);
 /* The argv of one command on host over its master: ssh ... host -- line. */
 void remote_command_argv(const char *host, const char *line, struct strvec *argv);
 /* The environment ssh children need (the run's agent). */

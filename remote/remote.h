@@ -6,7 +6,9 @@
  * ProxyJump, known_hosts and hardware keys keep working exactly as in their
  * terminal. Each host gets one ControlMaster per berth run, started the
  * first time the host is used; every command and upload then rides it
- * (~10 ms instead of ~250 ms for a fresh connection). The sockets live in a
+ * (~10 ms instead of ~250 ms for a fresh connection), spoken to directly
+ * in OpenSSH's mux protocol rather than through an ssh process each
+ * (mux.h). The sockets live in a
  * private 0700 directory that remote_teardown() removes, after asking each
  * master to exit; berth calls it at exit, on error and on Ctrl-C. Masters
  * also die on their own after pool_idle_timeout idle seconds, so even a

@@ -171,6 +171,25 @@ static void plan(const char *host, const char *kind, const char *line)
 }
 
 /*
+ * The command straight through the host's master (mux.h), when it has one:
+ * 0 with *status, or -1 when nothing ran and the ssh client is to be used.
+ */
+static int run_over_mux(struct host_session *h, const char *line, const char *stdin_data,
+			size_t len, struct strbuf *o, struct strbuf *e, int *status)
+{
+	const struct mux_target *t = remote_mux_target(h->host);
+
+	if (!t)
+		return -1;
+	if (!mux_run(t, line, remote.ssh.forward_agent, stdin_data, len, o, e, status,
+		     &remote_signal))
+		return 0;
+	strbuf_reset(o);
+	strbuf_reset(e);
+	return -1;
+}
+
+/*
  * Runs line on the host; stdout into out (may be NULL). Returns the exit
  * status, or -1 when it could not run at all (recorded).
  */
@@ -198,13 +217,15 @@ static int exec_line(struct host_session *h, const char *line, const char *shown
 	}
 	if (!(flags & REMOTE_QUIET))
 		trace(h, "$", shown);
-	remote_command_argv(h->host, line, &cp.args);
-	remote_child_env(&cp.env);
-	cp.new_process_group = 1;
-	cp.stdin_data = stdin_data;
-	cp.stdin_len = len;
-	status = capture_command(&cp, &o, &e);
-	child_process_clear(&cp);
+	if (run_over_mux(h, line, stdin_data, len, &o, &e, &status) < 0) {
+		remote_command_argv(h->host, line, &cp.args);
+		remote_child_env(&cp.env);
+		cp.new_process_group = 1;
+		cp.stdin_data = stdin_data;
+		cp.stdin_len = len;
+		status = capture_command(&cp, &o, &e);
+		child_process_clear(&cp);
+	}
 	if (!(flags & REMOTE_QUIET)) {
 		trace_output(h, &o);
 		trace_output(h, &e);

@@ -259,6 +259,64 @@ static int start_master(const char *host, struct strbuf *why)
 	return r;
 }
 
+struct mux_host {
+	char *host;
+	struct mux_target target;
+	struct mux_host *next;
+};
+
+/*
+ * What ssh itself would use for host's commands: `ssh -G` with the same
+ * options prints the expanded ControlPath and the SendEnv/SetEnv that
+ * apply to this host. If it cannot tell, commands keep the ssh client.
+ */
+static void probe_mux(const char *host)
+{
+	struct child_process cp = CHILD_PROCESS_INIT;
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct mux_host *m = xcalloc(1, sizeof(*m));
+	const char *off = getenv("BERTH_SSH_MUX");
+	static const char *extra[] = { "-G", NULL };
+
+	m->host = xstrdup(host);
+	mux_target_init(&m->target);
+	if (!off || strcmp(off, "0")) {
+		ssh_host_argv(&remote.ssh, remote.config_file, remote_control_path(), host, extra,
+			      &cp.args);
+		cp.new_process_group = 1;
+		if (!capture_command(&cp, &out, &err))
+			mux_target_parse(&m->target, out.buf);
+		child_process_clear(&cp);
+	}
+	strbuf_release(&out);
+	strbuf_release(&err);
+	pthread_mutex_lock(&remote.lock);
+	m->next = remote.muxes;
+	remote.muxes = m;
+	pthread_mutex_unlock(&remote.lock);
+}
+
+const struct mux_target *remote_mux_target(const char *host)
+{
+	const struct mux_host *m;
+	pthread_mutex_lock(&remote.lock);
+	for (m = remote.muxes; m && strcmp(m->host, host); m = m->next)
+		;
+	pthread_mutex_unlock(&remote.lock);
+	return m && m->target.socket ? &m->target : NULL;
+}
+
+static void free_muxes(void)
+{
+	while (remote.muxes) {
+		struct mux_host *m = remote.muxes;
+		remote.muxes = m->next;
+		mux_target_release(&m->target);
+		free(m->host);
+		free(m);
+	}
+}
+
 int remote_connect(const char *host, struct strbuf *why)
 {
 	int r = 0;
@@ -275,6 +333,8 @@ int remote_connect(const char *host, struct strbuf *why)
 		sleep_ms(attempt >= 4 ? 2000 : 100L << attempt);
 	}
 	start_end();
+	if (!r)
+		probe_mux(host);
 	if (!r) {
 		pthread_mutex_lock(&remote.lock);
 		strvec_push(&remote.connected, host);
@@ -353,6 +413,7 @@ void remote_teardown(void)
 	for (size_t i = 0; i < remote.connected.nr; i++)
 		stop_master(remote.connected.v[i]);
 	strvec_clear(&remote.connected);
+	free_muxes();
 	if (remote.agent_pid > 0)
 		kill(remote.agent_pid, SIGTERM);
 	remote.agent_pid = 0;

@@ -227,6 +227,25 @@ test_expect_success 'Ctrl-C during a long command on the hosts stops their ssh s
 	nothing_left
 '
 
+test_expect_success 'commands ride each host'"'"'s master without an ssh process each; output, status and stdin as through ssh' '
+	mkdir -p shim &&
+	printf "#!/bin/sh\necho \"\$*\" >>%s/ssh.log\nexec /usr/bin/ssh \"\$@\"\n" "$PWD" >shim/ssh &&
+	chmod +x shim/ssh &&
+	rm -f ssh.log &&
+	PATH=$PWD/shim:$PATH berth -h "$H1,$H2" server exec "seq 1 200000; echo to-stderr >&2" >mux.out 2>mux.err &&
+	PATH=$PWD/shim:$PATH berth -h "$H1" registry login >/dev/null 2>&1 &&
+	rc=0 && PATH=$PWD/shim:$PATH berth -h "$H1" server exec "echo the-reason >&2; exit 7" 2>mux.fail || rc=$? &&
+	test "$rc" = 1 && test_grep "exited with status 7" mux.fail && test_grep "^the-reason" mux.fail &&
+	{ ! grep -v -e " -M " -e " -G " -e " -O exit " ssh.log ||
+		{ echo "commands went through the ssh client:"; cat ssh.log; false; }; } &&
+	rm ssh.log &&
+	BERTH_SSH_MUX=0 PATH=$PWD/shim:$PATH berth -h "$H1,$H2" server exec "seq 1 200000; echo to-stderr >&2" >ssh.out 2>ssh.err &&
+	test "$(grep -c -- " -T -oControlMaster=no .* -- seq 1 200000" ssh.log)" = 2 &&
+	test "$(grep -c "^200000$" mux.out)" = 2 &&
+	sort mux.out >mux.sorted && sort ssh.out >ssh.sorted && cmp mux.sorted ssh.sorted &&
+	nothing_left
+'
+
 test_expect_success '--dry-run changes nothing on the hosts and prints each host its commands' '
 	berth --dry-run lock acquire -m "not really" >out &&
 	test_grep "^\[$H1\] RUN /usr/bin/env mkdir -p .kamal$" out &&
