@@ -131,7 +131,7 @@ struct run_parallel_opts {
 	/* is_err: the line came on stderr. line has no trailing newline. */
 	void (*on_line)(const char *line, int is_err, void *data, void *task_cb);
 	void *data;
-	int *interrupted;   /* set to the signal that stopped the run, or 0 */
+	int *interrupted;   /* the signal that stopped the run, or 0; set before the stopped children's task_finished */
 };
 
 int run_processes_parallel(const struct run_parallel_opts *opts);

@@ -191,6 +191,9 @@ static void finish(struct pp *pp, size_t i)
 	int r;
 
 	s->res.elapsed_ms = now_ms() - s->started;
+	/* A child stopped by our Ctrl-C ends like any other: say so before its callback. */
+	if (caught && pp->o->interrupted)
+		*pp->o->interrupted = caught;
 	if (pp->o->task_finished)
 		r = pp->o->task_finished(&s->res, pp->o->data, s->task_cb);
 	else

@@ -13,6 +13,7 @@ struct stream {
 	size_t nr, next;
 	struct strbuf *lines; /* per task: its command line, as sent */
 	int width;
+	int sig;              /* the Ctrl-C that ends a follow, once seen */
 };
 
 static int next_task(struct child_process *cp, void *data, void **task_cb)
@@ -51,8 +52,10 @@ static void on_line(const char *line, int is_err, void *data, void *task_cb)
 
 static int finished(struct child_output *res, void *data, void *task_cb)
 {
+	const struct stream *s = data;
 	const struct remote_stream_task *t = task_cb;
-	if (res->status && res->status != 128 + SIGTERM && !remote_signal)
+	/* ssh stopped by our SIGTERM exits 255: after Ctrl-C that is the follow ending. */
+	if (res->status && res->status != 128 + SIGTERM && !remote_signal && !s->sig)
 		return error("%s: the command ended with status %d", t->label, res->status);
 	return 0;
 }
@@ -71,9 +74,9 @@ static void print_plan(const struct remote_stream_task *tasks, size_t nr)
 
 int remote_stream_each(const struct remote_stream_task *tasks, size_t nr)
 {
-	struct stream s = { tasks, nr, 0, NULL, 0 };
+	struct stream s = { tasks, nr, 0, NULL, 0, 0 };
 	struct run_parallel_opts o = { 0 };
-	int sig = 0, r;
+	int r;
 
 	if (remote.mode.dry_run || remote.mode.answers) {
 		print_plan(tasks, nr);
@@ -91,13 +94,13 @@ int remote_stream_each(const struct remote_stream_task *tasks, size_t nr)
 	o.task_finished = finished;
 	o.on_line = on_line;
 	o.data = &s;
-	o.interrupted = &sig;
+	o.interrupted = &s.sig;
 	r = run_processes_parallel(&o);
 	for (size_t i = 0; i < nr; i++)
 		strbuf_release(&s.lines[i]);
 	free(s.lines);
 	/* Ctrl-C is how a follow ends: that is success. */
-	return sig ? 0 : r;
+	return s.sig ? 0 : r;
 }
 
 int remote_stream(const struct strvec *hosts, const struct shcmd *c)

@@ -196,7 +196,7 @@ test_expect_success '14, 15: paused or stopped, the proxy itself answers GET and
 
 test_expect_success '14: paused requests are held and proceed on resume' '
 	bp pause app &&
-	(get / >held.out; echo done >held.done) &
+	{ (get / >held.out; echo done >held.done) & } &&
 	sleep 0.5 && test ! -f held.done &&
 	bp resume app &&
 	for i in $(seq 1 50); do test -f held.done && break; sleep 0.1; done &&
@@ -218,7 +218,7 @@ test_expect_success '16: a paused service stays paused across a redeploy' '
 
 test_expect_success '10: in-flight requests finish during a swap; deploy waits' '
 	rm -f one.started &&
-	(get "/slow?ms=1500" >slow.out) &
+	{ (get "/slow?ms=1500" >slow.out) & } &&
 	slow_started one &&
 	bp deploy app --target 127.0.0.1:$PORT_two --drain-timeout 5s &&
 	test_grep "slow one" slow.out &&
@@ -227,7 +227,7 @@ test_expect_success '10: in-flight requests finish during a swap; deploy waits' 
 
 test_expect_success '11: requests still running at the drain timeout get 504' '
 	rm -f two.cancelled two.started &&
-	(status "/slow?ms=5000" >drain.status) &
+	{ (status "/slow?ms=5000" >drain.status) & } &&
 	slow_started two &&
 	bp deploy app --target 127.0.0.1:$PORT_one --drain-timeout 500ms &&
 	for i in $(seq 1 50); do test -s drain.status && break; sleep 0.1; done &&

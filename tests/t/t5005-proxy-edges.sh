@@ -52,7 +52,7 @@ test_expect_success '12 (beyond): a WebSocket lives on during a drain, until its
 
 test_expect_success '15: stopping while requests are held fails them at once with the message' '
 	bp pause app --max-pause 10s &&
-	(get / >held.out; echo done >held.done) &
+	{ (get / >held.out; echo done >held.done) & } &&
 	sleep 0.5 &&
 	bp stop app --message "maintenance window" &&
 	for i in $(seq 1 30); do test -f held.done && break; sleep 0.1; done &&
@@ -62,7 +62,7 @@ test_expect_success '15: stopping while requests are held fails them at once wit
 
 test_expect_success 'pause waits for in-flight requests (up to --drain-timeout)' '
 	rm -f two.started &&
-	(get "/slow?ms=1200" >inflight.out) &
+	{ (get "/slow?ms=1200" >inflight.out) & } &&
 	slow_started two &&
 	start=$(date +%s%N) &&
 	bp pause app --drain-timeout 5s &&
@@ -224,7 +224,7 @@ for i in range(20):
 
 test_expect_success 'SIGTERM lets a running request finish, then exits' '
 	rm -f one.started &&
-	(get "/slow?ms=1000" >term.out) &
+	{ (get "/slow?ms=1000" >term.out) & } &&
 	slow_started one &&
 	kill -TERM $PROXY_PID &&
 	sleep 0.2 &&

@@ -229,7 +229,7 @@ test_expect_success '431 for a header list over 64 KiB' '
 
 test_expect_success 'pause holds h2 streams until resume; stop answers 503' '
 	bp pause app &&
-	(h2 a.example.com /held >held.out; echo done >held.done) &
+	{ (h2 a.example.com /held >held.out; echo done >held.done) & } &&
 	sleep 0.5 && test ! -f held.done &&
 	bp resume app &&
 	wait_file held.done &&
@@ -268,7 +268,7 @@ if command -v h2load >/dev/null; then
 		h2load -D 6 -c 4 -m 10 --connect-to "127.0.0.1:$HTTPS_PORT" \
 			"https://a.example.com:$HTTPS_PORT/" >load.out 2>&1 &
 		load=$! &&
-		(h2 a.example.com "/slow?ms=1500" >slow.out) &
+		{ (h2 a.example.com "/slow?ms=1500" >slow.out) & } &&
 		slow=$! &&
 		sleep 0.5 &&
 		for i in 1 2 3; do

@@ -65,7 +65,7 @@ restart_one() {
 test_expect_success 'a target killed under load: no GET it refused fails' '
 	bp deploy app --target 127.0.0.1:$PORT_one --target 127.0.0.1:$PORT_two \
 		--health-check-interval 1s &&
-	$PYTHON "$HELPERS/load.py" "$HTTP_PORT" 60 "$TRASH/stop" >load.out &
+	{ $PYTHON "$HELPERS/load.py" "$HTTP_PORT" 60 "$TRASH/stop" >load.out & } &&
 	load=$! &&
 	wait_lines "$TRASH/one.arrivals" 1000 &&
 	wait_lines "$TRASH/two.arrivals" 1000 &&

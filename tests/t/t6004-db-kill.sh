@@ -30,7 +30,7 @@ test_expect_success 'setup: a production database, its dump, and a live one' '
 # blocked, renames failing, retried) for about 5 s; berth-db is killed there.
 test_expect_success 'berth-db SIGKILLed with connections blocked for the swap: app serves again, nothing renamed' '
 	pgsql app "BEGIN; INSERT INTO marker VALUES ('"'"'held'"'"'); PREPARE TRANSACTION '"'"'hold'"'"'" &&
-	$R --file prod.dump >killed.out 2>&1 &
+	{ $R --file prod.dump >killed.out 2>&1 & } &&
 	pid=$! &&
 	for i in $(seq 300); do
 		test "$(pgsql postgres "SELECT datallowconn FROM pg_database WHERE datname = '"'"'app'"'"'")" = f && break
@@ -64,7 +64,7 @@ test_expect_success 'SIGKILLed at 10 points before the swap: live untouched each
 	for k in 1 2 3 4 5 6 7 8 9 10; do
 		pgsql app "CREATE TABLE IF NOT EXISTS marker (v text); INSERT INTO marker VALUES ('"'"'trial $k'"'"')" &&
 		rm -f killed.out &&
-		$R --file prod.dump >killed.out 2>&1 &
+		{ $R --file prod.dump >killed.out 2>&1 & } &&
 		pid=$! &&
 		delay=$(awk "BEGIN { srand($k); print $t / 1000 * ($k - 1 + rand()) / 10 }") && sleep $delay &&
 		{ kill -9 $pid 2>/dev/null || true; } && { wait $pid || true; } &&

@@ -198,7 +198,7 @@ test_expect_success 'a changed host key is refused with the way out in the messa
 test_expect_success 'Ctrl-C in the middle: berth stops at once, its lock released, nothing left behind' '
 	printf "#!/bin/sh\nsleep 41\n" >.kamal/hooks/docker-setup &&
 	chmod +x .kamal/hooks/docker-setup &&
-	berth server bootstrap >out 2>err &
+	{ berth server bootstrap >out 2>err & } &&
 	pid=$! &&
 	for _ in $(seq 100); do lab_ssh 1 test -d .kamal/lock-shop 2>/dev/null && break; sleep 0.1; done &&
 	sleep 1 &&

@@ -107,7 +107,7 @@ test_expect_success 'reboot without -y and without a terminal refuses, and says 
 '
 
 test_expect_success 'three reboots under load: not one request fails, the routes survive' '
-	LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 "$TRASH/stop" --retry-reused >load.out &
+	{ LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 "$TRASH/stop" --retry-reused >load.out & } &&
 	load=$! &&
 	sleep 1 &&
 	for i in 1 2 3; do berth proxy reboot -y -q || exit 1; done &&
@@ -131,7 +131,7 @@ test_expect_success 'rolling reboot: one host after the other, the hooks told wh
 test_expect_success 'a newer berth-proxy build: boot upgrades the proxy, under load, with no failure' '
 	$PYTHON "$TOP/tests/lab/retag.py" "$BERTH_PROXY_IMAGE" newer.tar >/dev/null &&
 	old=$(lab_docker 1 inspect kamal-proxy --format "{{.Image}}") &&
-	LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 "$TRASH/stop2" --retry-reused >load2.out &
+	{ LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 "$TRASH/stop2" --retry-reused >load2.out & } &&
 	load=$! &&
 	sleep 1 &&
 	BERTH_PROXY_IMAGE=$PWD/newer.tar berth proxy boot >out &&

@@ -102,11 +102,11 @@ test_expect_success 'setup builds, pushes, boots the accessory, web behind the p
 V2=$(release two)
 
 test_expect_success 'the next version deploys under load on both web hosts with no failed request' '
-	berth build push >push.out 2>&1 &&
+	{ berth build push >push.out 2>&1 || { cat push.out; false; }; } &&
 	rm -f stop &&
-	LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 stop --retry-reused >load1.out &
+	{ LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 stop --retry-reused >load1.out & } &&
 	p1=$! &&
-	LOAD_HOST=$H2 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 stop --retry-reused >load2.out &
+	{ LOAD_HOST=$H2 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 60 stop --retry-reused >load2.out & } &&
 	p2=$! &&
 	sleep 1 &&
 	rc=0 && berth deploy -P >out 2>err || rc=$?
@@ -130,9 +130,9 @@ test_expect_success 'rollback to the first version: its containers come back on 
 
 test_expect_success '20 deploys and rollbacks in a row under load on both web hosts: no failed request' '
 	rm -f stop &&
-	LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 300 stop --retry-reused >loop1.out &
+	{ LOAD_HOST=$H1 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 300 stop --retry-reused >loop1.out & } &&
 	p1=$! &&
-	LOAD_HOST=$H2 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 300 stop --retry-reused >loop2.out &
+	{ LOAD_HOST=$H2 LOAD_SLOW_PATH=/up $PYTHON_LOAD 80 300 stop --retry-reused >loop2.out & } &&
 	p2=$! &&
 	sleep 1 && rc=0 &&
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -215,11 +215,13 @@ test_expect_success 'accessory exec: in a new container, --reuse --raw byte for 
 	script -qec "$BUILD_DIR/berth accessory exec cache -i --reuse \"sh -c \\\"tty; cat /etc/cache.conf\\\"\"" /dev/null </dev/null >out 2>&1 &&
 	tr -d "\r" <out | sed "s/\\^@//g" >clean &&
 	test_grep "^/dev/pts/[0-9]" clean && test_grep "^maxmemory 64mb$" clean &&
-	berth accessory logs cache -f -g maxmemory >follow.out 2>&1 &
+	{ berth accessory logs cache -f -g maxmemory >follow.out 2>&1 & } &&
 	pid=$! &&
-	sleep 3 &&
+	for _ in $(seq 100); do grep -q "maxmemory 64mb" follow.out && break; sleep 0.1; done &&
+	sleep 0.5 &&
 	kill -INT $pid && wait $pid &&
 	test_grep "$H3.*maxmemory 64mb" follow.out &&
+	! grep -q "error:" follow.out &&
 	! grep -q "cache up" follow.out &&
 	lab_docker 3 inspect -f "{{.State.StartedAt}}" shop-cache >id.before &&
 	berth accessory restart cache >out 2>err &&

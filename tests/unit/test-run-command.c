@@ -147,11 +147,13 @@ struct job {
 	const char *input;
 	int status, timed_out;
 	struct strbuf out, err, lines;
+	int interrupt_seen; /* what *interrupted said when this job's callback ran */
 };
 
 struct jobs {
 	struct job *j;
 	size_t n, next;
+	int *interrupted;
 };
 
 static int next_job(struct child_process *cp, void *data, void **task_cb)
@@ -172,7 +174,9 @@ static int next_job(struct child_process *cp, void *data, void **task_cb)
 
 static int job_done(struct child_output *res, void *data, void *task_cb)
 {
+	struct jobs *js = data;
 	struct job *j = task_cb;
+	j->interrupt_seen = js->interrupted ? *js->interrupted : -1;
 	j->status = res->status;
 	j->timed_out = res->timed_out;
 	strbuf_addbuf(&j->out, &res->out);
@@ -189,7 +193,7 @@ static void job_line(const char *line, int is_err, void *data, void *task_cb)
 static int run_jobs(struct job *j, size_t n, size_t processes, long timeout, int stream,
 		    int *interrupted)
 {
-	struct jobs js = { j, n, 0 };
+	struct jobs js = { j, n, 0, interrupted };
 	struct run_parallel_opts o = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		strbuf_init(&j[i].out, 0);
@@ -220,9 +224,9 @@ static void release_jobs(struct job *j, size_t n)
 static void parallel_keeps_each_childs_output_apart(void)
 {
 	struct job j[3] = {
-		{ "echo a; sleep 0.1; echo b; echo e >&2", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
-		{ "echo c; sleep 0.05; echo d; exit 4", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
-		{ "cat; echo", "from stdin", 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
+		{ "echo a; sleep 0.1; echo b; echo e >&2", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
+		{ "echo c; sleep 0.05; echo d; exit 4", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
+		{ "cat; echo", "from stdin", 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
 	};
 	CHECK_INT(run_jobs(j, 3, 0, 0, 0, NULL), -1);
 	CHECK_STR(j[0].out.buf, "a\nb\n");
@@ -237,7 +241,7 @@ static void parallel_keeps_each_childs_output_apart(void)
 static void parallel_streams_whole_lines(void)
 {
 	struct job j[1] = {
-		{ "printf 'one\\ntw'; sleep 0.1; printf 'o\\n'; sleep 0.1; echo x >&2; sleep 0.1; printf tail", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
+		{ "printf 'one\\ntw'; sleep 0.1; printf 'o\\n'; sleep 0.1; echo x >&2; sleep 0.1; printf tail", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
 	};
 	CHECK_INT(run_jobs(j, 1, 0, 0, 1, NULL), 0);
 	CHECK_STR(j[0].lines.buf, "out:one|out:two|err:x|out:tail|");
@@ -249,7 +253,7 @@ static void parallel_respects_the_limit(void)
 	struct job j[4];
 	long t0 = ms(), took;
 	for (int i = 0; i < 4; i++)
-		j[i] = (struct job){ "sleep 0.3", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+		j[i] = (struct job){ "sleep 0.3", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 };
 	CHECK_INT(run_jobs(j, 4, 2, 0, 0, NULL), 0);
 	took = ms() - t0;
 	/* Two at a time: two rounds of 0.3 s, not one. */
@@ -261,8 +265,8 @@ static void parallel_respects_the_limit(void)
 static void parallel_times_out_a_child_and_its_group(void)
 {
 	struct job j[2] = {
-		{ "sleep 30 & sleep 30; echo never", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
-		{ "echo quick", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
+		{ "sleep 30 & sleep 30; echo never", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
+		{ "echo quick", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
 	};
 	long t0 = ms();
 	CHECK_INT(run_jobs(j, 2, 0, 300, 0, NULL), -1);
@@ -278,7 +282,7 @@ static void parallel_times_out_a_child_and_its_group(void)
 static void a_daemon_holding_the_pipes_does_not_hang_the_runner(void)
 {
 	struct job j[1] = {
-		{ "(sleep 5 &); echo started", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
+		{ "(sleep 5 &); echo started", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
 	};
 	long t0 = ms();
 	CHECK_INT(run_jobs(j, 1, 0, 0, 0, NULL), 0);
@@ -290,9 +294,9 @@ static void a_daemon_holding_the_pipes_does_not_hang_the_runner(void)
 static void ctrl_c_stops_every_child(void)
 {
 	struct job j[3] = {
-		{ "sleep 30", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
-		{ "sleep 0.2; kill -INT $PPID; sleep 30", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
-		{ "echo never started", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT },
+		{ "sleep 30", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
+		{ "sleep 0.2; kill -INT $PPID; sleep 30", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
+		{ "echo never started", NULL, 0, 0, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0 },
 	};
 	int interrupted = 0;
 	long t0 = ms();
@@ -300,6 +304,8 @@ static void ctrl_c_stops_every_child(void)
 	CHECK(ms() - t0 < 2500);
 	CHECK_INT(interrupted, SIGINT);
 	CHECK_INT(j[0].status, 128 + SIGTERM);
+	/* A stopped child's callback already knows why it ended (logs -f's Ctrl-C is no error). */
+	CHECK_INT(j[0].interrupt_seen, SIGINT);
 	CHECK_INT(j[2].status, -2); /* never asked for */
 	release_jobs(j, 3);
 }
