@@ -313,7 +313,11 @@ static int make_stdio(struct session *s, int remote[3])
 	return 0;
 }
 
-/* Request, descriptors, and the master's "opened" (or its refusal, in err). */
+/*
+ * Request, descriptors, and the master's "opened": 0. -1: refused or not
+ * sent, nothing ran (the reason in err). 1: the master went away after
+ * the request, so the command may have run.
+ */
 static int open_session(struct session *s, struct strbuf *in, const char *command,
 			int want_agent, const struct strvec *env, struct strbuf *err)
 {
@@ -332,9 +336,19 @@ static int open_session(struct session *s, struct strbuf *in, const char *comman
 	/* The master holds its own copies now: EOF comes when it closes them. */
 	for (int i = 0; i < 3; i++)
 		close(remote[i]);
-	if (!sent || read_packet(s->sock, in, &r) < 0) {
-		strbuf_addstr(err, "mux: the master did not answer the session request");
+	if (!sent) {
+		/* The master opens nothing before it has all three descriptors. */
+		strbuf_addstr(err, "mux: the session request could not be sent");
 		return -1;
+	}
+	if (read_packet(s->sock, in, &r) < 0) {
+		/*
+		 * It had the request: the command may have started before the
+		 * master went away, so it must not be sent again another way.
+		 */
+		strbuf_addstr(err, "Connection to the host closed (the ssh master went away "
+				   "before the session opened)\n");
+		return 1;
 	}
 	if (r.type != MUX_S_SESSION_OPENED || !r.has_b) {
 		strbuf_addf(err, "mux: the master refused the session (reply 0x%08x)", r.type);
@@ -439,7 +453,7 @@ int mux_run(const struct mux_target *t, const char *command, int want_agent,
 	struct session s = { -1, -1, -1, -1, stdin_data, stdin_data ? len : 0 };
 	struct strbuf in = STRBUF_INIT;
 	struct strvec env = STRVEC_INIT;
-	int r = -1;
+	int r, opened = -1;
 
 	*status = 255;
 	if (!t->socket || (s.sock = connect_master(t->socket)) < 0) {
@@ -449,10 +463,10 @@ int mux_run(const struct mux_target *t, const char *command, int want_agent,
 	mux_session_env(t, (const char *const *)environ, &env);
 	if (hello(s.sock, &in) < 0)
 		strbuf_addstr(err, "mux: the master did not say hello in protocol 4");
-	else if (!open_session(&s, &in, command, want_agent, &env, err))
-		r = 0;
+	else
+		opened = open_session(&s, &in, command, want_agent, &env, err);
 	strvec_clear(&env);
-	if (!r) {
+	if (!opened) {
 		int exit_status = -1;
 		if (!s.stdin_left)
 			close_fd(&s.in_w);
@@ -465,6 +479,8 @@ int mux_run(const struct mux_target *t, const char *command, int want_agent,
 					   "session without an exit status)\n");
 		*status = exit_status < 0 ? 255 : exit_status;
 	}
+	/* Lost after the request (opened 1): 255, as ssh says; never sent again. */
+	r = opened < 0 ? -1 : 0;
 	close_fd(&s.sock);
 	close_fd(&s.in_w);
 	close_fd(&s.out_r);

@@ -76,7 +76,9 @@ long mux_parse_packet(const unsigned char *buf, size_t len, struct mux_reply *r)
  * Returns 0 when the session ran, *status then its exit status (255 when
  * the master gave none, as ssh says for a lost connection or a signal);
  * -1 when no session was opened (nothing ran on the host: the caller may
- * use the ssh client instead), with the reason in err. stop is polled
+ * use the ssh client instead), with the reason in err. A master that goes
+ * away after it took the request counts as a session ending with 255:
+ * the command may have started, so it must not be sent again. stop is polled
  * every 100 ms; when it turns non-zero the session is abandoned (the
  * master closes the channel, as when ssh is killed) and *status is 255.
  */

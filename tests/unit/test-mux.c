@@ -112,6 +112,7 @@ struct master {
 	int version;        /* the protocol its hello says */
 	int refuse;         /* answer the request with MUX_S_FAILURE */
 	int no_exit;        /* close without an exit message */
+	int vanish;         /* close once it has the request and descriptors, no reply */
 	int exit_status;
 	const char *stdout_text, *stderr_text;
 	/* What it saw. */
@@ -225,6 +226,11 @@ static void *master_main(void *arg)
 	for (m->fds = 0; m->fds < 3; m->fds++)
 		if ((fds[m->fds] = recv_fd(c)) < 0)
 			goto out;
+	if (m->vanish) {
+		for (int i = 0; i < 3; i++)
+			close(fds[i]);
+		goto out;
+	}
 	if (m->refuse || !m->request_ok) {
 		unsigned char p[8 + 4 + 4 + 6];
 		put32(p, sizeof(p) - 4);
@@ -316,6 +322,20 @@ static void no_exit_message_is_255_with_a_reason(void)
 	strbuf_release(&err);
 }
 
+static void a_master_gone_after_the_request_is_not_a_refusal(void)
+{
+	/* The command may have started: 255, and not -1 (which would send it again). */
+	struct master m = { .version = 4, .vanish = 1, .stdout_text = "", .stderr_text = "" };
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	int status = 0;
+	CHECK_INT(run_against(&m, NULL, &out, &err, &status), 0);
+	CHECK_INT(m.fds, 3);
+	CHECK_INT(status, 255);
+	CHECK(strstr(err.buf, "went away") != NULL);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 static void a_refusal_or_another_protocol_runs_nothing(void)
 {
 	struct master refuse = { .version = 4, .refuse = 1, .stdout_text = "", .stderr_text = "" };
@@ -344,6 +364,7 @@ int main(void)
 	RUN(packets_are_read_whole_or_not_at_all);
 	RUN(a_session_relays_stdio_and_exit_status);
 	RUN(no_exit_message_is_255_with_a_reason);
+	RUN(a_master_gone_after_the_request_is_not_a_refusal);
 	RUN(a_refusal_or_another_protocol_runs_nothing);
 	return unit_done();
 }
